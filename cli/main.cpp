@@ -1,0 +1,35 @@
+// jreview: the JointReview command.
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+
+#include "commands.h"
+#include "jointreview/loader.h"
+
+namespace jreview {
+std::vector<std::pair<int, CommandSetup>>& command_registry() {
+  static std::vector<std::pair<int, CommandSetup>> r;
+  return r;
+}
+}  // namespace jreview
+
+int main(int argc, char** argv) {
+  CLI::App app{"jreview: parallel joint review (联审联批) of government approvals"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("jreview ") + jointreview::version());
+  jreview::Runner run;
+  auto& reg = jreview::command_registry();
+  std::stable_sort(reg.begin(), reg.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [order, setup] : reg) setup(app, run);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    return run ? run() : 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "jreview: error: %s\n", e.what());
+    return 2;
+  }
+}

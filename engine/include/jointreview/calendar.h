@@ -1,0 +1,90 @@
+// Working-day calendars (法定工作日): weekends off unless they are make-up
+// working days (调休), statutory holidays off. Calendars are data files
+// (workflows/calendars/ID.yaml), versioned, each covering a set of years.
+//
+// Counting follows the Administrative Licensing Law: the day on which a
+// period starts is not counted.
+//   add(D, n), n >= 1: the n-th working day strictly after D
+//   add(D, 0):         D if it is a working day, else the next working day
+//   between(A, B):     the number of working days d with A < d <= B
+//                      (negative when B < A)
+// add and between are O(1): a prefix count of working days per date.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace jointreview {
+
+// A civil date in the proleptic Gregorian calendar, stored as days since
+// 1970-01-01. Cheap to copy and compare.
+class Date {
+ public:
+  Date() = default;
+  static Date from_ymd(int year, int month, int day);  // throws Error(invalid_argument) if invalid
+  static Date from_days(std::int32_t days_since_epoch) { Date d; d.days_ = days_since_epoch; return d; }
+  // Parses "YYYY-MM-DD"; throws Error(invalid_argument) with the reason.
+  static Date parse(const std::string& text);
+  static std::optional<Date> try_parse(const std::string& text);
+
+  int year() const;
+  int month() const;
+  int day() const;
+  int weekday() const;  // 1 = Monday ... 7 = Sunday (ISO)
+  std::int32_t days() const { return days_; }
+  std::string str() const;  // "YYYY-MM-DD"
+
+  Date operator+(int n) const { return from_days(days_ + n); }
+  Date operator-(int n) const { return from_days(days_ - n); }
+  int operator-(Date o) const { return days_ - o.days_; }
+  auto operator<=>(const Date&) const = default;
+
+ private:
+  std::int32_t days_ = 0;
+};
+
+struct CalendarOptions {
+  // Folders searched for ID.yaml, most specific first. Empty: the bundled
+  // calendars (see calendar_search_path in loader.h).
+  std::vector<std::string> search_path;
+  // Outside the covered years: false (default) = throw Error(out_of_range);
+  // true = count weekends only and print a warning on stderr once per year.
+  bool weekend_fallback = false;
+};
+
+class Calendar {
+ public:
+  // Loads calendar `id` (and what it extends). Throws Error(not_found) when
+  // no file exists, Error(invalid_argument) with FILE:LINE:COLUMN for a bad file.
+  static std::shared_ptr<const Calendar> load(const std::string& id, const CalendarOptions& options = {});
+  // From YAML text (for tests and embedding); `name` is used in messages.
+  static std::shared_ptr<const Calendar> from_yaml(const std::string& text, const std::string& name,
+                                                   const CalendarOptions& options = {});
+
+  virtual ~Calendar() = default;
+  virtual const std::string& id() const = 0;
+  virtual const std::string& name() const = 0;     // human title
+  virtual const std::string& version() const = 0;  // data version
+  virtual int first_year() const = 0;              // covered years, inclusive
+  virtual int last_year() const = 0;
+  virtual bool covers(Date d) const = 0;
+
+  virtual bool is_working_day(Date d) const = 0;
+  // Why a day is off or on: "" for an ordinary day, else the holiday name or
+  // "调休上班" for a make-up working day, or a local closure's reason.
+  virtual std::string label(Date d) const = 0;
+  virtual bool is_makeup_day(Date d) const = 0;
+
+  virtual Date add(Date d, long n) const = 0;
+  virtual long between(Date a, Date b) const = 0;
+  // add() for fractional working days: the date on which offset t (>= 0)
+  // falls, i.e. add(d, ceil(t)).
+  Date add_fractional(Date d, double t) const;
+  // Working days in a year (248 for cn 2025 and 2026).
+  virtual int working_days_in_year(int year) const = 0;
+};
+
+}  // namespace jointreview

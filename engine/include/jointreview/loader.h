@@ -1,0 +1,51 @@
+// Loading and validating workflow files.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "jointreview/diagnostic.h"
+#include "jointreview/workflow.h"
+
+namespace jointreview {
+
+struct LoadOptions {
+  // Folders searched for `calendar: ID` as ID.yaml, after the `calendars/`
+  // folder beside the workflow file. Default: none; the bundled calendars
+  // (installed share/ or the source tree) are always searched last.
+  std::vector<std::string> calendar_dirs;
+  // Report warnings (redundant `after`, dead-end steps, idle departments).
+  bool warnings = true;
+};
+
+struct LoadResult {
+  std::optional<Workflow> workflow;     // set when there is no error
+  std::vector<Diagnostic> diagnostics;  // errors and warnings, sorted
+  bool ok() const { return workflow.has_value(); }
+};
+
+// Load a workflow file; every problem of the file (and of the files it
+// includes) is reported in one go. Never throws for bad input.
+LoadResult load_workflow_file(const std::string& path, const LoadOptions& options = {});
+
+// Load from text; `name` is the file name used in messages, and the folder
+// against which `includes` are resolved.
+LoadResult load_workflow_string(const std::string& text, const std::string& name,
+                                const LoadOptions& options = {});
+
+// The calendar ids that `calendar:` accepts for a workflow at `workflow_path`.
+std::vector<std::string> known_calendars(const std::string& workflow_path,
+                                         const LoadOptions& options = {});
+
+// Folders searched for calendar files, most specific first.
+std::vector<std::string> calendar_search_path(const std::string& workflow_path,
+                                              const LoadOptions& options = {});
+
+// The JSON Schema (draft 2020-12) of the workflow language, pretty-printed.
+std::string workflow_schema_json();
+
+// Library version, "MAJOR.MINOR.PATCH".
+const char* version();
+
+}  // namespace jointreview

@@ -1,0 +1,33 @@
+// Small text helpers shared by the loader and the output writers.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jointreview::text {
+
+// Offset of the first byte that is not valid UTF-8, or npos.
+std::size_t find_invalid_utf8(std::string_view s);
+
+// Number of code points in s (s must be valid UTF-8).
+std::size_t code_points(std::string_view s);
+
+// Terminal columns taken by s: CJK and full-width characters count two.
+std::size_t display_width(std::string_view s);
+
+// s padded with spaces to `width` display columns (left-aligned), or
+// right-aligned when `right` is set.
+std::string pad(std::string_view s, std::size_t width, bool right = false);
+
+// Edit distance between two strings (bytes).
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// The candidate closest to `word`, if it is close enough to be a likely typo.
+std::string closest(std::string_view word, const std::vector<std::string>& candidates);
+
+// "a, b and c" style list, each item quoted with ''.
+std::string quoted_list(const std::vector<std::string>& items, std::size_t max_items = 12);
+
+}  // namespace jointreview::text
