@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,6 +54,19 @@ struct CalendarOptions {
   // Outside the covered years: false (default) = throw Error(out_of_range);
   // true = count weekends only and print a warning on stderr once per year.
   bool weekend_fallback = false;
+  // Where fallback warnings go, one line each without a newline. Empty
+  // (default): written to stderr as "jreview: warning: ...".
+  std::function<void(const std::string&)> on_warning;
+};
+
+// What kind of day a date is in a calendar.
+enum class DayKind {
+  workday,        // an ordinary Monday to Friday
+  weekend,        // an ordinary Saturday or Sunday (off)
+  holiday,        // a statutory holiday (off)
+  makeup,         // a weekend day that is a make-up working day (调休上班)
+  closure,        // a local closure declared in the calendar (off)
+  extra_working,  // a local extra working day on a day otherwise off
 };
 
 class Calendar {
@@ -77,6 +91,9 @@ class Calendar {
   // "调休上班" for a make-up working day, or a local closure's reason.
   virtual std::string label(Date d) const = 0;
   virtual bool is_makeup_day(Date d) const = 0;
+  // The kind of day; outside the covered years (with weekend_fallback) only
+  // workday or weekend.
+  virtual DayKind kind(Date d) const = 0;
 
   virtual Date add(Date d, long n) const = 0;
   virtual long between(Date a, Date b) const = 0;

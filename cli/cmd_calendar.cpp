@@ -1,0 +1,351 @@
+// jreview calendar add DATE N | between DATE DATE | show YYYY-MM | list
+//
+// Working-day arithmetic on a calendar (default cn). `add` and `between`
+// print the answer alone on stdout so that scripts can use it.
+// Exit status: 0 done, 1 the calendar refused (outside its years, unknown
+// or broken calendar file), 2 bad input (a date, a number, a month).
+#include <cstdint>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "jointreview/calendar.h"
+#include "jointreview/error.h"
+#include "jointreview/loader.h"
+
+namespace jreview {
+
+namespace {
+
+using jointreview::Calendar;
+using jointreview::CalendarOptions;
+using jointreview::Date;
+using jointreview::DayKind;
+using jointreview::Error;
+
+struct CalendarArgs {
+  std::string calendar = "cn";
+  std::vector<std::string> dirs;
+  bool fallback = false;
+  std::string format = "text";
+  std::vector<std::string> positional;
+};
+
+// Terminal columns of UTF-8 text: East Asian wide characters take two.
+std::size_t columns(const std::string& s) {
+  std::size_t w = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::uint32_t cp = c;
+    std::size_t len = 1;
+    if (c >= 0xF0) { len = 4; cp = c & 0x07; }
+    else if (c >= 0xE0) { len = 3; cp = c & 0x0F; }
+    else if (c >= 0xC0) { len = 2; cp = c & 0x1F; }
+    for (std::size_t k = 1; k < len && i + k < s.size(); ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    i += len;
+    bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+                (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+                (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+                (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
+    w += wide ? 2 : 1;
+  }
+  return w;
+}
+
+std::string pad_to(const std::string& s, std::size_t width, bool right = false) {
+  std::size_t w = columns(s);
+  std::string fill(w < width ? width - w : 0, ' ');
+  return right ? fill + s : s + fill;
+}
+
+std::shared_ptr<const Calendar> open_calendar(const CalendarArgs& a) {
+  CalendarOptions o;
+  if (!a.dirs.empty()) {
+    o.search_path = a.dirs;
+    for (const auto& d : jointreview::calendar_search_path("", {})) o.search_path.push_back(d);
+  }
+  o.weekend_fallback = a.fallback;
+  return Calendar::load(a.calendar, o);
+}
+
+// A whole number of working days, or a clear refusal.
+long parse_count(const std::string& text) {
+  std::size_t i = (!text.empty() && (text[0] == '-' || text[0] == '+')) ? 1 : 0;
+  bool ok = i < text.size() && text.size() - i <= 9;
+  for (std::size_t k = i; k < text.size(); ++k) ok = ok && text[k] >= '0' && text[k] <= '9';
+  if (!ok)
+    throw Error(Error::Code::invalid_argument,
+                "invalid number of working days '" + text + "': expected a whole number such as 5 or -1");
+  return std::stol(text);
+}
+
+const char* kind_name(DayKind k) {
+  switch (k) {
+    case DayKind::workday: return "workday";
+    case DayKind::weekend: return "weekend";
+    case DayKind::holiday: return "holiday";
+    case DayKind::makeup: return "makeup";
+    case DayKind::closure: return "closure";
+    case DayKind::extra_working: return "extra_working";
+  }
+  return "workday";
+}
+
+// The mark shown beside a day number in the month grid.
+const char* kind_mark(DayKind k) {
+  switch (k) {
+    case DayKind::holiday: return "休";
+    case DayKind::makeup: return "班";
+    case DayKind::closure: return "闭";
+    case DayKind::extra_working: return "加";
+    default: return "";
+  }
+}
+
+const char* kind_legend(DayKind k) {
+  switch (k) {
+    case DayKind::holiday: return "statutory holiday (off)";
+    case DayKind::makeup: return "make-up working day, 调休上班 (worked)";
+    case DayKind::closure: return "local closure (off)";
+    case DayKind::extra_working: return "extra working day (worked)";
+    default: return "";
+  }
+}
+
+const char* const kWeekdayShort[7] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+const char* const kWeekdayCn[7] = {"一", "二", "三", "四", "五", "六", "日"};
+
+int run_add(const CalendarArgs& a) {
+  Date d = Date::parse(a.positional.at(0));
+  long n = parse_count(a.positional.at(1));
+  auto cal = open_calendar(a);
+  Date r = cal->add(d, n);
+  if (a.format == "json") {
+    nlohmann::ordered_json j = {{"calendar", cal->id()}, {"version", cal->version()}, {"date", d.str()},
+                                {"working_days", n}, {"result", r.str()}};
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << r.str() << "\n";
+  }
+  return 0;
+}
+
+int run_between(const CalendarArgs& a) {
+  Date from = Date::parse(a.positional.at(0));
+  Date to = Date::parse(a.positional.at(1));
+  auto cal = open_calendar(a);
+  long n = cal->between(from, to);
+  if (a.format == "json") {
+    nlohmann::ordered_json j = {{"calendar", cal->id()}, {"version", cal->version()}, {"from", from.str()},
+                                {"to", to.str()}, {"working_days", n}};
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << n << "\n";
+  }
+  return 0;
+}
+
+Date parse_month(const std::string& text) {
+  bool ok = text.size() == 7 && text[4] == '-';
+  for (std::size_t i : {0, 1, 2, 3, 5, 6}) ok = ok && i < text.size() && text[i] >= '0' && text[i] <= '9';
+  if (!ok)
+    throw Error(Error::Code::invalid_argument,
+                "invalid month '" + text + "': expected YYYY-MM, for example 2026-02");
+  try {
+    return Date::from_ymd(std::stoi(text.substr(0, 4)), std::stoi(text.substr(5, 2)), 1);
+  } catch (const Error& e) {
+    throw Error(Error::Code::invalid_argument, "invalid month '" + text + "': " + e.what());
+  }
+}
+
+int run_show(const CalendarArgs& a) {
+  Date first = parse_month(a.positional.at(0));
+  auto cal = open_calendar(a);
+  std::vector<Date> days;
+  for (Date d = first; d.month() == first.month(); d = d + 1) days.push_back(d);
+  std::vector<DayKind> kinds;
+  std::vector<std::string> labels;
+  int working = 0;
+  for (Date d : days) {
+    kinds.push_back(cal->kind(d));
+    labels.push_back(cal->label(d));
+    working += cal->is_working_day(d) ? 1 : 0;
+  }
+  const std::string month = a.positional.at(0);
+
+  if (a.format == "json") {
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (std::size_t i = 0; i < days.size(); ++i)
+      list.push_back({{"date", days[i].str()},
+                      {"weekday", days[i].weekday()},
+                      {"kind", kind_name(kinds[i])},
+                      {"working", cal->is_working_day(days[i])},
+                      {"label", labels[i]}});
+    nlohmann::ordered_json j = {{"calendar", cal->id()}, {"version", cal->version()}, {"month", month},
+                                {"working_days", working}, {"days", list}};
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+
+  // Each cell: the day number in two columns and a two-column mark; two
+  // spaces between cells. The weekday heads sit over the day numbers.
+  constexpr std::size_t kCell = 4;
+  const std::string gap = "  ";
+  std::string out;
+  out += std::to_string(first.year()) + "年" + std::to_string(first.month()) + "月  " + month + "  calendar " +
+         cal->id() + " (" + cal->name() + ", data version " + cal->version() + ")\n";
+  for (int w = 0; w < 7; ++w) {
+    std::string head = pad_to(kWeekdayCn[w], kCell);
+    if (w == 6) while (!head.empty() && head.back() == ' ') head.pop_back();
+    out += head + (w < 6 ? gap : "\n");
+  }
+  std::string line;
+  int col = days.front().weekday() - 1;
+  for (int k = 0; k < col; ++k) line += std::string(kCell, ' ') + gap;
+  for (std::size_t i = 0; i < days.size(); ++i) {
+    std::string cell = pad_to(std::to_string(days[i].day()), 2, true) + kind_mark(kinds[i]);
+    line += pad_to(cell, kCell);
+    if (days[i].weekday() == 7 || i + 1 == days.size()) {
+      while (!line.empty() && line.back() == ' ') line.pop_back();
+      out += line + "\n";
+      line.clear();
+    } else {
+      line += gap;
+    }
+  }
+
+  // Legend for the marks, then the marked days, runs of equal days merged.
+  out += "\n";
+  for (DayKind k : {DayKind::holiday, DayKind::makeup, DayKind::closure, DayKind::extra_working}) {
+    bool used = false;
+    for (DayKind x : kinds) used = used || x == k;
+    if (used || k == DayKind::holiday || k == DayKind::makeup)
+      out += std::string(kind_mark(k)) + " " + kind_legend(k) + "\n";
+  }
+  std::vector<std::string> left;
+  std::vector<std::string> right;
+  for (std::size_t i = 0; i < days.size();) {
+    if (std::string(kind_mark(kinds[i])).empty()) { ++i; continue; }
+    std::size_t j = i;
+    while (j + 1 < days.size() && kinds[j + 1] == kinds[i] && labels[j + 1] == labels[i]) ++j;
+    std::string span = days[i].str() + " " + kWeekdayShort[days[i].weekday() - 1];
+    if (j > i) span += " .. " + days[j].str() + " " + kWeekdayShort[days[j].weekday() - 1];
+    left.push_back(span);
+    right.push_back(std::string(kind_mark(kinds[i])) + " " + labels[i]);
+    i = j + 1;
+  }
+  if (!left.empty()) {
+    out += "\n";
+    std::size_t width = 0;
+    for (const auto& s : left) width = std::max(width, columns(s));
+    for (std::size_t i = 0; i < left.size(); ++i) out += pad_to(left[i], width) + "  " + right[i] + "\n";
+  }
+  out += "\nworking days in " + month + ": " + std::to_string(working) + "\n";
+  std::cout << out;
+  return 0;
+}
+
+int run_list(const CalendarArgs& a) {
+  jointreview::LoadOptions lo;
+  lo.calendar_dirs = a.dirs;
+  std::vector<std::string> ids = jointreview::known_calendars("", lo);
+  nlohmann::ordered_json j = nlohmann::ordered_json::array();
+  std::vector<std::vector<std::string>> rows;
+  int status = 0;
+  for (const auto& id : ids) {
+    CalendarArgs one = a;
+    one.calendar = id;
+    try {
+      auto cal = open_calendar(one);
+      std::string years = std::to_string(cal->first_year()) + "-" + std::to_string(cal->last_year());
+      j.push_back({{"id", cal->id()}, {"name", cal->name()}, {"version", cal->version()},
+                   {"first_year", cal->first_year()}, {"last_year", cal->last_year()}});
+      rows.push_back({cal->id(), years, cal->version(), cal->name()});
+    } catch (const Error& e) {
+      std::cerr << "jreview: error: " << e.what() << "\n";
+      status = 1;
+    }
+  }
+  if (a.format == "json") {
+    std::cout << j.dump(2) << "\n";
+    return status;
+  }
+  std::vector<std::string> head = {"ID", "YEARS", "VERSION", "NAME"};
+  std::vector<std::size_t> width(head.size());
+  for (std::size_t c = 0; c < head.size(); ++c) {
+    width[c] = columns(head[c]);
+    for (const auto& r : rows) width[c] = std::max(width[c], columns(r[c]));
+  }
+  auto print = [&](const std::vector<std::string>& r) {
+    std::string s;
+    for (std::size_t c = 0; c < r.size(); ++c) s += c + 1 < r.size() ? pad_to(r[c], width[c]) + "  " : r[c];
+    std::cout << s << "\n";
+  };
+  print(head);
+  for (const auto& r : rows) print(r);
+  return status;
+}
+
+// Runs a calendar command, turning refusals into messages and exit codes.
+int guarded(int (*fn)(const CalendarArgs&), const CalendarArgs& a) {
+  try {
+    return fn(a);
+  } catch (const Error& e) {
+    std::string msg = e.what();
+    // Problems in calendar files already read "FILE:LINE:COLUMN: error: ...".
+    if (msg.find(": error: ") != std::string::npos) std::cerr << msg << "\n";
+    else std::cerr << "jreview: error: " << msg << "\n";
+    return e.code() == Error::Code::invalid_argument && msg.find(": error: ") == std::string::npos ? 2 : 1;
+  }
+}
+
+void common_options(CLI::App* sub, const std::shared_ptr<CalendarArgs>& o, bool json) {
+  sub->add_option("--calendar", o->calendar, "calendar id (default cn); see `jreview calendar list`");
+  sub->add_option("--calendar-dir", o->dirs, "also look for ID.yaml in this folder (searched first; repeatable)");
+  sub->add_flag("--weekend-fallback", o->fallback,
+                "outside the calendar's years count weekends only (with a warning) instead of refusing");
+  if (json)
+    sub->add_option("--format", o->format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+}
+
+void add_calendar(CLI::App& app, Runner& run) {
+  auto* cal = app.add_subcommand("calendar", "Working days: add, between, show a month, list calendars");
+  cal->require_subcommand(1);
+
+  auto o_add = std::make_shared<CalendarArgs>();
+  auto* add = cal->add_subcommand("add", "The date N working days after DATE (the start day is not counted)");
+  add->add_option("date", o_add->positional, "DATE (YYYY-MM-DD) and N (working days; 0 = DATE or the next "
+                                             "working day; negative = before DATE)")
+      ->expected(2)
+      ->required();
+  common_options(add, o_add, true);
+  add->callback([o_add, &run] { run = [o_add] { return guarded(run_add, *o_add); }; });
+
+  auto o_btw = std::make_shared<CalendarArgs>();
+  auto* btw = cal->add_subcommand("between", "Working days d with FROM < d <= TO (negative when TO < FROM)");
+  btw->add_option("dates", o_btw->positional, "FROM and TO (YYYY-MM-DD)")->expected(2)->required();
+  common_options(btw, o_btw, true);
+  btw->callback([o_btw, &run] { run = [o_btw] { return guarded(run_between, *o_btw); }; });
+
+  auto o_show = std::make_shared<CalendarArgs>();
+  auto* show = cal->add_subcommand("show", "A month grid with holidays (休) and make-up working days (班) marked");
+  show->add_option("month", o_show->positional, "the month, YYYY-MM")->expected(1)->required();
+  common_options(show, o_show, true);
+  show->callback([o_show, &run] { run = [o_show] { return guarded(run_show, *o_show); }; });
+
+  auto o_list = std::make_shared<CalendarArgs>();
+  auto* list = cal->add_subcommand("list", "The calendars found, with the years they cover");
+  common_options(list, o_list, true);
+  list->callback([o_list, &run] { run = [o_list] { return guarded(run_list, *o_list); }; });
+}
+
+}  // namespace
+
+JREVIEW_COMMAND(30, add_calendar);
+
+}  // namespace jreview
