@@ -1,0 +1,191 @@
+// The parallel planner: which steps can run at the same time, how long the
+// procedure takes in working days, and on which dates.
+//
+// Two layers:
+//   * a fast core on flat arrays: cpm(n, durations, CSR successor lists).
+//     No strings, maps or per-step allocations; 100,000 steps and 300,000
+//     dependencies take a few milliseconds.
+//   * plan(Workflow): compiles the workflow into dense indices once, runs the
+//     core, and adds what people read: the critical path, the serial baseline,
+//     redundant `after` edges, the capacity-constrained schedule and dates.
+//
+// Rules (docs/planning.md says the same in prose):
+//   wave    1 + the largest number of dependency edges on a path from a step
+//           without dependencies (wave 1 = can start at once).
+//   ES/EF   earliest start / finish in working days from the start (offset 0);
+//           ES = max EF of the predecessors, EF = ES + days.
+//   total   max EF over all steps (0 for an empty workflow).
+//   LF/LS   latest finish / start that keep `total`: LF = min LS of the
+//           successors, or total for a step without successors; LS = LF - days.
+//   slack   LS - ES; a step is critical when its slack is 0.
+//   critical path: starts at the critical step without predecessors that comes
+//           first in declared order; then repeatedly the critical successor
+//           whose ES equals the current EF, first in declared order.
+//   serial  the sum of all `days` (every step one after another).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "jointreview/calendar.h"
+#include "jointreview/workflow.h"
+
+namespace jointreview {
+
+// ---------------------------------------------------------------- fast core
+
+// Successor lists in compressed sparse row form: the successors of step u are
+// targets[offsets[u] .. offsets[u+1]). offsets has n+1 entries.
+struct CsrGraph {
+  std::size_t n = 0;
+  std::vector<std::uint32_t> offsets;
+  std::vector<std::uint32_t> targets;
+  std::size_t edges() const { return targets.size(); }
+};
+
+// Builds the CSR form from an edge list (from[i] -> to[i]); duplicates are
+// kept. Throws Error(invalid_argument) for an index >= n or more than 2^32-1
+// steps or edges.
+CsrGraph build_csr(std::size_t n, const std::vector<std::uint32_t>& from, const std::vector<std::uint32_t>& to);
+
+// The arrays cpm() fills; reuse one across calls to avoid allocations.
+struct CpmArrays {
+  std::vector<double> earliest_start, earliest_finish, latest_start, latest_finish;
+  std::vector<std::uint32_t> wave;   // 1-based
+  std::vector<std::uint32_t> order;  // a topological order (sources first)
+  double total = 0;                  // max earliest_finish
+  std::uint32_t waves = 0;           // number of waves
+};
+
+// The critical path method on arrays. durations has n entries (>= 0).
+// Returns false, leaving `out` partly filled, when the graph has a cycle.
+bool cpm(std::size_t n, const double* durations, const std::uint32_t* offsets, const std::uint32_t* targets,
+         CpmArrays& out);
+inline bool cpm(const CsrGraph& g, const std::vector<double>& durations, CpmArrays& out) {
+  return cpm(g.n, durations.data(), g.offsets.data(), g.targets.data(), out);
+}
+
+// ---------------------------------------------------------- workflow plans
+
+struct PlanOptions {
+  // The acceptance date (offset 0). Unset (default): offsets only, no dates.
+  std::optional<Date> start;
+  // The calendar for dates. Null (default): Calendar::load(wf.calendar) on
+  // calendar_search_path(wf.file). Only used when `start` is set.
+  std::shared_ptr<const Calendar> calendar;
+  // Run the capacity-constrained schedule when a department used by a step
+  // has a capacity (default true).
+  bool capacity = true;
+  // Find the redundant `after` edges (default true). Costs n*n/8 bytes.
+  bool redundant = true;
+};
+
+struct StepPlan {
+  std::size_t index = 0;  // into Workflow::steps
+  std::string id;
+  double days = 0;
+  std::uint32_t wave = 0;  // 1-based
+  double earliest_start = 0, earliest_finish = 0;
+  double latest_start = 0, latest_finish = 0;
+  double slack = 0;
+  bool critical = false;
+  // Capacity-constrained schedule (equal to earliest_* when unconstrained).
+  double scheduled_start = 0, scheduled_finish = 0;
+  double delay = 0;        // working days the step waited for a free slot once it was ready
+  std::string held_by;     // the department whose full capacity held it up ("" = none)
+  // Dates (set with PlanOptions::start): add(start, t) for offset t.
+  std::optional<Date> start_date, finish_date;
+  std::optional<Date> scheduled_start_date, scheduled_finish_date;
+};
+
+// A declared `after` that other dependencies already imply.
+struct RedundantAfter {
+  std::string step;   // the step that declares it
+  std::string after;  // the step it names
+  std::string via;    // the step through which the dependency already holds
+  bool material = false;  // `via` is `after` itself: a document flows directly
+};
+
+struct Plan {
+  std::string workflow;
+  std::string title;
+  std::vector<StepPlan> steps;  // declared order
+  std::uint32_t waves = 0;
+  double serial_days = 0;
+  double total_days = 0;
+  std::vector<std::size_t> critical_path;  // step indices, first to last
+  std::vector<RedundantAfter> redundant;
+  std::optional<double> time_limit;
+  // Capacity: `constrained` is true when some used department has a capacity.
+  bool constrained = false;
+  double constrained_days = 0;  // = total_days when not constrained
+  std::optional<Date> start_date, finish_date, constrained_finish_date;
+  std::string calendar;  // calendar id used for dates ("" without start)
+  std::shared_ptr<const Calendar> calendar_data;  // the calendar itself (null without start)
+
+  // The date on which offset t falls: add(start, t), or add_fractional for a
+  // fraction; unset without a start date. May throw Error(out_of_range).
+  std::optional<Date> date_at(double t) const;
+
+  // Whether the promised limit holds (true without a limit).
+  bool time_limit_met() const { return !time_limit || total_days <= *time_limit + 1e-9; }
+  // Whether a dependency edge from -> to is on the critical chain of slack-0
+  // steps (both critical and to starts when from finishes).
+  bool critical_edge(std::size_t from, std::size_t to) const;
+};
+
+// Plans a workflow. Throws Error(invalid_workflow) with the cycle's path for
+// a cyclic dependency graph (only a programmatically built Workflow can have
+// one), Error(out_of_range) for a date outside the calendar, and
+// Error(not_found) for an unknown calendar.
+Plan plan(const Workflow& wf, const PlanOptions& options = {});
+
+// ------------------------------------------------------------------ output
+
+enum class PlanFormat { table, json, dot, mermaid, svg, html };
+// "table", "json", ... ; throws Error(invalid_argument) for another name.
+PlanFormat parse_plan_format(const std::string& name);
+
+// Renders a plan of `wf` (which must be the workflow it was made from).
+// table: aligned text (CJK two columns wide); json: the contract in
+// docs/planning.md; dot / mermaid: the dependency graph; svg: a Gantt chart;
+// html: a page holding the Gantt chart and the table.
+std::string render_plan(const Workflow& wf, const Plan& plan, PlanFormat format);
+
+// ----------------------------------------------------------------- compare
+
+// One reform metric before and after. reduction_percent = (before - after)
+// / before * 100, so a cut is positive; unset when before is 0 and after is
+// not (0 when both are 0).
+struct ReformMetric {
+  double before = 0;
+  double after = 0;
+  std::optional<double> reduction_percent;
+};
+
+struct Comparison {
+  std::string before_workflow, after_workflow;
+  ReformMetric steps;        // number of steps
+  ReformMetric materials;    // distinct applicant materials (Workflow::applicant_materials)
+  ReformMetric trips;        // applicant_trips()
+  ReformMetric days;         // planned parallel total_days
+  ReformMetric serial_days;  // serial baseline
+  ReformMetric time_limit;   // promised limits; set only when both declare one
+  bool has_time_limit = false;
+};
+
+// Applicant trips (跑动次数): the number of distinct windows among the steps
+// that are not online. Each step's window is filled by the loader (a package
+// is one window).
+std::size_t applicant_trips(const Workflow& wf);
+
+Comparison compare(const Workflow& before, const Workflow& after);
+
+enum class CompareFormat { table, json };
+std::string render_comparison(const Comparison& c, CompareFormat format);
+
+}  // namespace jointreview
