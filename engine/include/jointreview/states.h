@@ -1,0 +1,73 @@
+// The names of the approval state machine, shared by the live runtime, the
+// simulator, the CLI and the C API. See docs/state-machine.md.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace jointreview {
+
+enum class StepState : std::uint8_t {
+  blocked,    // waiting for its predecessors to be approved
+  ready,      // the applicant may submit
+  submitted,  // handed in, waiting for acceptance (受理)
+  accepted,   // accepted: the statutory clock runs, departments review
+  returned,   // corrections requested (补正): the clock is stopped
+  approved,   // decided in favour (also: on commitment, 告知承诺)
+  rejected,   // decided against
+  suspended,  // deferred materials overdue (容缺受理): the clock is stopped
+  revoked,    // approval withdrawn after a failed verification, or its basis was
+  withdrawn,  // withdrawn by the applicant
+  stopped,    // can never proceed: a step it depends on was rejected or withdrawn
+};
+
+enum class InstanceState : std::uint8_t { running, completed, rejected, withdrawn, revoked };
+
+enum class Action : std::uint8_t {
+  start,          // (internal) the instance begins
+  submit,         // applicant hands in a ready step
+  accept,         // lead department accepts (受理)
+  approve,        // a reviewing department approves
+  return_,        // a reviewing department asks for corrections ("return")
+  resubmit,       // applicant hands in corrections
+  reject,         // a department decides against
+  commit,         // applicant signs a commitment (告知承诺): approved at once
+  supply,         // applicant supplies a deferred material
+  withdraw,       // applicant withdraws the step
+  verify,         // post-approval verification passed
+  verify_failed,  // verification failed: revokes the step and its dependents
+  contact,        // staff contacted the applicant after a first return (首退必联)
+  exclude,        // department starts an excluded period (the clock stops)
+  resume,         // department ends an excluded period early
+  timer,          // (internal) a timer fired
+};
+
+enum class TimerKind : std::uint8_t {
+  none,
+  warn,            // yellow: warn_before working days before the deadline
+  overdue,         // red: the deadline passed
+  acceptance_due,  // 5 working days after submission: counts as accepted (Art. 32)
+  deferred_due,    // a deferred material is due
+  grace_due,       // the grace period after suspension ended
+  verify_due,      // a commitment's verification falls due
+  contact_due,     // the contact task after a first return is due
+  exclusion_end,   // an excluded period ends
+  project_warn,    // the whole project's promised limit is near
+  project_overdue, // the whole project's promised limit passed
+};
+
+const char* to_string(StepState s);
+const char* to_string(InstanceState s);
+const char* to_string(Action a);  // CLI spelling: "return", "verify-failed" ...
+const char* to_string(TimerKind t);
+std::optional<Action> parse_action(std::string_view name);
+std::optional<StepState> parse_step_state(std::string_view name);
+
+inline bool is_final(StepState s) {
+  return s == StepState::approved || s == StepState::rejected || s == StepState::revoked ||
+         s == StepState::withdrawn || s == StepState::stopped;
+}
+
+}  // namespace jointreview
