@@ -61,8 +61,8 @@ void add_validate(CLI::App& app, Runner& run) {
           entry["diagnostics"] = diags;
           out.push_back(entry);
         } else if (r.ok()) {
-          std::cerr << f << ": ok: workflow '" << r.workflow->id << "', " << r.workflow->steps.size()
-                    << " steps\n";
+          const std::size_t n = r.workflow->steps.size();
+          std::cerr << f << ": ok: workflow '" << r.workflow->id << "', " << n << (n == 1 ? " step\n" : " steps\n");
         }
       }
       if (o->format == "json") std::cout << out.dump(2) << "\n";

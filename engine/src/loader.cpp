@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -103,13 +105,14 @@ class Loader;
 
 class Ctx {
  public:
-  Ctx(const Source& src, std::vector<Diagnostic>& diags) : src_(src), diags_(diags) {}
+  Ctx(const Source& src, std::vector<Diagnostic>& diags, bool warnings = true)
+      : src_(src), diags_(diags), warnings_(warnings) {}
 
   void error(const SourcePos& p, std::string msg, std::string hint = {}) {
     diags_.push_back({Severity::error, p, std::move(msg), std::move(hint)});
   }
   void warning(const SourcePos& p, std::string msg, std::string hint = {}) {
-    diags_.push_back({Severity::warning, p, std::move(msg), std::move(hint)});
+    if (warnings_) diags_.push_back({Severity::warning, p, std::move(msg), std::move(hint)});
   }
   SourcePos pos(const YAML::Node& n) const { return src_.at(n); }
   const Source& src() const { return src_; }
@@ -146,9 +149,24 @@ class Ctx {
     return out;
   }
 
+  // True when `map` has an unknown key that keys() reported as a typo of
+  // `key`: the "missing 'key'" error would only repeat that message.
+  bool misspelled(const YAML::Node& map, const std::string& key, const std::vector<std::string>& allowed) const {
+    if (!map.IsMap()) return false;
+    for (const auto& kv : map) {
+      if (!kv.first.IsScalar()) continue;
+      const std::string& name = kv.first.Scalar();
+      if (std::find(allowed.begin(), allowed.end(), name) == allowed.end() && text::closest(name, allowed) == key)
+        return true;
+    }
+    return false;
+  }
+
   std::optional<std::string> text_value(const YAML::Node& n, const std::string& what) {
     if (n.IsScalar()) return n.Scalar();
-    error(pos(n), what + " must be text, not " + describe(n));
+    error(pos(n), what + " must be text, not " + describe(n),
+          n.IsNull() ? "write the text after the colon"
+                     : "write one text; put it in quotes if it starts with '[' or '{' or contains ': '");
     return std::nullopt;
   }
 
@@ -165,7 +183,8 @@ class Ctx {
     double v = std::strtod(s.c_str(), &end);
     if (s.empty() || end != s.c_str() + s.size() || errno == ERANGE || !std::isfinite(v) ||
         std::isalpha(static_cast<unsigned char>(s[0]))) {
-      error(pos(n), what + " must be a number, not " + describe(n));
+      error(pos(n), what + " must be a number, not " + describe(n),
+            integer ? "write a whole number in digits, for example 3" : "write it in digits, for example 5 or 2.5");
       return std::nullopt;
     }
     if (integer && v != std::floor(v)) {
@@ -178,7 +197,10 @@ class Ctx {
       return std::nullopt;
     }
     if (v > hi) {
-      error(pos(n), what + " must be at most " + fmt_num(hi) + ", not " + s);
+      error(pos(n), what + " must be at most " + fmt_num(hi) + ", not " + s,
+            hi != 1 ? std::string{}
+            : v >= 2 && v <= 100 ? "a probability is written between 0 and 1: for " + s + "% write " + fmt_num(v / 100)
+                                 : "a probability is written between 0 and 1, for example 0.3");
       return std::nullopt;
     }
     return v;
@@ -237,6 +259,7 @@ class Ctx {
     auto k = keys(n, keys::distribution, what);
     auto d = k.find("dist");
     if (d == k.end()) {
+      if (misspelled(n, "dist", keys::distribution)) return std::nullopt;
       error(pos(n), what + " has no 'dist'",
             "add 'dist:' with one of " + text::quoted_list(keys::distribution_kinds));
       return std::nullopt;
@@ -262,6 +285,8 @@ class Ctx {
     for (const auto& name : need) {
       auto it = k.find(name);
       if (it == k.end()) {
+        ok = false;
+        if (misspelled(n, name, keys::distribution)) continue;
         error(pos(n), "distribution '" + *kind_text + "' needs '" + name + "'",
               "give " + text::quoted_list(need));
         ok = false;
@@ -295,15 +320,17 @@ class Ctx {
       case Distribution::Kind::triangular:
       case Distribution::Kind::pert:
         if (!(out.min <= out.mode && out.mode <= out.max) || out.min == out.max) {
-          error(pos(n), "distribution '" + *kind_text + "' needs min <= mode <= max and min < max, got " +
-                            fmt_num(out.min) + ", " + fmt_num(out.mode) + ", " + fmt_num(out.max));
+          error(pos(n), "distribution '" + *kind_text + "' needs min <= mode <= max and min < max, but min is " +
+                            fmt_num(out.min) + ", mode " + fmt_num(out.mode) + " and max " + fmt_num(out.max),
+                "give the shortest, the most likely and the longest duration in that order");
           return std::nullopt;
         }
         break;
       case Distribution::Kind::uniform:
         if (out.min > out.max) {
-          error(pos(n), "distribution 'uniform' needs min <= max, got " + fmt_num(out.min) + " and " +
-                            fmt_num(out.max));
+          error(pos(n), "distribution 'uniform' needs min <= max, but min is " + fmt_num(out.min) + " and max " +
+                            fmt_num(out.max),
+                "swap the two values");
           return std::nullopt;
         }
         break;
@@ -315,7 +342,138 @@ class Ctx {
  private:
   const Source& src_;
   std::vector<Diagnostic>& diags_;
+  bool warnings_ = true;
 };
+
+
+// A light scan of YAML text for flow brackets and quotes. yaml-cpp notices an
+// unclosed '[' or quote only where the text ends or the next key starts; this
+// scan finds where it was opened, so that the message can point there. It is
+// used only to explain an error yaml-cpp already found.
+struct FlowScan {
+  std::vector<std::size_t> open;                       // unclosed '[' / '{' at the stop point
+  std::size_t too_deep = std::string::npos;            // first bracket nested deeper than the limit
+  std::size_t open_quote = std::string::npos;          // a quote never closed
+};
+
+FlowScan scan_flow(const std::string& t, std::size_t stop, std::size_t limit) {
+  FlowScan r;
+  stop = std::min(stop, t.size());
+  char prev = '\n';  // last significant character: '\n' at a line start
+  for (std::size_t i = 0; i < stop; ++i) {
+    char ch = t[i];
+    if (ch == '\n') { prev = '\n'; continue; }
+    if (ch == ' ' || ch == '\t' || ch == '\r') continue;
+    const bool value_start = prev == '\n' || prev == '-' || prev == ':' || prev == ',' || prev == '[' ||
+                             prev == '{' || prev == '?';
+    if (ch == '#' && (i == 0 || t[i - 1] == ' ' || t[i - 1] == '\t' || t[i - 1] == '\n')) {
+      while (i < stop && t[i] != '\n') ++i;
+      prev = '\n';
+      continue;
+    }
+    if ((ch == '"' || ch == '\'') && value_start) {
+      std::size_t j = i + 1;
+      bool closed = false;
+      while (j < t.size()) {
+        if (ch == '"' && t[j] == '\\') { j += 2; continue; }
+        if (t[j] == ch) {
+          if (ch == '\'' && j + 1 < t.size() && t[j + 1] == '\'') { j += 2; continue; }
+          closed = true;
+          break;
+        }
+        ++j;
+      }
+      if (!closed) {
+        r.open_quote = i;
+        return r;
+      }
+      i = j;
+      prev = ch;
+      continue;
+    }
+    if ((ch == '[' || ch == '{') && (value_start || !r.open.empty())) {
+      r.open.push_back(i);
+      if (r.open.size() > limit && r.too_deep == std::string::npos) r.too_deep = i;
+    } else if ((ch == ']' || ch == '}') && !r.open.empty()) {
+      r.open.pop_back();
+    }
+    prev = ch;
+  }
+  return r;
+}
+
+// The first quoted scalar of the document whose closing quote is missing.
+// yaml-cpp accepts a double-quoted text that runs to the end of the file
+// when a line break follows the opening quote, swallowing every key after it.
+std::optional<YAML::Mark> unterminated_quote(const YAML::Node& root, const std::string& t) {
+  std::vector<YAML::Node> todo{root};
+  while (!todo.empty()) {
+    YAML::Node n = todo.back();
+    todo.pop_back();
+    if (n.IsMap()) {
+      for (const auto& kv : n) {
+        todo.push_back(kv.first);
+        todo.push_back(kv.second);
+      }
+    } else if (n.IsSequence()) {
+      for (const auto& item : n) todo.push_back(item);
+    } else if (n.IsScalar() && n.Tag() == "!") {
+      const YAML::Mark m = n.Mark();
+      if (m.pos < 0 || static_cast<std::size_t>(m.pos) >= t.size()) continue;
+      const std::size_t at = static_cast<std::size_t>(m.pos);
+      const char q = t[at];
+      if (q != '"' && q != '\'') continue;
+      std::size_t j = at + 1;
+      bool closed = false;
+      while (j < t.size()) {
+        if (q == '"' && t[j] == '\\') { j += 2; continue; }
+        if (t[j] == q) {
+          if (q == '\'' && j + 1 < t.size() && t[j + 1] == '\'') { j += 2; continue; }
+          closed = true;
+          break;
+        }
+        ++j;
+      }
+      if (!closed) return m;
+    }
+  }
+  return std::nullopt;
+}
+
+// Indentation (in spaces) of line `line0`, and of the closest non-blank,
+// non-comment line before it; -1 when there is none.
+std::pair<int, int> indents(const std::string& t, int line0) {
+  std::vector<std::pair<std::size_t, std::size_t>> lines;  // [start, end) of each line
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= t.size(); ++i)
+    if (i == t.size() || t[i] == '\n') {
+      lines.emplace_back(start, i);
+      start = i + 1;
+    }
+  auto indent_of = [&](std::size_t l) -> int {
+    auto [b, e] = lines[l];
+    std::size_t i = b;
+    while (i < e && t[i] == ' ') ++i;
+    if (i == e || t[i] == '#' || t[i] == '\r') return -1;
+    return static_cast<int>(i - b);
+  };
+  if (line0 < 0 || static_cast<std::size_t>(line0) >= lines.size()) return {-1, -1};
+  int here = indent_of(static_cast<std::size_t>(line0));
+  for (int l = line0 - 1; l >= 0; --l) {
+    int before = indent_of(static_cast<std::size_t>(l));
+    if (before >= 0) {
+      // A line ending in ':' opens a block: deeper indentation is expected after it.
+      auto [b, e] = lines[static_cast<std::size_t>(l)];
+      std::string_view line(t.data() + b, e - b);
+      while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.remove_suffix(1);
+      if (!line.empty() && line.back() == ':' && here > before) return {here, here};
+      return {here, before};
+    }
+  }
+  return {here, -1};
+}
+
+std::string spaces(int n) { return std::to_string(n) + (n == 1 ? " space" : " spaces"); }
 
 struct RawFile {
   Workflow wf;
@@ -334,12 +492,14 @@ class Loader {
 
  private:
   std::optional<Workflow> parse(const Source& src, std::vector<std::string>& stack);
+  void syntax_error(Ctx& c, const YAML::ParserException& e);
   void parse_step(Ctx& c, const YAML::Node& n, Step& s, bool& ok);
   void merge_include(Ctx& c, Workflow& pkg, Workflow&& item, const SourcePos& at);
 
   const LoadOptions& opt_;
   std::vector<Diagnostic>& diags_;
   std::size_t files_loaded_ = 0;
+  SourcePos time_limit_pos_;  // of the file being validated (not of its includes)
 };
 
 bool read_file(const std::string& path, std::string& out, std::string& why) {
@@ -362,12 +522,16 @@ bool read_file(const std::string& path, std::string& out, std::string& why) {
 std::optional<Workflow> Loader::load(const std::string& name, std::string text,
                                      std::vector<std::string>& stack) {
   ++files_loaded_;
+  // A UTF-8 byte order mark is not part of the text: editors count columns after it.
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
   Source src(name, std::move(text));
-  Ctx c(src, diags_);
+  Ctx c(src, diags_, opt_.warnings);
   const std::string& t = src.text();
   std::size_t bad = text::find_invalid_utf8(t);
   if (bad != std::string::npos) {
-    c.error(src.at_byte_offset(bad), "the file is not valid UTF-8 text",
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(t[bad]));
+    c.error(src.at_byte_offset(bad), std::string("the file is not valid UTF-8 text (byte ") + byte + " here)",
             "save it as UTF-8 (GBK and GB18030 files must be converted, for example with iconv -f GBK -t UTF-8)");
     return std::nullopt;
   }
@@ -375,34 +539,43 @@ std::optional<Workflow> Loader::load(const std::string& name, std::string text,
 }
 
 std::optional<Workflow> Loader::parse(const Source& src, std::vector<std::string>& stack) {
-  Ctx c(src, diags_);
-  std::string body = src.text();
-  if (body.rfind("\xEF\xBB\xBF", 0) == 0) body.replace(0, 3, "   ");  // keep columns of a BOM file
+  Ctx c(src, diags_, opt_.warnings);
+  const std::string& body = src.text();
+  auto offset_of = [&](const YAML::Mark& m) {
+    return m.pos >= 0 ? std::min(static_cast<std::size_t>(m.pos), body.size()) : body.size();
+  };
   YAML::Node root;
   try {
     root = YAML::Load(body);
   } catch (const YAML::DeepRecursion& e) {
-    c.error(src.at(e.mark), "the YAML nests too deeply (more than " + std::to_string(e.depth()) + " levels)",
-            "a workflow needs only a few levels; check for runaway brackets");
+    FlowScan scan = scan_flow(body, body.size(), static_cast<std::size_t>(e.depth()));
+    SourcePos at = scan.too_deep != std::string::npos ? src.at_byte_offset(scan.too_deep) : src.at(e.mark);
+    c.error(at, "the YAML nests too deeply: more than " + std::to_string(e.depth()) + " levels at this point",
+            "a workflow needs only a few levels; look for runaway brackets");
     return std::nullopt;
   } catch (const YAML::ParserException& e) {
-    std::string msg = e.msg;
-    if (msg == "bad file") msg = "the YAML cannot be read (nesting too deep or broken structure)";
-    c.error(src.at(e.mark), "YAML syntax error: " + msg,
-            "check indentation, colons and closing brackets or quotes here or on the line before");
+    syntax_error(c, e);
     return std::nullopt;
   } catch (const YAML::Exception& e) {
     c.error(src.at(e.mark), "YAML error: " + e.msg);
     return std::nullopt;
   }
+  if (auto m = unterminated_quote(root, body)) {
+    c.error(src.at(*m), std::string("YAML syntax error: the quote opened here is never closed"),
+            std::string("add the closing ") + body[offset_of(*m)] + " at the end of the text");
+    return std::nullopt;
+  }
   SourcePos top{src.file(), 1, 1};
   if (!root.IsDefined() || root.IsNull()) {
-    c.error(top, "the file is empty", "a workflow needs at least 'workflow:' (its id) and 'steps:'");
+    bool blank = body.find_first_not_of(" \t\r\n") == std::string::npos;
+    c.error(top, blank ? "the file is empty" : "the file holds only comments, no workflow",
+            "a workflow needs at least 'workflow:' (its id) and 'steps:'");
     return std::nullopt;
   }
   if (!root.IsMap()) {
     c.error(c.pos(root), "a workflow file must be a mapping of keys such as 'workflow:' and 'steps:', not " +
-                             describe(root));
+                             describe(root),
+            root.IsSequence() ? "start the file with 'workflow: ID' and put the list under 'steps:'" : std::string{});
     return std::nullopt;
   }
   Workflow wf;
@@ -411,7 +584,8 @@ std::optional<Workflow> Loader::parse(const Source& src, std::vector<std::string
   auto k = c.keys(root, keys::workflow, "the workflow");
 
   if (auto it = k.find("workflow"); it == k.end()) {
-    c.error(top, "missing 'workflow:', the workflow id", "add for example 'workflow: my-procedure' as the first line");
+    if (!c.misspelled(root, "workflow", keys::workflow))
+      c.error(top, "missing 'workflow:', the workflow id", "add for example 'workflow: my-procedure' as the first line");
   } else if (auto id = c.text_value(it->second.value, "'workflow'")) {
     if (!valid_id(*id))
       c.error(c.pos(it->second.value), "workflow id '" + *id + "' may contain only letters, digits, _ and -",
@@ -434,7 +608,10 @@ std::optional<Workflow> Loader::parse(const Source& src, std::vector<std::string
       wf.calendar = *v;
     }
   }
-  if (auto it = k.find("time_limit"); it != k.end()) wf.time_limit = c.number(it->second.value, "'time_limit'");
+  if (auto it = k.find("time_limit"); it != k.end()) {
+    wf.time_limit = c.number(it->second.value, "'time_limit'");
+    if (stack.size() == 1) time_limit_pos_ = c.pos(it->second.value);
+  }
   if (auto it = k.find("warn_before"); it != k.end())
     if (auto v = c.number(it->second.value, "'warn_before'")) wf.warn_before = *v;
   if (auto it = k.find("contact_within"); it != k.end())
@@ -466,15 +643,21 @@ std::optional<Workflow> Loader::parse(const Source& src, std::vector<std::string
         Department dep;
         dep.name = key.Scalar();
         dep.pos = c.pos(key);
-        if (wf.find_department(dep.name) >= 0) {
-          c.error(dep.pos, "department '" + dep.name + "' is declared twice", "keep one of them");
+        if (long prev = wf.find_department(dep.name); prev >= 0) {
+          c.error(dep.pos, "department '" + dep.name + "' is declared twice (first at line " +
+                               std::to_string(wf.departments[static_cast<std::size_t>(prev)].pos.line) + ")",
+                  "keep one of them");
           continue;
         }
         const YAML::Node dv = kv.second;
         if (dv.IsMap()) {
           auto dk = c.keys(dv, keys::department, "department '" + dep.name + "'");
-          if (auto ci = dk.find("capacity"); ci != dk.end())
-            if (auto v = c.number(ci->second.value, "'capacity'", 1, 1e6, true)) dep.capacity = static_cast<int>(*v);
+          if (auto ci = dk.find("capacity"); ci != dk.end()) {
+            if (auto v = c.number(ci->second.value, "'capacity'", 1, 1e6, true))
+              dep.capacity = static_cast<int>(*v);
+            else if (ci->second.value.IsScalar() && ci->second.value.Scalar() == "0")
+              diags_.back().hint = "leave 'capacity' out when the department has no limit";
+          }
           if (auto wi = dk.find("description"); wi != dk.end()) c.text_value(wi->second.value, "'description'");
         } else if (!dv.IsNull()) {
           c.error(c.pos(dv), "the settings of department '" + dep.name + "' must be a mapping, not " + describe(dv),
@@ -532,8 +715,12 @@ std::optional<Workflow> Loader::parse(const Source& src, std::vector<std::string
       c.error(steps_it == k.end() ? top : c.pos(steps_it->second.key), "the workflow has no steps",
               "add 'steps:' with at least one step, or 'includes:' for a package");
   } else if (!steps_it->second.value.IsSequence()) {
-    c.error(c.pos(steps_it->second.value), "'steps' must be a list of steps, not " + describe(steps_it->second.value),
-            "start each step with '- id: ...'");
+    const YAML::Node& sv = steps_it->second.value;
+    std::string first = sv.IsMap() && sv.begin() != sv.end() && sv.begin()->first.IsScalar()
+                            ? sv.begin()->first.Scalar() : std::string("...");
+    c.error(c.pos(sv), "'steps' must be a list of steps, not " + describe(sv),
+            sv.IsMap() ? "start each step with '- id: " + first + "' instead of '" + first + ":'"
+                       : std::string("start each step with '- id: ...'"));
   } else {
     const YAML::Node& sn = steps_it->second.value;
     if (sn.size() == 0 && wf.includes.empty())
@@ -559,6 +746,73 @@ std::optional<Workflow> Loader::parse(const Source& src, std::vector<std::string
   return wf;
 }
 
+// yaml-cpp's parser messages, told in the author's terms and placed where
+// the fix goes when that can be found.
+void Loader::syntax_error(Ctx& c, const YAML::ParserException& e) {
+  const Source& src = c.src();
+  const std::string& t = src.text();
+  const std::string& msg = e.msg;
+  const std::size_t at = e.mark.pos >= 0 ? std::min(static_cast<std::size_t>(e.mark.pos), t.size()) : t.size();
+  const std::string generic_hint = "check indentation, colons and closing brackets or quotes here or on the line before";
+  if (msg == "end of sequence flow not found" || msg == "end of map flow not found") {
+    const char open = msg == "end of sequence flow not found" ? '[' : '{';
+    const char close = open == '[' ? ']' : '}';
+    FlowScan scan = scan_flow(t, at, SIZE_MAX);
+    for (auto it = scan.open.rbegin(); it != scan.open.rend(); ++it) {
+      if (t[*it] != open) continue;
+      c.error(src.at_byte_offset(*it), std::string("YAML syntax error: this '") + open + "' is never closed",
+              std::string("add '") + close + "' where the " + (open == '[' ? "list" : "mapping") + " ends");
+      return;
+    }
+    c.error(src.at(e.mark), std::string("YAML syntax error: a '") + open + "' is never closed",
+            std::string("add the missing '") + close + "'");
+    return;
+  }
+  if (msg == "illegal EOF in scalar" || msg == "end of string not found") {
+    FlowScan scan = scan_flow(t, t.size(), SIZE_MAX);
+    if (scan.open_quote != std::string::npos) {
+      c.error(src.at_byte_offset(scan.open_quote), "YAML syntax error: the quote opened here is never closed",
+              std::string("add the closing ") + t[scan.open_quote] + " at the end of the text");
+      return;
+    }
+    c.error(src.at(e.mark), "YAML syntax error: a quoted text is never closed", "add the closing quote");
+    return;
+  }
+  if (msg.rfind("illegal tab", 0) == 0) {
+    c.error(src.at(e.mark), "YAML syntax error: a tab is used for indentation",
+            "YAML indents with spaces only; replace the tab with spaces");
+    return;
+  }
+  if (msg == "illegal map value" || msg == "end of map not found" || msg == "end of sequence not found" ||
+      msg == "illegal block entry") {
+    auto [here, before] = indents(t, e.mark.line);
+    if (here >= 0 && before >= 0 && here != before) {
+      c.error(src.at(e.mark.line, here),
+              "YAML syntax error: this line is indented by " + spaces(here) + ", the line before it by " +
+                  spaces(before),
+              "the keys of one mapping, and the items of one list, must start in the same column");
+      return;
+    }
+    if (msg == "illegal map value") {
+      c.error(src.at(e.mark), "YAML syntax error: a ': ' cannot start a value here",
+              "put a text that contains ': ' in quotes, or start a new line for the next key");
+      return;
+    }
+  }
+  if (msg == "illegal block entry") {
+    c.error(src.at(e.mark), "YAML syntax error: a list item '- ' cannot start here",
+            "start the list on a new line below its key, or write it in brackets: [a, b]");
+    return;
+  }
+  if (msg == "illegal flow end") {
+    c.error(src.at(e.mark), "YAML syntax error: a closing bracket with no opening one", "remove it, or add the '[' or '{'");
+    return;
+  }
+  std::string text = msg;
+  if (text == "bad file") text = "the YAML cannot be read (nesting too deep or broken structure)";
+  c.error(src.at(e.mark), "YAML syntax error: " + text, generic_hint);
+}
+
 void Loader::merge_include(Ctx& c, Workflow& pkg, Workflow&& item, const SourcePos& at) {
   if (!item.calendar.empty() && item.calendar != pkg.calendar)
     c.warning(at, "included workflow '" + item.id + "' uses calendar '" + item.calendar +
@@ -573,7 +827,7 @@ void Loader::merge_include(Ctx& c, Workflow& pkg, Workflow&& item, const SourceP
       const SourcePos& p = pkg.steps[prev].id_pos;
       c.error(s.id_pos, "step id '" + s.id + "' is already defined at " + p.file + ":" + std::to_string(p.line) +
                             ":" + std::to_string(p.column),
-              "step ids must be unique across a package; rename one of them");
+              "step ids must be unique across a package (here '" + pkg.id + "'); rename one of them");
       continue;
     }
     s.origin = item.id;
@@ -589,10 +843,15 @@ void Loader::parse_step(Ctx& c, const YAML::Node& n, Step& s, bool& ok) {
     return;
   }
   std::string ctx = "step";
-  if (const YAML::Node idn = n["id"]; idn.IsScalar() && valid_id(idn.Scalar())) ctx = "step '" + idn.Scalar() + "'";
+  // A const lookup of a missing key yields an invalid node: test IsDefined() first.
+  if (const YAML::Node idn = n["id"]; idn.IsDefined() && idn.IsScalar() && valid_id(idn.Scalar()))
+    ctx = "step '" + idn.Scalar() + "'";
   auto k = c.keys(n, keys::step, ctx);
   if (auto it = k.find("id"); it == k.end()) {
-    c.error(s.pos, "step has no 'id'", "add 'id:' with a unique name of letters, digits, _ and -");
+    if (!c.misspelled(n, "id", keys::step)) {
+      std::string named = k.count("name") && k["name"].value.IsScalar() ? " '" + k["name"].value.Scalar() + "'" : "";
+      c.error(s.pos, "step" + named + " has no 'id'", "add 'id:' with a unique name of letters, digits, _ and -");
+    }
     ok = false;
   } else if (auto v = c.text_value(it->second.value, "'id'")) {
     s.id_pos = c.pos(it->second.value);
@@ -629,7 +888,8 @@ void Loader::parse_step(Ctx& c, const YAML::Node& n, Step& s, bool& ok) {
         c.error(c.pos(depn->second.value), "'departments' of " + ctx + " is empty",
                 "list the departments that review it together");
     }
-  } else if (!s.id.empty() || k.count("id")) {
+  } else if ((!s.id.empty() || k.count("id")) && !c.misspelled(n, "department", keys::step) &&
+             !c.misspelled(n, "departments", keys::step)) {
     c.error(s.pos, ctx + " names no department", "add 'department:' (or 'departments:' for a joint review)");
   }
   if (auto it = k.find("lead"); it != k.end()) {
@@ -643,7 +903,8 @@ void Loader::parse_step(Ctx& c, const YAML::Node& n, Step& s, bool& ok) {
   if (s.lead.empty() && !s.departments.empty()) s.lead = s.departments.front();
 
   if (auto it = k.find("days"); it == k.end()) {
-    c.error(s.pos, ctx + " has no 'days'", "add 'days:' with its promised time limit in working days");
+    if (!c.misspelled(n, "days", keys::step))
+      c.error(s.pos, ctx + " has no 'days'", "add 'days:' with its promised time limit in working days");
   } else if (auto v = c.number(it->second.value, "'days'")) {
     s.days = *v;
   }
@@ -688,7 +949,8 @@ void Loader::parse_step(Ctx& c, const YAML::Node& n, Step& s, bool& ok) {
         }
         auto dk = c.keys(e, keys::deferred, "a deferred material");
         if (auto mi = dk.find("material"); mi == dk.end()) {
-          c.error(dm.pos, "a deferred material has no 'material'", "name one of the step's 'needs'");
+          if (!c.misspelled(e, "material", keys::deferred))
+            c.error(dm.pos, "a deferred material has no 'material'", "name one of the step's 'needs'");
           continue;
         } else if (auto v = c.text_value(mi->second.value, "'material'")) {
           dm.material = *v;
@@ -696,10 +958,11 @@ void Loader::parse_step(Ctx& c, const YAML::Node& n, Step& s, bool& ok) {
             c.error(c.pos(mi->second.value), "deferred material '" + *v + "' is not in the 'needs' of " + ctx,
                     "only a material the step needs can be supplied later; add it to 'needs'");
         }
-        if (auto wi = dk.find("within"); wi == dk.end())
-          c.error(dm.pos, "deferred material '" + dm.material + "' has no 'within'",
+        if (auto wi = dk.find("within"); wi == dk.end()) {
+          if (!c.misspelled(e, "within", keys::deferred))
+            c.error(dm.pos, "deferred material '" + dm.material + "' has no 'within'",
                   "add 'within:' with the working days after acceptance by which it must arrive");
-        else if (auto v = c.number(wi->second.value, "'within'"))
+        } else if (auto v = c.number(wi->second.value, "'within'"))
           dm.within = *v;
         if (auto gi = dk.find("grace"); gi != dk.end())
           if (auto v = c.number(gi->second.value, "'grace'")) dm.grace = *v;
@@ -717,10 +980,11 @@ void Loader::parse_step(Ctx& c, const YAML::Node& n, Step& s, bool& ok) {
     } else {
       auto ck = c.keys(cn, keys::commitment, "'commitment'");
       s.commitment.enabled = true;
-      if (auto vi = ck.find("verify_after"); vi == ck.end())
-        c.error(c.pos(cn), "'commitment' of " + ctx + " has no 'verify_after'",
+      if (auto vi = ck.find("verify_after"); vi == ck.end()) {
+        if (!c.misspelled(cn, "verify_after", keys::commitment))
+          c.error(c.pos(cn), "'commitment' of " + ctx + " has no 'verify_after'",
                 "add 'verify_after:' with the working days after approval when the verification falls due");
-      else if (auto v = c.number(vi->second.value, "'verify_after'"))
+      } else if (auto v = c.number(vi->second.value, "'verify_after'"))
         s.commitment.verify_after = *v;
       if (auto fi = ck.find("fail_probability"); fi != ck.end())
         if (auto v = c.number(fi->second.value, "'fail_probability'", 0, 1)) s.commitment.fail_probability = *v;
@@ -740,13 +1004,18 @@ void Loader::parse_step(Ctx& c, const YAML::Node& n, Step& s, bool& ok) {
           continue;
         }
         auto ek = c.keys(e, keys::excluded, "an excluded period");
-        if (auto ri = ek.find("reason"); ri == ek.end())
-          c.error(x.pos, "an excluded period has no 'reason'", "say what stops the clock, for example 专家评审 or 听证");
-        else if (auto v = c.text_value(ri->second.value, "'reason'"))
+        if (auto ri = ek.find("reason"); ri == ek.end()) {
+          if (!c.misspelled(e, "reason", keys::excluded))
+            c.error(x.pos, "an excluded period of " + ctx + " has no 'reason'",
+                    "add 'reason:' saying what stops the clock, for example 专家评审 or 听证");
+        } else if (auto v = c.text_value(ri->second.value, "'reason'"))
           x.reason = *v;
-        if (auto di = ek.find("days"); di == ek.end())
-          c.error(x.pos, "an excluded period has no 'days'", "add 'days:' with its length in working days");
-        else if (auto v = c.distribution(di->second.value, "'days'"))
+        if (auto di = ek.find("days"); di == ek.end()) {
+          if (!c.misspelled(e, "days", keys::excluded))
+            c.error(x.pos, "an excluded period of " + ctx + (x.reason.empty() ? "" : " (" + x.reason + ")") +
+                               " has no 'days'",
+                    "add 'days:' with its length in working days");
+        } else if (auto v = c.distribution(di->second.value, "'days'"))
           x.days = *v;
         s.excluded.push_back(x);
       }
@@ -760,10 +1029,11 @@ void Loader::parse_step(Ctx& c, const YAML::Node& n, Step& s, bool& ok) {
       c.error(c.pos(cn), "'correction' must be a mapping such as {probability: 0.3, turnaround: 5}, not " + describe(cn));
     } else {
       auto ck = c.keys(cn, keys::correction, "'correction'");
-      if (auto pi = ck.find("probability"); pi == ck.end())
-        c.error(c.pos(cn), "'correction' of " + ctx + " has no 'probability'",
+      if (auto pi = ck.find("probability"); pi == ck.end()) {
+        if (!c.misspelled(cn, "probability", keys::correction))
+          c.error(c.pos(cn), "'correction' of " + ctx + " has no 'probability'",
                 "add 'probability:' between 0 and 1, the chance a reviewing department asks for corrections");
-      else if (auto v = c.number(pi->second.value, "'probability'", 0, 1))
+      } else if (auto v = c.number(pi->second.value, "'probability'", 0, 1))
         s.correction.probability = *v;
       if (auto ti = ck.find("turnaround"); ti != ck.end()) {
         if (auto v = c.distribution(ti->second.value, "'turnaround'")) s.correction.turnaround = *v;
@@ -908,18 +1178,34 @@ void Loader::finalize(Workflow& wf) {
     std::vector<std::vector<std::size_t>> preds(n);
     for (const auto& d : wf.dependencies) preds[d.to].push_back(d.from);
     std::vector<double> finish(n, 0);
+    std::vector<std::size_t> via(n, SIZE_MAX);  // the predecessor that finishes last
     double longest = 0;
+    std::size_t last = SIZE_MAX;
     for (std::size_t u : order) {
       double start = 0;
-      for (std::size_t p : preds[u]) start = std::max(start, finish[p]);
+      for (std::size_t p : preds[u])
+        if (via[u] == SIZE_MAX || finish[p] > start) {
+          start = finish[p];
+          via[u] = p;
+        }
       finish[u] = start + wf.steps[u].days;
-      longest = std::max(longest, finish[u]);
+      if (last == SIZE_MAX || finish[u] > longest) {
+        longest = finish[u];
+        last = u;
+      }
     }
-    if (longest > *wf.time_limit)
-      warning(wf.pos, "'time_limit' " + fmt_num(*wf.time_limit) +
-                          " is shorter than the longest chain of promised limits (" + fmt_num(longest) +
-                          " working days)",
-              "run 'jreview plan' to see the critical path");
+    if (longest > *wf.time_limit) {
+      std::vector<std::string> chain;
+      for (std::size_t u = last; u != SIZE_MAX; u = via[u])
+        chain.push_back(wf.steps[u].id + " (" + fmt_num(wf.steps[u].days) + ")");
+      std::reverse(chain.begin(), chain.end());
+      std::string path;
+      for (const auto& x : chain) path += (path.empty() ? "" : " -> ") + x;
+      warning(time_limit_pos_.line > 0 ? time_limit_pos_ : wf.pos,
+              "'time_limit' " + fmt_num(*wf.time_limit) + " is shorter than the longest chain of promised limits, " +
+                  path + ", which takes " + fmt_num(longest) + " working days",
+              "raise 'time_limit', or shorten the 'days' of steps on that chain");
+    }
   }
 
   // Windows: a package is one window for all its items.
@@ -973,8 +1259,17 @@ LoadResult load_workflow_string(const std::string& text, const std::string& name
   std::error_code ec;
   fs::path canon = fs::weakly_canonical(fs::path(name), ec);
   stack.push_back(ec ? name : canon.string());
-  auto wf = l.load(name, text, stack);
-  if (wf) l.finalize(*wf);
+  std::optional<Workflow> wf;
+  try {
+    wf = l.load(name, text, stack);
+    if (wf) l.finalize(*wf);
+  } catch (const std::exception& e) {
+    // A bug in the loader, not in the file: still a value, never an exception.
+    wf.reset();
+    r.diagnostics.push_back({Severity::error, SourcePos{name, 0, 0},
+                             std::string("internal error while loading the file: ") + e.what(),
+                             "please report this with the file attached"});
+  }
   sort_diagnostics(r.diagnostics);
   if (wf && !has_errors(r.diagnostics)) r.workflow = std::move(wf);
   return r;
