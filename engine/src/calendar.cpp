@@ -235,14 +235,18 @@ class Problems {
   void error(Pos p, const std::string& msg) {
     std::string where = file_;
     if (p.line > 0) where += ":" + std::to_string(p.line) + ":" + std::to_string(p.column);
-    lines_.push_back(where + ": error: " + msg);
+    lines_.push_back({p.line, p.column, where + ": error: " + msg});
   }
   bool any() const { return !lines_.empty(); }
   // Throws Error(invalid_argument) with all lines, if any.
   void throw_if_any() const {
     if (lines_.empty()) return;
+    auto sorted = lines_;
+    std::stable_sort(sorted.begin(), sorted.end(), [](const Line& a, const Line& b) {
+      return a.line != b.line ? a.line < b.line : a.column < b.column;
+    });
     std::string all;
-    for (const auto& l : lines_) all += (all.empty() ? "" : "\n") + l;
+    for (const auto& l : sorted) all += (all.empty() ? "" : "\n") + l.text;
     throw Error(Error::Code::invalid_argument, all);
   }
 
@@ -250,7 +254,11 @@ class Problems {
   std::string file_;
   const std::string& text_;
   std::vector<std::size_t> starts_;
-  std::vector<std::string> lines_;
+  struct Line {
+    int line, column;
+    std::string text;
+  };
+  std::vector<Line> lines_;
 };
 
 std::string describe(const YAML::Node& n) {
@@ -767,7 +775,9 @@ class CalendarImpl final : public Calendar {
     if (!fallback_)
       throw Error(Error::Code::out_of_range,
                   what + ": " + d.str() + " is outside the covered years: " + coverage_hint());
-    need_fallback(d, d);
+    // Every uncovered year that the count runs through is named.
+    if (d > end_) need_fallback(end_ + 1, d);
+    else need_fallback(d, start_ - 1);
     if (d > end_) return prefix_.back() + weekdays(d.days()) - weekdays(end_.days());
     return weekdays(d.days()) - weekdays((start_ - 1).days());
   }
@@ -790,7 +800,8 @@ class CalendarImpl final : public Calendar {
     if (days < lo || days > hi)
       throw Error(Error::Code::out_of_range, what + ": the result falls outside the years 1..9999");
     Date r = Date::from_days(static_cast<std::int32_t>(days));
-    need_fallback(r, r);
+    if (r > end_) need_fallback(end_ + 1, r);
+    else need_fallback(r, start_ - 1);
     return r;
   }
 
