@@ -654,24 +654,24 @@ class CalendarImpl final : public Calendar {
     if (n > kLimit || n < -kLimit)
       throw Error(Error::Code::out_of_range, "add(" + d.str() + ", " + std::to_string(n) +
                                                  "): the number of working days is too large");
-    std::int64_t target;
-    if (n >= 1) target = count(d, "add(" + d.str() + ", " + std::to_string(n) + ")") + n;
-    else target = count(d - 1, "add(" + d.str() + ", " + std::to_string(n) + ")") + n + 1;
-    return nth(target, d, n);
+    const Op op{Op::add, d, d, n};
+    std::int64_t target = n >= 1 ? count(d, op) + n : count(d - 1, op) + n + 1;
+    return nth(target, op);
   }
 
   long between(Date a, Date b) const override {
-    const std::string what = "between(" + a.str() + ", " + b.str() + ")";
-    return static_cast<long>(count(b, what) - count(a, what));
+    const Op op{Op::between, a, b, 0};
+    return static_cast<long>(count(b, op) - count(a, op));
   }
 
   int working_days_in_year(int year) const override {
     if (year < kMinYear || year > kMaxYear)
       throw Error(Error::Code::out_of_range, "year " + std::to_string(year) + " is out of the range 1..9999");
     Date first = Date::from_ymd(year, 1, 1);
-    const std::string what = "working days of " + std::to_string(year);
-    if (!(covers(first))) need_fallback(first, Date::from_ymd(year, 12, 31));
-    return static_cast<int>(count(Date::from_ymd(year, 12, 31), what) - count(first - 1, what));
+    Date last = Date::from_ymd(year, 12, 31);
+    const Op op{Op::year, first, last, year};
+    if (!covers(first)) need_fallback(first, last);
+    return static_cast<int>(count(last, op) - count(first - 1, op));
   }
 
  private:
@@ -769,12 +769,28 @@ class CalendarImpl final : public Calendar {
     }
   }
 
+  // The call being answered, named in messages only when one is needed
+  // (no strings are built on the way to an answer).
+  struct Op {
+    enum Kind { add, between, year } kind;
+    Date a, b;
+    long n;
+    std::string str() const {
+      switch (kind) {
+        case add: return "add(" + a.str() + ", " + std::to_string(n) + ")";
+        case between: return "between(" + a.str() + ", " + b.str() + ")";
+        case year: return "working days of " + std::to_string(n);
+      }
+      return "";
+    }
+  };
+
   // Working days w with start_ - 1 < w <= d (negative before start_ - 1).
-  std::int64_t count(Date d, const std::string& what) const {
+  std::int64_t count(Date d, const Op& op) const {
     if (d >= start_ - 1 && d <= end_) return d < start_ ? 0 : prefix_[index(d) + 1];
     if (!fallback_)
       throw Error(Error::Code::out_of_range,
-                  what + ": " + d.str() + " is outside the covered years: " + coverage_hint());
+                  op.str() + ": " + d.str() + " is outside the covered years: " + coverage_hint());
     // Every uncovered year that the count runs through is named.
     if (d > end_) need_fallback(end_ + 1, d);
     else need_fallback(d, start_ - 1);
@@ -783,10 +799,10 @@ class CalendarImpl final : public Calendar {
   }
 
   // The working day w with count(w) == k.
-  Date nth(std::int64_t k, Date d, long n) const {
+  Date nth(std::int64_t k, const Op& op) const {
     const auto total = static_cast<std::int64_t>(nth_.size());
     if (k >= 1 && k <= total) return start_ + nth_[static_cast<std::size_t>(k - 1)];
-    const std::string what = "add(" + d.str() + ", " + std::to_string(n) + ")";
+    const std::string what = op.str();
     if (!fallback_) {
       bool after = k > total;
       throw Error(Error::Code::out_of_range,
