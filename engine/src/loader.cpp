@@ -502,7 +502,7 @@ class Loader {
   SourcePos time_limit_pos_;  // of the file being validated (not of its includes)
 };
 
-bool read_file(const std::string& path, std::string& out, std::string& why) {
+bool read_file_from_disk(const std::string& path, std::string& out, std::string& why) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
     why = "is a directory";
@@ -517,6 +517,11 @@ bool read_file(const std::string& path, std::string& out, std::string& why) {
   ss << in.rdbuf();
   out = ss.str();
   return true;
+}
+
+bool read_file(const LoadOptions& opt, const std::string& path, std::string& out, std::string& why) {
+  if (opt.read_file) return opt.read_file(path, out, why);
+  return read_file_from_disk(path, out, why);
 }
 
 std::optional<Workflow> Loader::load(const std::string& name, std::string text,
@@ -690,7 +695,7 @@ std::optional<Workflow> Loader::parse(const Source& src, std::vector<std::string
         }
         std::string text, why;
         std::string display = p.lexically_normal().string();
-        if (!read_file(display, text, why)) {
+        if (!read_file(opt_, display, text, why)) {
           c.error(at, "cannot read included file '" + rel + "': " + why, "paths are relative to this file's folder");
           continue;
         }
@@ -1103,7 +1108,7 @@ void Loader::finalize(Workflow& wf) {
       if (it == index.end()) {
         std::string near = text::closest(s.after[j], ids);
         error(s.after_pos[j], "step '" + s.id + "' comes after unknown step '" + s.after[j] + "'",
-              near.empty() ? "list one of the step ids of this workflow" : "did you mean '" + near + "'?");
+              near.empty() ? "the step ids are " + text::quoted_list(ids) : "did you mean '" + near + "'?");
         continue;
       }
       if (it->second == i) {
@@ -1277,7 +1282,7 @@ LoadResult load_workflow_string(const std::string& text, const std::string& name
 
 LoadResult load_workflow_file(const std::string& path, const LoadOptions& options) {
   std::string text, why;
-  if (!read_file(path, text, why)) {
+  if (!read_file(options, path, text, why)) {
     LoadResult r;
     Diagnostic d;
     d.pos.file = path;

@@ -100,7 +100,8 @@ std::string closest(std::string_view word, const std::vector<std::string>& candi
   }
   // A typo: at most a third of the longer word changed (and at least one edit allowed).
   std::size_t longer = std::max(word.size(), best.size());
-  if (best.empty() || best_d == 0 || best_d > std::max<std::size_t>(1, longer / 3)) return {};
+  // Never a word that shares no letter with it ('c' is no typo of 'a').
+  if (best.empty() || best_d == 0 || best_d >= longer || best_d > std::max<std::size_t>(1, longer / 3)) return {};
   return best;
 }
 
