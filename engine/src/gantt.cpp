@@ -20,8 +20,9 @@ constexpr const char* kFonts = "'Noto Sans CJK SC', 'WenQuanYi Micro Hei', 'Micr
 constexpr const char* kCritical = "#c0392b";
 constexpr const char* kLimit = "#e67e22";
 // Department colours: distinct, readable behind dark text, not red (red marks the critical path).
-constexpr const char* kPalette[] = {"#4e79a7", "#59a14f", "#b07aa1", "#f28e2b", "#76b7b2",
-                                    "#edc948", "#9c755f", "#bab0ac", "#86bcb6", "#d4a6c8"};
+constexpr const char* kPalette[] = {"#4e79a7", "#59a14f", "#b07aa1", "#f28e2b", "#76b7b2", "#edc948",
+                                    "#9c755f", "#bab0ac", "#86bcb6", "#d4a6c8", "#a0cbe8", "#8cd17d",
+                                    "#b6992d", "#f1ce63", "#499894", "#79706e"};
 constexpr std::size_t kPaletteSize = sizeof(kPalette) / sizeof(kPalette[0]);
 
 constexpr double kFont = 13;       // px, step names
@@ -30,7 +31,7 @@ constexpr double kBar = 14;        // px bar height
 constexpr double kMargin = 16;
 
 // Width in px of text at `size` px: CJK characters are about 1em, others about 0.55em.
-double text_px(std::string_view s, double size) { return static_cast<double>(text::display_width(s)) * size * 0.55; }
+double text_px(std::string_view s, double size) { return static_cast<double>(text::display_width(s)) * size * 0.52; }
 
 // A "nice" tick step so that ticks are at least min_px apart.
 double tick_step(double px_per_day, double min_px) {
@@ -83,9 +84,11 @@ std::string svg(const Workflow& wf, const Plan& p) {
   L.chart_x = L.dept_x + dept_w + 18;
   L.span = std::max({p.total_days, p.constrained_days, p.time_limit.value_or(0.0), 1.0});
   for (const auto& s : p.steps) L.span = std::max(L.span, s.latest_finish);
-  L.chart_w = std::clamp(L.span * 40.0, 360.0, 900.0);
+  // Aim at about 1300 px in all, so that the chart fits a screen; long
+  // names leave at least 360 px for the bars.
+  const double right_room = 130;  // labels right of the bars
+  L.chart_w = std::clamp(L.span * 40.0, 360.0, std::max(360.0, 1300.0 - L.chart_x - right_room));
   L.px_per_day = L.chart_w / L.span;
-  const double right_room = 150;  // labels right of the bars
   L.width = L.chart_x + L.chart_w + right_room;
 
   auto X = [&L](double t) { return L.chart_x + t * L.px_per_day; };
@@ -101,8 +104,10 @@ std::string svg(const Workflow& wf, const Plan& p) {
   if (p.time_limit)
     summary += fmt::format(" · 承诺时限 {} {}", num(*p.time_limit), p.time_limit_met() ? "达成 met" : "超出 NOT met");
   if (dates) summary += " · " + p.start_date->str() + " → " + p.finish_date->str();
-  if (p.constrained) summary += fmt::format(" · 受限于科室容量 with capacity {}", num(p.constrained_days));
+  if (p.constrained && p.constrained_days > p.total_days + 1e-9)
+    summary += fmt::format(" · 按科室容量 with capacities {} 个工作日", num(p.constrained_days));
   body += fmt::format("<text x=\"{}\" y=\"{}\" class=\"summary\">{}</text>\n", kMargin, y, xml_escape(summary));
+  L.width = std::max({L.width, text_px(summary, 13) + 2 * kMargin, text_px(title, 18) + 2 * kMargin});
 
   // Legend, wrapped to the width.
   y += 24;
@@ -127,7 +132,8 @@ std::string svg(const Workflow& wf, const Plan& p) {
   if (p.time_limit)
     legend_item(std::string("<rect x=\"{}\" y=\"{}\" width=\"3\" height=\"12\" fill=\"") + kLimit + "\"/>\n",
                 "承诺时限 time limit");
-  if (p.constrained)
+  const bool waits = std::any_of(p.steps.begin(), p.steps.end(), [](const StepPlan& s) { return s.delay > 0; });
+  if (p.constrained && waits)
     legend_item("<rect x=\"{}\" y=\"{}\" width=\"14\" height=\"4\" fill=\"#333\"/>\n", "容量排程 capacity schedule");
 
   // Axis.
@@ -154,19 +160,18 @@ std::string svg(const Workflow& wf, const Plan& p) {
                             axis_y + 14, d->str().substr(5));
   }
   body += fmt::format("<text x=\"{}\" y=\"{}\" class=\"tick\" text-anchor=\"end\">工作日 working day</text>\n",
-                      L.chart_x - 6, axis_y);
+                      L.chart_x - 14, axis_y);
 
   // Rows.
   std::string bars;
+  std::vector<double> band_tops;  // every other row is shaded, once the width is known
   for (std::size_t r = 0; r < n; ++r) {
     const std::size_t i = rows[r];
     const Step& st = wf.steps[i];
     const StepPlan& s = p.steps[i];
     const double top = rows_top + kRow * static_cast<double>(r);
     const double mid = top + kRow / 2;
-    if (r % 2 == 1)
-      bars += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" class=\"band\"/>\n", kMargin / 2, top,
-                          L.width - kMargin, kRow);
+    if (r % 2 == 1) band_tops.push_back(top);
     std::string cls = s.critical ? "name crit" : "name";
     bars += fmt::format("<text x=\"{}\" y=\"{:.1f}\" class=\"{}\">{}<tspan class=\"id\"> {}</tspan></text>\n", L.name_x,
                         mid + 4.5, cls, xml_escape(st.name), xml_escape(st.id));
@@ -257,7 +262,11 @@ std::string svg(const Workflow& wf, const Plan& p) {
          ".dept{font-size:12px;fill:#444}.note{font-size:11px;fill:#666}.note.crit{fill:#c0392b}.mark{font-size:12px}\n"
          "</style>\n";
   out += fmt::format("<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n");
-  out += grid + body + bars + lines;
+  std::string bands;
+  for (double top : band_tops)
+    bands += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{:.0f}\" height=\"{}\" class=\"band\"/>\n", kMargin / 2, top,
+                         L.width - kMargin, kRow);
+  out += bands + grid + body + bars + lines;
   out += "</svg>\n";
   return out;
 }
@@ -273,7 +282,6 @@ std::string html(const Workflow& wf, const Plan& p) {
          "td.n{text-align:right;font-variant-numeric:tabular-nums}tr.crit td{color:#c0392b;font-weight:bold}"
          "h1{font-size:20px}h2{font-size:16px;margin-top:24px}ul{font-size:13px}.chart{overflow-x:auto}\n"
          "</style>\n</head>\n<body>\n";
-  out += "<h1>" + xml_escape(title) + " <small>(" + xml_escape(p.workflow) + ")</small></h1>\n";
   out += "<div class=\"chart\">\n" + svg(wf, p) + "</div>\n";
   out += "<h2>计划 Plan</h2>\n<table>\n<tr><th>wave</th><th>id</th><th>name</th><th>department(s)</th><th>days</th>"
          "<th>ES</th><th>EF</th><th>LS</th><th>LF</th><th>slack</th><th>critical</th>";
