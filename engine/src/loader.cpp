@@ -799,7 +799,7 @@ void Loader::syntax_error(Ctx& c, const YAML::ParserException& e) {
       return;
     }
     if (msg == "illegal map value") {
-      c.error(src.at(e.mark), "YAML syntax error: a ': ' cannot start a value here",
+      c.error(src.at(e.mark), "YAML syntax error: this ': ' cannot follow a value on the same line",
               "put a text that contains ': ' in quotes, or start a new line for the next key");
       return;
     }
