@@ -273,7 +273,8 @@ std::map<std::string, YAML::Node> read_keys(Problems& pr, const YAML::Node& map,
                                             const std::vector<std::string>& allowed, const std::string& what) {
   std::map<std::string, YAML::Node> out;
   for (auto it = map.begin(); it != map.end(); ++it) {
-    const YAML::Node& k = it->first;
+    // it-> yields a proxy that lives for one expression only: copy the key.
+    const YAML::Node k = it->first;
     if (!k.IsScalar()) {
       pr.error(pr.pos(k), "a key in " + what + " must be a plain name");
       continue;
