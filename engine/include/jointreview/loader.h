@@ -1,6 +1,7 @@
 // Loading and validating workflow files.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,10 @@ struct LoadOptions {
   std::vector<std::string> calendar_dirs;
   // Report warnings (redundant `after`, dead-end steps, idle departments).
   bool warnings = true;
+  // Reads a workflow file (the main one and every included one) instead of
+  // the file system: return false and set `why` when it cannot. The runtime
+  // uses it to record the exact texts an instance runs, and to reload them.
+  std::function<bool(const std::string& path, std::string& text, std::string& why)> read_file;
 };
 
 struct LoadResult {

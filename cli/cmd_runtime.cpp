@@ -1,0 +1,259 @@
+// jreview start / act / status / events: live instances in a SQLite database.
+#include <iostream>
+#include <memory>
+
+#include "commands.h"
+#include "jointreview/engine.h"
+#include "jointreview/error.h"
+#include "jointreview/text.h"
+#include "runtime_options.h"
+
+namespace jreview {
+
+std::unique_ptr<jointreview::Engine> open_engine(const EngineFlags& f) {
+  jointreview::EngineOptions o;
+  o.database = f.db;
+  o.background_timers = false;  // one-shot command: due timers fire at open and before each action
+  if (!f.now.empty()) o.clock = jointreview::FakeClock::at(f.now, o.utc_offset_minutes);
+  o.calendar.weekend_fallback = f.weekend_fallback;
+  return jointreview::Engine::open(o);
+}
+
+void add_engine_flags(CLI::App* sub, EngineFlags& f) {
+  sub->add_option("--db", f.db, "SQLite database (default ./jreview.db; created if missing)");
+  sub->add_option("--now", f.now,
+                  "act as if the local time were this (YYYY-MM-DD or YYYY-MM-DDTHH:MM): for replays, tests and demos");
+  sub->add_flag("--weekend-fallback", f.weekend_fallback,
+                "outside the calendar's years, count weekends only (with a warning) instead of failing");
+}
+
+namespace {
+
+int error_exit(const jointreview::Error& e) {
+  std::cerr << "jreview: " << (e.code() == jointreview::Error::Code::refused     ? "refused: "
+                               : e.code() == jointreview::Error::Code::forbidden ? "forbidden: "
+                                                                                  : "error: ")
+            << e.what() << "\n";
+  return e.code() == jointreview::Error::Code::refused || e.code() == jointreview::Error::Code::forbidden ? 3 : 2;
+}
+
+std::string flags(const jointreview::StepStatus& s) {
+  std::string out;
+  auto add = [&](const std::string& f) { out += (out.empty() ? "" : " ") + f; };
+  if (s.overdue) add("RED");
+  else if (s.warned) add("yellow");
+  if (s.paused) add("clock-stopped");
+  if (s.verification_pending) add("verify-by:" + s.verification_due);
+  if (s.contact_pending) add(s.contact_overdue ? "contact-OVERDUE" : "contact-applicant");
+  if (!s.missing_materials.empty()) {
+    std::string m;
+    for (const auto& x : s.missing_materials) m += (m.empty() ? "" : ",") + x;
+    add("missing:" + m);
+  }
+  if (!s.reviews_pending.empty() && s.state == "accepted") {
+    std::string m;
+    for (const auto& x : s.reviews_pending) m += (m.empty() ? "" : ",") + x;
+    add("reviewing:" + m);
+  }
+  return out;
+}
+
+std::string fmt_days(double d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", d);
+  return buf;
+}
+
+void print_status(const jointreview::InstanceStatus& s) {
+  std::size_t approved = 0;
+  for (const auto& st : s.steps) approved += st.state == "approved";
+  std::cout << s.instance << "  " << s.project << "  (" << s.workflow << (s.title.empty() ? "" : ": " + s.title)
+            << ")\n";
+  std::cout << "state: " << s.state << "   progress: " << approved << "/" << s.steps.size() << " approved"
+            << "   started: " << s.started.substr(0, 16);
+  if (!s.deadline.empty()) std::cout << "   promised by: " << s.deadline;
+  if (s.overdue) std::cout << "   PROJECT OVERDUE";
+  else if (s.warned) std::cout << "   project deadline near";
+  if (s.green) std::cout << "   green channel";
+  std::cout << "\n\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& st : s.steps) {
+    std::string depts;
+    for (const auto& d : st.departments) depts += (depts.empty() ? "" : "+") + d;
+    rows.push_back({st.id, st.name, depts, st.state, st.deadline, fmt_days(st.days_used) + "/" + fmt_days(st.days_limit),
+                    flags(st)});
+  }
+  std::cout << jointreview::render_table({"step", "name", "department", "state", "deadline", "used/limit", "flags"}, rows,
+                                         {false, false, false, false, false, true, false});
+}
+
+struct StartOpts {
+  EngineFlags e;
+  std::string file, project, applicant = "applicant";
+  bool green = false;
+};
+
+void add_start(CLI::App& app, Runner& run) {
+  auto o = std::make_shared<StartOpts>();
+  auto* sub = app.add_subcommand("start", "Start an approval instance of a workflow; prints its id on the last line");
+  sub->add_option("file", o->file, "workflow file")->required();
+  sub->add_option("--project", o->project, "the project's name (default: the workflow's title)");
+  sub->add_option("--applicant", o->applicant, "the applicant's name (for --as applicant:NAME)");
+  sub->add_flag("--green", o->green, "green channel (绿色通道): first in every department's queue");
+  add_engine_flags(sub, o->e);
+  sub->callback([o, &run] {
+    run = [o] {
+      try {
+        auto engine = open_engine(o->e);
+        jointreview::StartRequest r;
+        r.workflow_file = o->file;
+        r.project = o->project;
+        r.applicant = o->applicant;
+        r.green = o->green;
+        std::string id = engine->start(r);
+        auto s = engine->status(id);
+        std::string ready;
+        for (const auto& st : s.steps)
+          if (st.state == "ready") ready += (ready.empty() ? "" : ", ") + st.id;
+        std::cerr << "started " << s.workflow << " for '" << s.project << "'; ready to submit: " << ready << "\n";
+        std::cout << id << "\n";
+        return 0;
+      } catch (const jointreview::Error& e) {
+        return error_exit(e);
+      }
+    };
+  });
+}
+
+struct ActOpts {
+  EngineFlags e;
+  std::string instance, step, action, actor = "applicant", note, material;
+  double days = -1;
+};
+
+void add_act(CLI::App& app, Runner& run) {
+  auto o = std::make_shared<ActOpts>();
+  auto* sub = app.add_subcommand("act", "Act on a step: submit, accept, approve, return, resubmit, reject, commit, "
+                                        "supply, withdraw, verify, verify-failed, contact, exclude, resume");
+  sub->add_option("instance", o->instance, "instance id")->required();
+  sub->add_option("step", o->step, "step id")->required();
+  sub->add_option("action", o->action, "the action")->required();
+  sub->add_option("--as", o->actor, "who acts: applicant, applicant:NAME, a department, or DEPARTMENT/STAFF-ID");
+  sub->add_option("--note", o->note, "a note kept in the audit trail");
+  sub->add_option("--material", o->material, "supply: the deferred material handed in");
+  sub->add_option("--days", o->days, "exclude: the excluded period's length in working days (default: as declared)");
+  add_engine_flags(sub, o->e);
+  sub->callback([o, &run] {
+    run = [o] {
+      try {
+        auto engine = open_engine(o->e);
+        engine->act({o->instance, o->step, o->action, o->actor, o->note, o->material, o->days});
+        auto s = engine->status(o->instance);
+        for (const auto& st : s.steps)
+          if (st.id == o->step)
+            std::cout << o->step << ": " << st.state << (st.deadline.empty() ? "" : "  deadline " + st.deadline)
+                      << (flags(st).empty() ? "" : "  " + flags(st)) << "\n";
+        if (s.state != "running") std::cout << "instance " << s.instance << ": " << s.state << "\n";
+        return 0;
+      } catch (const jointreview::Error& e) {
+        return error_exit(e);
+      }
+    };
+  });
+}
+
+struct StatusOpts {
+  EngineFlags e;
+  std::string instance;
+  std::string format = "table";
+};
+
+void add_status(CLI::App& app, Runner& run) {
+  auto o = std::make_shared<StatusOpts>();
+  auto* sub = app.add_subcommand("status", "Show one instance, or list all instances");
+  sub->add_option("instance", o->instance, "instance id (omit to list all)");
+  sub->add_option("--format", o->format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  add_engine_flags(sub, o->e);
+  sub->callback([o, &run] {
+    run = [o] {
+      try {
+        auto engine = open_engine(o->e);
+        if (!o->instance.empty()) {
+          auto s = engine->status(o->instance);
+          if (o->format == "json")
+            std::cout << jointreview::status_json(s) << "\n";
+          else
+            print_status(s);
+          return 0;
+        }
+        auto all = engine->instances();
+        if (o->format == "json") {
+          std::cout << jointreview::statuses_json(all) << "\n";
+          return 0;
+        }
+        std::vector<std::vector<std::string>> rows;
+        for (const auto& s : all) {
+          std::size_t approved = 0, red = 0, yellow = 0;
+          for (const auto& st : s.steps) {
+            approved += st.state == "approved";
+            red += st.overdue;
+            yellow += st.warned && !st.overdue;
+          }
+          rows.push_back({s.instance, s.project, s.workflow, s.state,
+                          std::to_string(approved) + "/" + std::to_string(s.steps.size()), std::to_string(red),
+                          std::to_string(yellow), s.deadline});
+        }
+        std::cout << jointreview::render_table({"instance", "project", "workflow", "state", "approved", "red", "yellow",
+                                                "promised by"},
+                                               rows, {false, false, false, false, true, true, true, false});
+        return 0;
+      } catch (const jointreview::Error& e) {
+        return error_exit(e);
+      }
+    };
+  });
+}
+
+void add_events(CLI::App& app, Runner& run) {
+  auto o = std::make_shared<StatusOpts>();
+  auto* sub = app.add_subcommand("events", "The audit trail of an instance: every action, refusal and state change");
+  sub->add_option("instance", o->instance, "instance id")->required();
+  sub->add_option("--format", o->format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  add_engine_flags(sub, o->e);
+  sub->callback([o, &run] {
+    run = [o] {
+      try {
+        auto engine = open_engine(o->e);
+        auto ev = engine->events(o->instance);
+        if (o->format == "json") {
+          std::cout << jointreview::events_json(ev) << "\n";
+          return 0;
+        }
+        std::vector<std::vector<std::string>> rows;
+        for (const auto& e : ev) {
+          std::string what = e.kind == "action" || e.kind == "refused" ? e.action : e.kind;
+          std::string change = e.from.empty() ? "" : e.from + " -> " + e.to;
+          std::string text = e.detail;
+          if (!e.material.empty()) text += (text.empty() ? "" : "; ") + std::string("material: ") + e.material;
+          if (!e.note.empty()) text += (text.empty() ? "" : "; ") + std::string("note: ") + e.note;
+          rows.push_back({std::to_string(e.seq), e.time.substr(0, 16), e.actor,
+                          e.kind == "refused" ? "REFUSED " + what : what, e.step, change, text});
+        }
+        std::cout << jointreview::render_table({"#", "time", "actor", "what", "step", "change", "detail"}, rows,
+                                               {true, false, false, false, false, false, false});
+        return 0;
+      } catch (const jointreview::Error& e) {
+        return error_exit(e);
+      }
+    };
+  });
+}
+
+}  // namespace
+
+JREVIEW_COMMAND(50, add_start);
+JREVIEW_COMMAND(51, add_act);
+JREVIEW_COMMAND(52, add_status);
+JREVIEW_COMMAND(53, add_events);
+
+}  // namespace jreview

@@ -1,0 +1,195 @@
+// The live runtime: approval instances driven by the state machine on a
+// Boost.Asio event loop, every change written durably to SQLite.
+//
+//   jointreview::EngineOptions o;
+//   o.database = "jreview.db";
+//   auto engine = jointreview::Engine::open(o);
+//   std::string id = engine->start("workflows/four-certificates.yaml", "示例项目");
+//   engine->act({id, "project_filing", "submit", "applicant"});
+//
+// Thread safety: every method may be called from any thread; calls are
+// serialised on the engine's own event-loop thread, and an action returns
+// only after its transaction has committed (group commit: actions that
+// arrive together share one transaction). Subscriber callbacks run on the
+// event-loop thread; they may call the engine (those calls run inline).
+// Errors: jointreview::Error (error.h), never another exception type.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "jointreview/calendar.h"
+
+namespace jointreview {
+
+// Where the engine reads the time. Tests and simulations use FakeClock.
+class Clock {
+ public:
+  using time_point = std::chrono::system_clock::time_point;
+  virtual ~Clock() = default;
+  virtual time_point now() const = 0;
+};
+
+std::shared_ptr<Clock> system_clock();
+
+// A clock that moves only when told to. Thread-safe.
+class FakeClock : public Clock {
+ public:
+  explicit FakeClock(time_point start);
+  // "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS]" in the engine's local time (UTC+8 by default).
+  static std::shared_ptr<FakeClock> at(const std::string& local_time, int utc_offset_minutes = 480);
+  time_point now() const override;
+  void set(time_point t);
+  void advance(std::chrono::seconds d);
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+struct EngineOptions {
+  std::string database = "jreview.db";  // SQLite file; created if missing
+  std::shared_ptr<Clock> clock;         // default: the system clock
+  int utc_offset_minutes = 480;         // local time of the offices (China: UTC+8)
+  CalendarOptions calendar;             // where calendars are found; fallback policy
+  // Let the engine's own thread fire deadline timers as they fall due (true),
+  // or only when fire_due_timers() is called and at open (false; the CLI).
+  bool background_timers = true;
+  std::size_t max_batch = 512;          // actions committed in one transaction at most
+  // SQLite synchronous mode: "full" (default: every commit survives power
+  // loss) or "normal" (WAL: survives a crash of the process, not of the OS).
+  std::string synchronous = "full";
+};
+
+struct StepStatus {
+  std::string id;
+  std::string name;
+  std::string state;                     // StepState name: blocked, ready, ..., approved
+  std::vector<std::string> departments;  // lead first
+  std::string deadline;                  // date (YYYY-MM-DD) the current limit ends; "" when no clock ran
+  double days_used = 0;                  // working days consumed on the statutory clock
+  double days_limit = 0;                 // promised limit
+  bool warned = false;                   // yellow
+  bool overdue = false;                  // red
+  bool paused = false;                   // excluded period running
+  bool on_commitment = false;
+  bool verification_pending = false;
+  std::string verification_due;          // date
+  bool contact_pending = false;          // 首退必联 task open
+  bool contact_overdue = false;
+  int rounds = 0;                        // returns so far
+  std::vector<std::string> missing_materials;  // deferred, not yet supplied
+  std::vector<std::string> reviews_pending;    // departments still to give their opinion
+};
+
+struct InstanceStatus {
+  std::string instance;
+  std::string workflow;       // workflow id
+  std::string workflow_hash;  // content hash of the definition it runs
+  std::string title;
+  std::string project;
+  std::string applicant;
+  std::string state;          // running, completed, rejected, withdrawn, revoked
+  bool green = false;
+  std::string started;        // local time, ISO 8601
+  std::string finished;       // "" while running
+  std::string deadline;       // the project's promised limit, a date; "" without time_limit
+  bool warned = false;
+  bool overdue = false;
+  std::vector<StepStatus> steps;
+};
+
+struct EventRecord {
+  std::int64_t seq = 0;   // global order
+  std::string instance;
+  std::string time;       // local time, ISO 8601
+  std::string actor;      // "applicant", a department, "DEPT/staff", or "system"
+  std::string kind;       // "action", "refused", "state", "instance", "notice", "warning",
+                          // "overdue", "contact-task", "contact-overdue", "verification-due", ...
+  std::string action;     // for actions: submit, accept, ...
+  std::string step;       // step id, "" for the instance
+  std::string from;       // for state changes
+  std::string to;
+  std::string note;
+  std::string material;
+  std::string detail;     // human text (the reason of a refusal, notice's departments ...)
+};
+
+struct ActRequest {
+  std::string instance;
+  std::string step;
+  std::string action;    // submit, accept, approve, return, resubmit, reject, commit, supply,
+                         // withdraw, verify, verify-failed, contact, exclude, resume
+  std::string actor;     // "applicant" (or "applicant:NAME"), a department name, or "DEPT/staff-id"
+  std::string note;
+  std::string material;  // supply: which deferred material
+  double days = -1;      // exclude: length in working days (default: the declared period)
+};
+
+struct StartRequest {
+  std::string workflow_file;  // a YAML file (loaded, validated and stored by content hash)
+  std::string project;        // the project's name
+  std::string applicant = "applicant";
+  bool green = false;         // 绿色通道 (also when the workflow says priority: green)
+};
+
+using Subscriber = std::function<void(const EventRecord&)>;
+
+// The JSON forms used by `jreview status/events --format json` and the C API.
+// status: {"instance", "workflow", "workflow_hash", "title", "project", "applicant",
+//          "state", "green", "started", "finished", "deadline", "warned", "overdue",
+//          "progress": {"approved", "total"},
+//          "steps": [{"id", "name", "state", "department" (the lead), "departments",
+//                     "deadline", "days_used", "days_limit", "warned", "overdue", "paused",
+//                     "on_commitment", "verification_pending", "verification_due",
+//                     "contact_pending", "contact_overdue", "rounds",
+//                     "missing_materials", "reviews_pending"}]}
+// events: [{"seq", "instance", "time", "actor", "kind", "action", "step", "from", "to",
+//           "note", "material", "detail"}]
+std::string status_json(const InstanceStatus& s, int indent = 2);
+std::string statuses_json(const std::vector<InstanceStatus>& all, int indent = 2);
+std::string events_json(const std::vector<EventRecord>& events, int indent = 2);
+
+class Engine {
+ public:
+  // Opens (or creates) the database, migrates its schema, re-arms timers
+  // and fires those missed while closed. Throws Error.
+  static std::unique_ptr<Engine> open(const EngineOptions& options = {});
+  virtual ~Engine() = default;
+
+  // Starts an instance; returns its id. Throws Error(invalid_workflow) with
+  // the loader's FILE:LINE:COLUMN messages when the file does not load.
+  virtual std::string start(const StartRequest& request) = 0;
+  std::string start(const std::string& workflow_file, const std::string& project) {
+    StartRequest r;
+    r.workflow_file = workflow_file;
+    r.project = project;
+    return start(r);
+  }
+
+  // Applies one action. A refusal throws Error(refused / forbidden /
+  // not_found) saying why; the refusal is logged; nothing else changes.
+  virtual void act(const ActRequest& request) = 0;
+
+  virtual InstanceStatus status(const std::string& instance) = 0;
+  virtual std::vector<InstanceStatus> instances() = 0;
+  virtual std::vector<EventRecord> events(const std::string& instance) = 0;
+
+  // Calls `fn` for every event recorded after this call, after its commit.
+  // Returns a token for unsubscribe().
+  virtual int subscribe(Subscriber fn) = 0;
+  virtual void unsubscribe(int token) = 0;
+
+  // Fires every timer due at the clock's current time (for FakeClock users).
+  virtual void fire_due_timers() = 0;
+
+  // The local date of the clock's now, and the working-day calendar in use.
+  virtual std::string today() = 0;
+};
+
+}  // namespace jointreview

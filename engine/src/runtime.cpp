@@ -1,0 +1,903 @@
+// The live runtime: a Boost.Asio io_context on one thread owns the state of
+// every instance and the Store; callers post work to it and wait for the
+// commit. Actions that arrive together are applied one after another and
+// committed in one transaction (group commit), then acknowledged.
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <condition_variable>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <future>
+#include <map>
+#include <mutex>
+#include <queue>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <type_traits>
+#include <unordered_map>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
+
+#include "compiled.h"
+#include "jointreview/engine.h"
+#include "jointreview/error.h"
+#include "jointreview/loader.h"
+#include "runtime_time.h"
+#include "state_machine.h"
+#include "store.h"
+
+namespace asio = boost::asio;
+
+namespace jointreview {
+
+// ---------------------------------------------------------------- clocks
+
+namespace {
+class SystemClock final : public Clock {
+ public:
+  time_point now() const override { return std::chrono::system_clock::now(); }
+};
+}  // namespace
+
+std::shared_ptr<Clock> system_clock() {
+  static auto c = std::make_shared<SystemClock>();
+  return c;
+}
+
+struct FakeClock::Impl {
+  mutable std::mutex m;
+  time_point t;
+};
+
+FakeClock::FakeClock(time_point start) : impl_(std::make_shared<Impl>()) { impl_->t = start; }
+
+std::shared_ptr<FakeClock> FakeClock::at(const std::string& local_time, int utc_offset_minutes) {
+  return std::make_shared<FakeClock>(parse_local_time(local_time, utc_offset_minutes));
+}
+
+Clock::time_point FakeClock::now() const {
+  std::lock_guard<std::mutex> l(impl_->m);
+  return impl_->t;
+}
+
+void FakeClock::set(time_point t) {
+  std::lock_guard<std::mutex> l(impl_->m);
+  impl_->t = t;
+}
+
+void FakeClock::advance(std::chrono::seconds d) {
+  std::lock_guard<std::mutex> l(impl_->m);
+  impl_->t += d;
+}
+
+namespace {
+
+std::uint64_t fnv1a(const std::string& s) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string hex64(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+// A workflow definition as instances run it: loaded once per content hash.
+struct Definition {
+  std::string hash;
+  std::string file;
+  std::shared_ptr<const CompiledWorkflow> compiled;
+  std::unique_ptr<StateMachine> machine;
+  std::shared_ptr<const Calendar> calendar;
+  std::unique_ptr<TimeMap> time;
+};
+
+struct Timer {
+  TimerKind kind;
+  std::uint32_t step;
+  std::int32_t slot;
+  double at;
+  bool operator==(const Timer& o) const {
+    return kind == o.kind && step == o.step && slot == o.slot && at == o.at;
+  }
+};
+
+struct Instance {
+  std::string id;
+  Definition* def = nullptr;
+  std::string project;
+  std::string applicant;
+  std::string started;
+  std::string finished;
+  InstanceRuntime rt;
+  std::vector<Timer> timers;
+};
+
+// ---- snapshot: the instance's state machine state and pending timers ----
+
+static_assert(std::is_trivially_copyable_v<StepRuntime>);
+static_assert(std::is_trivially_copyable_v<Timer>);
+constexpr std::uint32_t kSnapshotMagic = 0x4A525331;  // "JRS1"
+
+template <class T>
+void put(std::string& out, const T& v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+template <class T>
+void get(const std::string& in, std::size_t& pos, T& v) {
+  if (pos + sizeof v > in.size()) throw Error(Error::Code::storage, "corrupt instance snapshot (truncated)");
+  std::memcpy(&v, in.data() + pos, sizeof v);
+  pos += sizeof v;
+}
+
+std::string encode(const Instance& in) {
+  std::string out;
+  const InstanceRuntime& rt = in.rt;
+  put(out, kSnapshotMagic);
+  put(out, static_cast<std::uint32_t>(sizeof(StepRuntime)));
+  put(out, static_cast<std::uint32_t>(rt.steps.size()));
+  put(out, static_cast<std::uint8_t>(rt.state));
+  std::uint8_t flags = (rt.started ? 1 : 0) | (rt.green ? 2 : 0) | (rt.warned ? 4 : 0) | (rt.overdue ? 8 : 0);
+  put(out, flags);
+  put(out, rt.approved);
+  put(out, rt.started_at);
+  put(out, rt.finished_at);
+  out.append(reinterpret_cast<const char*>(rt.steps.data()), rt.steps.size() * sizeof(StepRuntime));
+  put(out, static_cast<std::uint32_t>(in.timers.size()));
+  out.append(reinterpret_cast<const char*>(in.timers.data()), in.timers.size() * sizeof(Timer));
+  return out;
+}
+
+void decode(const std::string& s, Instance& in) {
+  std::size_t pos = 0;
+  std::uint32_t magic, step_size, n, nt;
+  std::uint8_t state, flags;
+  get(s, pos, magic);
+  get(s, pos, step_size);
+  if (magic != kSnapshotMagic || step_size != sizeof(StepRuntime))
+    throw Error(Error::Code::storage, "instance " + in.id + " was saved by an incompatible jreview version");
+  get(s, pos, n);
+  get(s, pos, state);
+  get(s, pos, flags);
+  InstanceRuntime& rt = in.rt;
+  rt.state = static_cast<InstanceState>(state);
+  rt.started = flags & 1;
+  rt.green = flags & 2;
+  rt.warned = flags & 4;
+  rt.overdue = flags & 8;
+  get(s, pos, rt.approved);
+  get(s, pos, rt.started_at);
+  get(s, pos, rt.finished_at);
+  if (n != in.def->compiled->n_steps || pos + n * sizeof(StepRuntime) > s.size())
+    throw Error(Error::Code::storage, "corrupt snapshot of instance " + in.id);
+  rt.steps.resize(n);
+  std::memcpy(rt.steps.data(), s.data() + pos, n * sizeof(StepRuntime));
+  pos += n * sizeof(StepRuntime);
+  get(s, pos, nt);
+  if (pos + nt * sizeof(Timer) > s.size()) throw Error(Error::Code::storage, "corrupt timers of instance " + in.id);
+  in.timers.resize(nt);
+  std::memcpy(in.timers.data(), s.data() + pos, nt * sizeof(Timer));
+}
+
+struct HeapEntry {
+  double at;
+  std::uint64_t order;
+  Instance* inst;
+  Timer timer;
+  bool operator>(const HeapEntry& o) const { return at != o.at ? at > o.at : order > o.order; }
+};
+
+Error::Code refusal_code(Refusal r) {
+  switch (r) {
+    case Refusal::applicant_only:
+    case Refusal::department_only:
+    case Refusal::not_reviewer:
+    case Refusal::lead_only: return Error::Code::forbidden;
+    case Refusal::unknown_step:
+    case Refusal::unknown_material: return Error::Code::not_found;
+    case Refusal::bad_value: return Error::Code::invalid_argument;
+    default: return Error::Code::refused;
+  }
+}
+
+class EngineImpl final : public Engine {
+ public:
+  explicit EngineImpl(const EngineOptions& o)
+      : opt_(o), clock_(o.clock ? o.clock : system_clock()), work_(asio::make_work_guard(io_)), wake_(io_) {
+    store_ = storage::open_sqlite_store(o.database, o.synchronous);
+    // Load every instance, then fire what fell due while the engine was closed.
+    for (auto& rec : store_->instances()) {
+      auto inst = std::make_unique<Instance>();
+      inst->id = rec.id;
+      inst->def = &definition(rec.workflow_hash);
+      inst->project = rec.project;
+      inst->applicant = rec.applicant;
+      inst->started = rec.started;
+      inst->finished = rec.finished;
+      decode(rec.snapshot, *inst);
+      for (const auto& t : inst->timers) push_heap(inst.get(), t);
+      instances_.emplace(inst->id, std::move(inst));
+    }
+    thread_ = std::thread([this] {
+      io_thread_id_ = std::this_thread::get_id();
+      io_.run();
+    });
+    call([this] {
+      fire_due();
+      return 0;
+    });
+  }
+
+  ~EngineImpl() override {
+    work_.reset();
+    asio::post(io_, [this] { wake_.cancel(); });
+    io_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  std::string start(const StartRequest& req) override {
+    // Load and validate outside the event loop: it reads files.
+    std::map<std::string, std::string> files;
+    LoadOptions lo;
+    lo.warnings = false;
+    lo.calendar_dirs = opt_.calendar.search_path;
+    lo.read_file = [&files](const std::string& path, std::string& text, std::string& why) {
+      std::ifstream in(path, std::ios::binary);
+      if (!in) {
+        why = std::strerror(errno);
+        return false;
+      }
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      text = ss.str();
+      files[path] = text;
+      return true;
+    };
+    auto r = load_workflow_file(req.workflow_file, lo);
+    if (!r.ok()) {
+      std::string msg = "the workflow does not load:";
+      for (const auto& d : r.diagnostics) msg += "\n" + d.str();
+      throw Error(Error::Code::invalid_workflow, msg);
+    }
+    nlohmann::ordered_json bundle = {{"main", req.workflow_file}, {"files", files}};
+    std::string bundle_text = bundle.dump();
+    std::string hash = hex64(fnv1a(bundle_text));
+    auto wf = std::make_shared<const Workflow>(std::move(*r.workflow));
+    return call([&, wf] {
+      storage::WorkflowRecord wrec{hash, wf->id, wf->title, req.workflow_file, bundle_text};
+      Definition& def = definition(hash, wf, &wrec);
+      fire_due();
+      const std::string prefix = local_date_compact(clock_->now()) + "-";
+      std::int64_t& n = next_number_[prefix];
+      if (n == 0) n = store_->last_instance_number(prefix);
+      auto inst = std::make_unique<Instance>();
+      inst->id = prefix + std::to_string(1000000 + ++n).substr(1);
+      inst->def = &def;
+      inst->project = req.project.empty() ? wf->title : req.project;
+      inst->applicant = req.applicant.empty() ? "applicant" : req.applicant;
+      inst->started = format_local(clock_->now(), opt_.utc_offset_minutes);
+      const double now = def.time->to_wt(clock_->now());  // may throw: before anything is recorded
+      Instance* p = inst.get();
+      def.machine->reset(p->rt, req.green);
+      instances_.emplace(p->id, std::move(inst));
+      new_instances_.push_back(p->id);
+      if (pending_wf_.count(hash) == 0 && !stored_wf_.count(hash)) {
+        pending_wf_[hash] = wrec;
+      }
+      snapshot_before(*p);
+      effects_.clear();
+      def.machine->start(p->rt, now, effects_);
+      record_action(*p, "system", "start", "", "", "", {});
+      record_effects(*p, "system", now);
+      return p->id;
+    });
+  }
+
+  void act(const ActRequest& req) override {
+    call([&] {
+      fire_due();
+      auto it = instances_.find(req.instance);
+      if (it == instances_.end()) throw Error(Error::Code::not_found, "no instance '" + req.instance + "'");
+      Instance& in = *it->second;
+      const CompiledWorkflow& cw = *in.def->compiled;
+      auto action = parse_action(req.action);
+      if (!action)
+        throw Error(Error::Code::invalid_argument,
+                    "unknown action '" + req.action +
+                        "'; actions are submit, accept, approve, return, resubmit, reject, commit, supply, withdraw, "
+                        "verify, verify-failed, contact, exclude, resume");
+      long si = cw.source->find_step(req.step);
+      if (si < 0) {
+        std::string ids;
+        for (const auto& s : cw.source->steps) ids += (ids.empty() ? "" : ", ") + s.id;
+        throw Error(Error::Code::not_found,
+                    "workflow '" + cw.source->id + "' has no step '" + req.step + "'; its steps are " + ids);
+      }
+      Event e;
+      e.action = *action;
+      e.step = static_cast<std::uint32_t>(si);
+      e.at = in.def->time->to_wt(clock_->now());
+      e.value = req.days;
+      std::string actor_err;
+      e.actor = parse_actor(in, req.actor, actor_err);
+      if (!actor_err.empty()) {
+        record_refusal(in, req, actor_err);
+        pending_error_ = std::make_exception_ptr(Error(Error::Code::forbidden, actor_err));
+        return 0;
+      }
+      if (*action == Action::supply) {
+        e.slot = -1;
+        for (std::uint32_t k = 0; k < cw.deferred_count(e.step); ++k)
+          if (cw.materials[cw.deferred[cw.deferred_offset[e.step] + k].material] == req.material)
+            e.slot = static_cast<std::int32_t>(k);
+      }
+      effects_.clear();
+      Refusal r = in.def->machine->apply(in.rt, e, effects_);
+      if (r != Refusal::none) {
+        std::string why = in.def->machine->explain(in.rt, e, r);
+        record_refusal(in, req, why);
+        pending_error_ = std::make_exception_ptr(Error(refusal_code(r), req.action + " refused: " + why));
+        return 0;
+      }
+      record_action(in, req.actor, req.action, req.step, req.note, req.material, {});
+      record_effects(in, req.actor, e.at);
+      return 0;
+    });
+  }
+
+  InstanceStatus status(const std::string& id) override {
+    return call([&] {
+      fire_due();
+      auto it = instances_.find(id);
+      if (it == instances_.end()) throw Error(Error::Code::not_found, "no instance '" + id + "'");
+      return describe(*it->second);
+    });
+  }
+
+  std::vector<InstanceStatus> instances() override {
+    return call([&] {
+      fire_due();
+      std::vector<InstanceStatus> out;
+      std::vector<const Instance*> all;
+      for (const auto& [k, v] : instances_) all.push_back(v.get());
+      std::sort(all.begin(), all.end(), [](const Instance* a, const Instance* b) { return a->id < b->id; });
+      for (const Instance* i : all) out.push_back(describe(*i));
+      return out;
+    });
+  }
+
+  std::vector<EventRecord> events(const std::string& id) override {
+    return call([&] {
+      if (!instances_.count(id)) throw Error(Error::Code::not_found, "no instance '" + id + "'");
+      return store_->events(id);
+    });
+  }
+
+  int subscribe(Subscriber fn) override {
+    return call([&] {
+      int token = ++last_token_;
+      subscribers_.emplace(token, std::move(fn));
+      return token;
+    });
+  }
+
+  void unsubscribe(int token) override {
+    call([&] {
+      subscribers_.erase(token);
+      return 0;
+    });
+  }
+
+  void fire_due_timers() override {
+    call([&] {
+      fire_due();
+      return 0;
+    });
+  }
+
+  std::string today() override {
+    return format_local(clock_->now(), opt_.utc_offset_minutes).substr(0, 10);
+  }
+
+ private:
+  // Runs fn on the event-loop thread and waits for the commit of what it did.
+  template <class F>
+  auto call(F&& fn) -> decltype(fn()) {
+    using R = decltype(fn());
+    if (std::this_thread::get_id() == io_thread_id_) {
+      // From a subscriber callback: run inline; the enclosing flush commits.
+      R r = fn();
+      rethrow_pending();
+      return r;
+    }
+    std::promise<R> p;
+    auto fut = p.get_future();
+    asio::post(io_, [this, &fn, &p] {
+      try {
+        R r = fn();
+        std::exception_ptr err = std::exchange(pending_error_, nullptr);
+        waiting_.push_back([&p, r = std::move(r), err](std::exception_ptr failure) mutable {
+          if (failure)
+            p.set_exception(failure);
+          else if (err)
+            p.set_exception(err);
+          else
+            p.set_value(std::move(r));
+        });
+      } catch (...) {
+        pending_error_ = nullptr;
+        std::exception_ptr err = std::current_exception();
+        waiting_.push_back([&p, err](std::exception_ptr) { p.set_exception(err); });
+      }
+      if (batch_.events.size() >= opt_.max_batch) {
+        flush();
+      } else if (!flush_posted_) {
+        flush_posted_ = true;
+        asio::post(io_, [this] { flush(); });
+      }
+    });
+    return fut.get();
+  }
+
+  void rethrow_pending() {
+    if (auto err = std::exchange(pending_error_, nullptr)) std::rethrow_exception(err);
+  }
+
+  // Commits everything recorded since the last flush, then answers callers.
+  void flush() {
+    flush_posted_ = false;
+    storage::Batch batch = std::move(batch_);
+    batch_ = {};
+    for (auto& [hash, w] : pending_wf_) batch.workflows.push_back(w);
+    for (auto& [id, before] : dirty_) {
+      Instance& in = *instances_.at(id);
+      batch.instances.push_back(record_of(in));
+      for (int idx : dirty_steps_[id]) batch.steps.push_back(step_record(in, idx));
+    }
+    auto waiting = std::move(waiting_);
+    waiting_.clear();
+    std::exception_ptr failure;
+    try {
+      store_->commit(batch);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    if (!failure) {
+      for (auto& [hash, w] : pending_wf_) stored_wf_.insert(hash);
+      for (auto& [inst, t] : new_timers_) push_heap(inst, t);
+    } else {
+      // Nothing was written: every touched instance goes back to how it was.
+      for (auto& [id, before] : dirty_) {
+        if (before)
+          *instances_.at(id) = std::move(*before);
+        else
+          instances_.erase(id);
+      }
+      for (auto& [hash, w] : pending_wf_)
+        if (!stored_wf_.count(hash)) defs_.erase(hash);
+      rebuild_heap();
+    }
+    pending_wf_.clear();
+    dirty_.clear();
+    dirty_steps_.clear();
+    new_instances_.clear();
+    new_timers_.clear();
+    for (auto& w : waiting) w(failure);
+    if (!failure) {
+      for (const auto& e : batch.events)
+        for (auto& [token, fn] : subscribers_) {
+          try {
+            fn(e);
+          } catch (...) {
+            // A subscriber's failure never affects the engine.
+          }
+        }
+      if (!batch_.events.empty() || !dirty_.empty()) flush();  // work done inline by subscribers
+    }
+    arm_wake();
+  }
+
+  void rebuild_heap() {
+    heap_ = {};
+    for (auto& [id, in] : instances_)
+      for (const auto& t : in->timers) push_heap(in.get(), t);
+  }
+
+  storage::InstanceRecord record_of(const Instance& in) {
+    storage::InstanceRecord r;
+    r.id = in.id;
+    r.workflow_hash = in.def->hash;
+    r.project = in.project;
+    r.applicant = in.applicant;
+    r.green = in.rt.green;
+    r.state = to_string(in.rt.state);
+    r.started = in.started;
+    r.finished = in.finished;
+    r.snapshot = encode(in);
+    return r;
+  }
+
+  storage::StepRecord step_record(const Instance& in, int idx) {
+    const CompiledWorkflow& cw = *in.def->compiled;
+    const StepRuntime& r = in.rt.steps[idx];
+    storage::StepRecord s;
+    s.instance = in.id;
+    s.index = idx;
+    s.step = cw.step_id(idx);
+    s.state = to_string(r.state);
+    s.department = cw.dept_name(cw.lead(idx));
+    s.deadline = r.clock_running ? in.def->time->deadline_date(r.due) : "";
+    s.warned = r.warned;
+    s.overdue = r.overdue;
+    return s;
+  }
+
+  Definition& definition(const std::string& hash, std::shared_ptr<const Workflow> wf = nullptr,
+                         const storage::WorkflowRecord* rec = nullptr) {
+    auto it = defs_.find(hash);
+    if (it != defs_.end()) return *it->second;
+    auto def = std::make_unique<Definition>();
+    def->hash = hash;
+    if (!wf) {
+      // Reload the exact texts the instance started with.
+      auto stored = store_->workflow(hash);
+      if (!stored) throw Error(Error::Code::storage, "workflow " + hash + " is missing from the database");
+      auto bundle = nlohmann::json::parse(stored->bundle);
+      std::map<std::string, std::string> files = bundle["files"].get<std::map<std::string, std::string>>();
+      LoadOptions lo;
+      lo.warnings = false;
+      lo.calendar_dirs = opt_.calendar.search_path;
+      lo.read_file = [files](const std::string& path, std::string& text, std::string& why) {
+        auto f = files.find(path);
+        if (f == files.end()) {
+          why = "not in the stored definition";
+          return false;
+        }
+        text = f->second;
+        return true;
+      };
+      auto r = load_workflow_file(bundle["main"].get<std::string>(), lo);
+      if (!r.ok())
+        throw Error(Error::Code::storage, "the stored workflow " + hash + " no longer loads: " +
+                                              (r.diagnostics.empty() ? std::string("?") : r.diagnostics[0].str()));
+      wf = std::make_shared<const Workflow>(std::move(*r.workflow));
+      def->file = stored->file;
+      stored_wf_.insert(hash);
+    } else if (rec) {
+      def->file = rec->file;
+    }
+    def->compiled = compile(wf);
+    def->machine = std::make_unique<StateMachine>(def->compiled);
+    CalendarOptions co = opt_.calendar;
+    if (co.search_path.empty()) co.search_path = calendar_search_path(def->file, {});
+    def->calendar = Calendar::load(wf->calendar, co);
+    def->time = std::make_unique<TimeMap>(def->calendar, opt_.utc_offset_minutes);
+    Definition& ref = *def;
+    defs_.emplace(hash, std::move(def));
+    return ref;
+  }
+
+  Actor parse_actor(const Instance& in, const std::string& who, std::string& err) {
+    const CompiledWorkflow& cw = *in.def->compiled;
+    if (who == "applicant") return Actor::applicant();
+    if (who.rfind("applicant:", 0) == 0) {
+      std::string name = who.substr(10);
+      if (name != in.applicant) {
+        err = "'" + name + "' is not the applicant of instance " + in.id + " (the applicant is '" + in.applicant + "')";
+        return Actor::system();
+      }
+      return Actor::applicant();
+    }
+    if (who == "system" || who.empty()) {
+      err = "name who acts: --as applicant, --as DEPARTMENT or --as DEPARTMENT/STAFF";
+      return Actor::system();
+    }
+    std::string dept = who.substr(0, who.find('/'));
+    for (std::uint32_t d = 0; d < cw.n_departments; ++d)
+      if (cw.dept_name(d) == dept) return Actor::department(d);
+    std::string names;
+    for (std::uint32_t d = 0; d < cw.n_departments; ++d) names += (names.empty() ? "" : ", ") + cw.dept_name(d);
+    err = "'" + dept + "' is not a department of workflow '" + cw.source->id + "'; its departments are " + names;
+    return Actor::system();
+  }
+
+  void touch(Instance& in, std::uint32_t step) {
+    auto [it, inserted] = dirty_.try_emplace(in.id);
+    (void)it;
+    (void)inserted;
+    if (step != kNoStep) dirty_steps_[in.id].insert(static_cast<int>(step));
+  }
+
+  EventRecord base_event(const Instance& in, const std::string& actor, double at) {
+    EventRecord e;
+    e.instance = in.id;
+    e.time = format_local(at < 0 ? clock_->now() : in.def->time->from_wt(at), opt_.utc_offset_minutes);
+    e.actor = actor;
+    return e;
+  }
+
+  void record_action(Instance& in, const std::string& actor, const std::string& action, const std::string& step,
+                     const std::string& note, const std::string& material, const std::string& detail) {
+    snapshot_before(in);
+    EventRecord e = base_event(in, actor, -1);
+    e.kind = "action";
+    e.action = action;
+    e.step = step;
+    e.note = note;
+    e.material = material;
+    e.detail = detail;
+    batch_.events.push_back(std::move(e));
+    long si = step.empty() ? -1 : in.def->compiled->source->find_step(step);
+    touch(in, si < 0 ? kNoStep : static_cast<std::uint32_t>(si));
+  }
+
+  void record_refusal(Instance& in, const ActRequest& req, const std::string& why) {
+    EventRecord e = base_event(in, req.actor, -1);
+    e.kind = "refused";
+    e.action = req.action;
+    e.step = req.step;
+    e.note = req.note;
+    e.material = req.material;
+    e.detail = why;
+    batch_.events.push_back(std::move(e));
+  }
+
+  // Keeps a copy of the instance as it was before this batch touched it.
+  void snapshot_before(Instance& in) {
+    auto it = dirty_.find(in.id);
+    if (it != dirty_.end()) return;
+    bool is_new = std::find(new_instances_.begin(), new_instances_.end(), in.id) != new_instances_.end();
+    dirty_.emplace(in.id, is_new ? nullptr : std::make_unique<Instance>(in));
+  }
+
+  std::string mask_departments(const Instance& in, std::uint32_t s, std::uint32_t mask) {
+    const CompiledWorkflow& cw = *in.def->compiled;
+    std::string out;
+    for (std::uint32_t k = 0; k < cw.dept_count(s); ++k)
+      if (mask & (1u << k)) out += (out.empty() ? "" : ", ") + cw.dept_name(cw.dept_of(s, k));
+    return out;
+  }
+
+  std::string missing_materials(const Instance& in, std::uint32_t s) {
+    const CompiledWorkflow& cw = *in.def->compiled;
+    std::string out;
+    for (std::uint32_t k = 0; k < cw.deferred_count(s); ++k)
+      if (in.rt.steps[s].deferred_outstanding & (1u << k))
+        out += (out.empty() ? "" : ", ") + cw.materials[cw.deferred[cw.deferred_offset[s] + k].material];
+    return out;
+  }
+
+  // Turns the state machine's effects into log rows and armed timers.
+  void record_effects(Instance& in, const std::string& actor, double at) {
+    snapshot_before(in);
+    const CompiledWorkflow& cw = *in.def->compiled;
+    const TimeMap& tm = *in.def->time;
+    for (const Effect& fx : effects_) {
+      const std::string step = fx.step == kNoStep ? "" : cw.step_id(fx.step);
+      if (fx.step != kNoStep) touch(in, fx.step);
+      auto row = [&](const char* kind) {
+        EventRecord e = base_event(in, actor, at);
+        e.kind = kind;
+        e.step = step;
+        return e;
+      };
+      switch (fx.kind) {
+        case EffectKind::step_state: {
+          EventRecord e = row("state");
+          e.from = to_string(static_cast<StepState>(fx.from));
+          e.to = to_string(static_cast<StepState>(fx.to));
+          batch_.events.push_back(std::move(e));
+          break;
+        }
+        case EffectKind::instance_state: {
+          EventRecord e = row("instance");
+          e.from = to_string(static_cast<InstanceState>(fx.from));
+          e.to = to_string(static_cast<InstanceState>(fx.to));
+          if (in.rt.state != InstanceState::running && in.finished.empty())
+            in.finished = format_local(tm.from_wt(at), opt_.utc_offset_minutes);
+          batch_.events.push_back(std::move(e));
+          break;
+        }
+        case EffectKind::notice: {
+          EventRecord e = row("notice");
+          e.detail = fx.mask ? "one consolidated correction notice from: " + mask_departments(in, fx.step, fx.mask)
+                             : "returned: deferred materials still missing after the grace period";
+          batch_.events.push_back(std::move(e));
+          break;
+        }
+        case EffectKind::contact_task: {
+          EventRecord e = row("contact-task");
+          e.detail = "first return: contact the applicant by " + tm.deadline_date(fx.at);
+          batch_.events.push_back(std::move(e));
+          break;
+        }
+        case EffectKind::arm_timer: {
+          Timer t{fx.timer, fx.step, fx.slot, fx.at};
+          in.timers.push_back(t);
+          new_timers_.emplace_back(&in, t);
+          break;
+        }
+        case EffectKind::warning:
+        case EffectKind::overdue: {
+          EventRecord e = row(fx.kind == EffectKind::warning ? "warning" : "overdue");
+          e.detail = std::string(fx.kind == EffectKind::warning ? "deadline near: " : "deadline passed: ") +
+                     tm.deadline_date(fx.at);
+          batch_.events.push_back(std::move(e));
+          break;
+        }
+        case EffectKind::decision_held: {
+          EventRecord e = row("decision-held");
+          e.detail = "all departments approved; the decision waits for: " + missing_materials(in, fx.step);
+          batch_.events.push_back(std::move(e));
+          break;
+        }
+        case EffectKind::verified: batch_.events.push_back(row("verified")); break;
+        case EffectKind::contact_done: batch_.events.push_back(row("contact-done")); break;
+        case EffectKind::contact_overdue: batch_.events.push_back(row("contact-overdue")); break;
+        case EffectKind::clock_stopped: {
+          EventRecord e = row("clock-stopped");
+          e.detail = "excluded period until " + tm.deadline_date(fx.at);
+          batch_.events.push_back(std::move(e));
+          break;
+        }
+        case EffectKind::clock_resumed: batch_.events.push_back(row("clock-resumed")); break;
+        case EffectKind::review_requested:
+          if (fx.slot == -2) {
+            EventRecord e = row("verification-due");
+            e.detail = "verify the commitment (" + cw.dept_name(static_cast<std::uint32_t>(fx.dept)) + ")";
+            batch_.events.push_back(std::move(e));
+          }
+          break;
+      }
+    }
+    // Timers that can no longer matter are dropped from the snapshot.
+    if (in.rt.state != InstanceState::running) {
+      in.timers.erase(std::remove_if(in.timers.begin(), in.timers.end(),
+                                     [](const Timer& t) {
+                                       return t.kind != TimerKind::verify_due && t.kind != TimerKind::contact_due;
+                                     }),
+                      in.timers.end());
+    }
+  }
+
+  void push_heap(Instance* in, const Timer& t) { heap_.push(HeapEntry{t.at, ++heap_order_, in, t}); }
+
+  // Fires every timer due by now, oldest first.
+  void fire_due() {
+    while (!heap_.empty()) {
+      HeapEntry h = heap_.top();
+      double now_i = h.inst->def->time->to_wt(clock_->now());
+      if (h.at > now_i) break;
+      heap_.pop();
+      auto it = std::find(h.inst->timers.begin(), h.inst->timers.end(), h.timer);
+      if (it == h.inst->timers.end()) continue;  // already fired or dropped
+      snapshot_before(*h.inst);
+      h.inst->timers.erase(it);
+      touch(*h.inst, kNoStep);
+      Event e;
+      e.action = Action::timer;
+      e.timer = h.timer.kind;
+      e.step = h.timer.step;
+      e.slot = h.timer.slot;
+      e.at = h.timer.at;
+      effects_.clear();
+      h.inst->def->machine->apply(h.inst->rt, e, effects_);
+      if (!effects_.empty()) record_effects(*h.inst, "system", h.timer.at);
+      // Timers armed by a timer are due at once if already past.
+      for (auto& [inst, t] : new_timers_) push_heap(inst, t);
+      new_timers_.clear();
+    }
+  }
+
+  // Sleeps until the earliest timer, when background timers are on.
+  void arm_wake() {
+    if (!opt_.background_timers || heap_.empty()) return;
+    const HeapEntry& h = heap_.top();
+    auto when = h.inst->def->time->from_wt(h.at);
+    auto delay = when - clock_->now();
+    if (delay < std::chrono::seconds(0)) delay = std::chrono::seconds(0);
+    if (delay > std::chrono::hours(24)) delay = std::chrono::hours(24);  // re-check daily
+    wake_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(delay));
+    wake_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      fire_due();
+      flush();
+    });
+  }
+
+  InstanceStatus describe(const Instance& in) {
+    const CompiledWorkflow& cw = *in.def->compiled;
+    const Workflow& wf = *cw.source;
+    const TimeMap& tm = *in.def->time;
+    InstanceStatus s;
+    s.instance = in.id;
+    s.workflow = wf.id;
+    s.workflow_hash = in.def->hash;
+    s.title = wf.title;
+    s.project = in.project;
+    s.applicant = in.applicant;
+    s.state = to_string(in.rt.state);
+    s.green = in.rt.green;
+    s.started = in.started;
+    s.finished = in.finished;
+    if (cw.time_limit >= 0) s.deadline = tm.deadline_date(StateMachine::deadline(in.rt.started_at, cw.time_limit));
+    s.warned = in.rt.warned;
+    s.overdue = in.rt.overdue;
+    for (std::uint32_t i = 0; i < cw.n_steps; ++i) {
+      const StepRuntime& r = in.rt.steps[i];
+      StepStatus st;
+      st.id = wf.steps[i].id;
+      st.name = wf.steps[i].name;
+      st.state = to_string(r.state);
+      for (std::uint32_t k = 0; k < cw.dept_count(i); ++k) st.departments.push_back(cw.dept_name(cw.dept_of(i, k)));
+      if (r.clock_running) st.deadline = tm.deadline_date(r.due);
+      st.days_used = r.clock_used + (r.clock_running ? std::max(0.0, tm.to_wt(clock_->now()) - r.clock_since) : 0.0);
+      st.days_limit = cw.days[i];
+      st.warned = r.warned;
+      st.overdue = r.overdue;
+      st.paused = r.paused;
+      st.on_commitment = r.on_commitment;
+      st.verification_pending = r.verification_pending;
+      if (r.verification_pending) st.verification_due = tm.deadline_date(r.verify_due);
+      st.contact_pending = r.contact_pending;
+      st.contact_overdue = r.contact_overdue;
+      st.rounds = r.rounds;
+      for (std::uint32_t k = 0; k < cw.deferred_count(i); ++k)
+        if (r.deferred_outstanding & (1u << k) || (!r.accepted_once && !(r.deferred_supplied & (1u << k))))
+          st.missing_materials.push_back(cw.materials[cw.deferred[cw.deferred_offset[i] + k].material]);
+      for (std::uint32_t k = 0; k < cw.dept_count(i); ++k)
+        if (r.review_pending & (1u << k)) st.reviews_pending.push_back(cw.dept_name(cw.dept_of(i, k)));
+      s.steps.push_back(std::move(st));
+    }
+    return s;
+  }
+
+  EngineOptions opt_;
+  std::shared_ptr<Clock> clock_;
+  std::unique_ptr<storage::Store> store_;
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  asio::steady_timer wake_;
+  std::thread thread_;
+  std::atomic<std::thread::id> io_thread_id_{};
+
+  std::unordered_map<std::string, std::unique_ptr<Definition>> defs_;
+  std::unordered_map<std::string, std::unique_ptr<Instance>> instances_;
+  std::map<std::string, std::int64_t> next_number_;
+  std::priority_queue<HeapEntry, std::vector<HeapEntry>, std::greater<>> heap_;
+  std::uint64_t heap_order_ = 0;
+  std::vector<Effect> effects_;
+
+  // The batch being built until the next flush.
+  storage::Batch batch_;
+  std::map<std::string, storage::WorkflowRecord> pending_wf_;
+  std::set<std::string> stored_wf_;
+  std::map<std::string, std::unique_ptr<Instance>> dirty_;  // id -> state before the batch (null: new)
+  std::map<std::string, std::set<int>> dirty_steps_;
+  std::vector<std::string> new_instances_;
+  std::vector<std::pair<Instance*, Timer>> new_timers_;
+  std::vector<std::function<void(std::exception_ptr)>> waiting_;
+  std::exception_ptr pending_error_;
+  bool flush_posted_ = false;
+
+  std::map<int, Subscriber> subscribers_;
+  int last_token_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> Engine::open(const EngineOptions& options) { return std::make_unique<EngineImpl>(options); }
+
+}  // namespace jointreview

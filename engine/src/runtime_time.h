@@ -1,0 +1,45 @@
+// Wall-clock time <-> the engine's working-day time.
+//
+// Working-day time t: working day number w (counted on the calendar from the
+// day before its first covered year, so the first working day is 1) spans
+// t in (w-1, w). An instant on a working day at x seconds after local
+// midnight maps inside that interval; an instant on a day off maps to the
+// end of the previous working day. A deadline t = m (whole) is the end of
+// working day m; its timer fires at the local midnight after that day.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "jointreview/calendar.h"
+
+namespace jointreview {
+
+using WallTime = std::chrono::system_clock::time_point;
+
+// "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS]" (also with a space) in local time.
+WallTime parse_local_time(const std::string& text, int utc_offset_minutes);
+// "YYYY-MM-DDTHH:MM:SS+08:00"
+std::string format_local(WallTime t, int utc_offset_minutes);
+// "YYYYMMDD" of the local date
+std::string local_date_compact(WallTime t, int utc_offset_minutes = 480);
+Date local_date(WallTime t, int utc_offset_minutes);
+
+class TimeMap {
+ public:
+  TimeMap(std::shared_ptr<const Calendar> cal, int utc_offset_minutes);
+  double to_wt(WallTime t) const;
+  WallTime from_wt(double wt) const;
+  // The date of the working day on which a deadline `due` ends.
+  std::string deadline_date(double due) const;
+  Date deadline_day(double due) const;
+  const Calendar& calendar() const { return *cal_; }
+
+ private:
+  std::shared_ptr<const Calendar> cal_;
+  int offset_;
+  Date epoch_;  // the day before the calendar's first covered year
+};
+
+}  // namespace jointreview

@@ -1,0 +1,402 @@
+// SQLite implementation of the Store: WAL, a schema version with migrations,
+// an append-only event log and current-state tables, prepared statements
+// owned by the single writer.
+#include <sqlite3.h>
+
+#include <cstring>
+#include <map>
+
+#include "jointreview/error.h"
+#include "store.h"
+
+namespace jointreview::storage {
+
+namespace {
+
+[[noreturn]] void fail(sqlite3* db, const std::string& what) {
+  throw Error(Error::Code::storage, what + ": " + (db ? sqlite3_errmsg(db) : "cannot open database"));
+}
+
+class Stmt {
+ public:
+  Stmt() = default;
+  Stmt(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr) != SQLITE_OK)
+      fail(db, std::string("prepare ") + sql);
+  }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  Stmt(Stmt&& o) noexcept : db_(o.db_), s_(o.s_) { o.s_ = nullptr; }
+  Stmt& operator=(Stmt&& o) noexcept {
+    std::swap(db_, o.db_);
+    std::swap(s_, o.s_);
+    return *this;
+  }
+  ~Stmt() { sqlite3_finalize(s_); }
+
+  Stmt& bind(int i, const std::string& v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& bind_blob(int i, const std::string& v) {
+    sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& bind(int i, std::int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
+  // true while a row is available
+  bool step() {
+    int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    fail(db_, "sqlite step");
+  }
+  void run() {
+    step();
+    reset();
+  }
+  void reset() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+  std::string text(int col) const {
+    const unsigned char* p = sqlite3_column_text(s_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(s_, col)))
+             : std::string();
+  }
+  std::string blob(int col) const {
+    const void* p = sqlite3_column_blob(s_, col);
+    return p ? std::string(static_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(s_, col)))
+             : std::string();
+  }
+  std::int64_t integer(int col) const { return sqlite3_column_int64(s_, col); }
+
+ private:
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* s_ = nullptr;
+};
+
+// Schema migrations: index i upgrades version i to i+1.
+const char* const kMigrations[] = {
+    // 0 -> 1
+    R"sql(
+CREATE TABLE workflows(
+  hash TEXT PRIMARY KEY,
+  id TEXT NOT NULL,
+  title TEXT NOT NULL,
+  file TEXT NOT NULL,
+  bundle TEXT NOT NULL,
+  created TEXT NOT NULL DEFAULT (datetime('now'))
+);
+CREATE TABLE instances(
+  id TEXT PRIMARY KEY,
+  workflow_hash TEXT NOT NULL REFERENCES workflows(hash),
+  project TEXT NOT NULL,
+  applicant TEXT NOT NULL,
+  green INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  started TEXT NOT NULL,
+  finished TEXT NOT NULL,
+  snapshot BLOB NOT NULL
+);
+CREATE TABLE steps(
+  instance TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  step TEXT NOT NULL,
+  state TEXT NOT NULL,
+  department TEXT NOT NULL,
+  deadline TEXT NOT NULL,
+  warned INTEGER NOT NULL,
+  overdue INTEGER NOT NULL,
+  PRIMARY KEY(instance, idx)
+) WITHOUT ROWID;
+CREATE TABLE events(
+  seq INTEGER PRIMARY KEY,
+  instance TEXT NOT NULL,
+  time TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  action TEXT NOT NULL,
+  step TEXT NOT NULL,
+  from_state TEXT NOT NULL,
+  to_state TEXT NOT NULL,
+  note TEXT NOT NULL,
+  material TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE INDEX events_by_instance ON events(instance, seq);
+CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+)sql",
+};
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(const std::string& path, const std::string& synchronous) {
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK) {
+      std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+      sqlite3_close(db_);
+      db_ = nullptr;
+      throw Error(Error::Code::storage, "cannot open database '" + path + "': " + msg);
+    }
+    sqlite3_busy_timeout(db_, 10000);
+    try {
+      exec("PRAGMA journal_mode=WAL");
+      if (synchronous == "normal")
+        exec("PRAGMA synchronous=NORMAL");
+      else if (synchronous == "full")
+        exec("PRAGMA synchronous=FULL");
+      else
+        throw Error(Error::Code::invalid_argument, "synchronous must be 'full' or 'normal', not '" + synchronous + "'");
+      exec("PRAGMA foreign_keys=ON");
+      migrate(path);
+      prepare();
+    } catch (...) {
+      stmts_.clear();
+      sqlite3_close(db_);
+      db_ = nullptr;
+      throw;
+    }
+  }
+
+  ~SqliteStore() override {
+    stmts_.clear();
+    sqlite3_close(db_);
+  }
+
+  void commit(Batch& b) override {
+    if (b.empty()) return;
+    exec("BEGIN IMMEDIATE");
+    try {
+      for (const auto& w : b.workflows)
+        st("ins_wf").bind(1, w.hash).bind(2, w.id).bind(3, w.title).bind(4, w.file).bind(5, w.bundle).run();
+      for (const auto& i : b.instances)
+        st("up_inst")
+            .bind(1, i.id)
+            .bind(2, i.workflow_hash)
+            .bind(3, i.project)
+            .bind(4, i.applicant)
+            .bind(5, std::int64_t{i.green ? 1 : 0})
+            .bind(6, i.state)
+            .bind(7, i.started)
+            .bind(8, i.finished)
+            .bind_blob(9, i.snapshot)
+            .run();
+      for (const auto& s : b.steps)
+        st("up_step")
+            .bind(1, s.instance)
+            .bind(2, std::int64_t{s.index})
+            .bind(3, s.step)
+            .bind(4, s.state)
+            .bind(5, s.department)
+            .bind(6, s.deadline)
+            .bind(7, std::int64_t{s.warned ? 1 : 0})
+            .bind(8, std::int64_t{s.overdue ? 1 : 0})
+            .run();
+      Stmt& ev = st("ins_ev");
+      for (auto& e : b.events) {
+        ev.bind(1, e.instance)
+            .bind(2, e.time)
+            .bind(3, e.actor)
+            .bind(4, e.kind)
+            .bind(5, e.action)
+            .bind(6, e.step)
+            .bind(7, e.from)
+            .bind(8, e.to)
+            .bind(9, e.note)
+            .bind(10, e.material)
+            .bind(11, e.detail)
+            .run();
+        e.seq = sqlite3_last_insert_rowid(db_);
+      }
+      exec("COMMIT");
+    } catch (...) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  }
+
+  std::optional<WorkflowRecord> workflow(const std::string& hash) override {
+    Stmt& s = st("get_wf");
+    s.bind(1, hash);
+    std::optional<WorkflowRecord> out;
+    if (s.step()) out = WorkflowRecord{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4)};
+    s.reset();
+    return out;
+  }
+
+  std::vector<InstanceRecord> instances() override {
+    Stmt& s = st("all_inst");
+    std::vector<InstanceRecord> out;
+    while (s.step()) out.push_back(read_instance(s));
+    s.reset();
+    return out;
+  }
+
+  std::optional<InstanceRecord> instance(const std::string& id) override {
+    Stmt& s = st("get_inst");
+    s.bind(1, id);
+    std::optional<InstanceRecord> out;
+    if (s.step()) out = read_instance(s);
+    s.reset();
+    return out;
+  }
+
+  std::vector<EventRecord> events(const std::string& instance) override {
+    Stmt& s = st("get_ev");
+    s.bind(1, instance);
+    std::vector<EventRecord> out;
+    while (s.step()) {
+      EventRecord e;
+      e.seq = s.integer(0);
+      e.instance = s.text(1);
+      e.time = s.text(2);
+      e.actor = s.text(3);
+      e.kind = s.text(4);
+      e.action = s.text(5);
+      e.step = s.text(6);
+      e.from = s.text(7);
+      e.to = s.text(8);
+      e.note = s.text(9);
+      e.material = s.text(10);
+      e.detail = s.text(11);
+      out.push_back(std::move(e));
+    }
+    s.reset();
+    return out;
+  }
+
+  std::vector<StepRecord> steps(const std::string& instance) override {
+    Stmt& s = st("get_steps");
+    s.bind(1, instance);
+    std::vector<StepRecord> out;
+    while (s.step()) {
+      StepRecord r;
+      r.instance = instance;
+      r.index = static_cast<int>(s.integer(0));
+      r.step = s.text(1);
+      r.state = s.text(2);
+      r.department = s.text(3);
+      r.deadline = s.text(4);
+      r.warned = s.integer(5) != 0;
+      r.overdue = s.integer(6) != 0;
+      out.push_back(std::move(r));
+    }
+    s.reset();
+    return out;
+  }
+
+  std::int64_t last_instance_number(const std::string& prefix) override {
+    Stmt& s = st("last_num");
+    s.bind(1, prefix + "%").bind(2, std::int64_t(prefix.size() + 1));
+    std::int64_t n = 0;
+    if (s.step()) n = s.integer(0);
+    s.reset();
+    return n;
+  }
+
+  int schema_version() override {
+    Stmt s(db_, "PRAGMA user_version");
+    return s.step() ? static_cast<int>(s.integer(0)) : 0;
+  }
+
+  std::string integrity_check() override {
+    Stmt s(db_, "PRAGMA integrity_check");
+    std::string out;
+    while (s.step()) {
+      if (!out.empty()) out += "; ";
+      out += s.text(0);
+    }
+    return out;
+  }
+
+ private:
+  void exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : sqlite3_errmsg(db_);
+      sqlite3_free(err);
+      throw Error(Error::Code::storage, std::string("sqlite: ") + msg + " (in: " + std::string(sql).substr(0, 60) + ")");
+    }
+  }
+
+  void migrate(const std::string& path) {
+    int v = schema_version();
+    const int latest = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
+    if (v > latest)
+      throw Error(Error::Code::storage, "database '" + path + "' has schema version " + std::to_string(v) +
+                                            ", newer than this jreview understands (" + std::to_string(latest) +
+                                            "); upgrade jreview");
+    while (v < latest) {
+      exec("BEGIN IMMEDIATE");
+      try {
+        exec(kMigrations[v]);
+        ++v;
+        exec(("PRAGMA user_version=" + std::to_string(v)).c_str());
+        exec("COMMIT");
+      } catch (...) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+      }
+    }
+  }
+
+  void prepare() {
+    add("ins_wf", "INSERT OR IGNORE INTO workflows(hash,id,title,file,bundle) VALUES(?1,?2,?3,?4,?5)");
+    add("up_inst",
+        "INSERT INTO instances(id,workflow_hash,project,applicant,green,state,started,finished,snapshot) "
+        "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9) ON CONFLICT(id) DO UPDATE SET state=excluded.state, "
+        "finished=excluded.finished, snapshot=excluded.snapshot");
+    add("up_step",
+        "INSERT INTO steps(instance,idx,step,state,department,deadline,warned,overdue) VALUES(?1,?2,?3,?4,?5,?6,?7,?8) "
+        "ON CONFLICT(instance,idx) DO UPDATE SET state=excluded.state, deadline=excluded.deadline, "
+        "warned=excluded.warned, overdue=excluded.overdue");
+    add("ins_ev",
+        "INSERT INTO events(instance,time,actor,kind,action,step,from_state,to_state,note,material,detail) "
+        "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
+    add("get_wf", "SELECT hash,id,title,file,bundle FROM workflows WHERE hash=?1");
+    add("all_inst",
+        "SELECT id,workflow_hash,project,applicant,green,state,started,finished,snapshot FROM instances ORDER BY rowid");
+    add("get_inst",
+        "SELECT id,workflow_hash,project,applicant,green,state,started,finished,snapshot FROM instances WHERE id=?1");
+    add("get_ev",
+        "SELECT seq,instance,time,actor,kind,action,step,from_state,to_state,note,material,detail FROM events "
+        "WHERE instance=?1 ORDER BY seq");
+    add("get_steps",
+        "SELECT idx,step,state,department,deadline,warned,overdue FROM steps WHERE instance=?1 ORDER BY idx");
+    add("last_num", "SELECT COALESCE(MAX(CAST(substr(id,?2) AS INTEGER)),0) FROM instances WHERE id LIKE ?1");
+  }
+
+  void add(const char* name, const char* sql) { stmts_.emplace(name, Stmt(db_, sql)); }
+  Stmt& st(const char* name) { return stmts_.at(name); }
+
+  static InstanceRecord read_instance(Stmt& s) {
+    InstanceRecord r;
+    r.id = s.text(0);
+    r.workflow_hash = s.text(1);
+    r.project = s.text(2);
+    r.applicant = s.text(3);
+    r.green = s.integer(4) != 0;
+    r.state = s.text(5);
+    r.started = s.text(6);
+    r.finished = s.text(7);
+    r.snapshot = s.blob(8);
+    return r;
+  }
+
+  sqlite3* db_ = nullptr;
+  std::map<std::string, Stmt> stmts_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> open_sqlite_store(const std::string& path, const std::string& synchronous) {
+  return std::make_unique<SqliteStore>(path, synchronous);
+}
+
+}  // namespace jointreview::storage
