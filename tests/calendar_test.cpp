@@ -711,3 +711,32 @@ TEST_CASE("jreview calendar finds local calendars with --calendar-dir", "[calend
   CHECK(r.status == 0);
   CHECK_THAT(r.out, Catch::Contains("cn-local  2025-2026  1") && Catch::Contains("cn        2025-2026"));
 }
+
+TEST_CASE("every bundled calendar file loads", "[calendar]") {
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(bundled_dir())) {
+    if (e.path().extension() != ".yaml") continue;
+    ++files;
+    INFO(e.path().string());
+    auto cal = Calendar::load(e.path().stem().string());
+    CHECK(cal->id() == e.path().stem().string());
+    CHECK(cal->first_year() <= cal->last_year());
+    CHECK_FALSE(cal->version().empty());
+  }
+  CHECK(files >= 1);
+}
+
+TEST_CASE("the fallback stops at the years a date can have", "[calendar]") {
+  std::vector<std::string> warnings;
+  CalendarOptions o;
+  o.weekend_fallback = true;
+  o.on_warning = [&](const std::string& w) { warnings.push_back(w); };
+  auto cal = Calendar::load("cn", o);
+  std::string why;
+  CHECK(code_of([&] { cal->add(D("0001-01-01"), -1); }, &why) == kOutOfRange);
+  CHECK(why == "add(0001-01-01, -1): the result falls outside the years 1..9999");
+  REQUIRE(warnings.size() == 1);
+  CHECK_THAT(warnings[0], Catch::EndsWith("for 1-2024"));
+  CHECK(code_of([&] { cal->add(D("9999-12-31"), 1); }) == kOutOfRange);
+  CHECK(code_of([&] { cal->add(D("2026-01-05"), 100000000L); }) == kOutOfRange);
+}

@@ -740,6 +740,8 @@ class CalendarImpl final : public Calendar {
     {
       std::lock_guard<std::mutex> lock(warn_mutex_);
       auto note = [&](std::int64_t y0, std::int64_t y1) {
+        y0 = std::max<std::int64_t>(y0, kMinYear);  // a day before 0001-01-01 only as a boundary
+        y1 = std::min<std::int64_t>(y1, kMaxYear);
         for (std::int64_t y = y0; y <= y1; ++y) {
           if (warned_.size() > 20000) break;
           if (warned_.insert(static_cast<int>(y)).second) fresh.push_back(static_cast<int>(y));
