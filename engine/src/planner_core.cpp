@@ -43,50 +43,68 @@ CsrGraph build_csr(std::size_t n, const std::vector<std::uint32_t>& from, const 
 
 bool cpm(std::size_t n, const double* durations, const std::uint32_t* offsets, const std::uint32_t* targets,
          CpmArrays& out) {
-  out.earliest_start.assign(n, 0.0);
+  out.earliest_start.resize(n);
   out.earliest_finish.resize(n);
   out.latest_start.resize(n);
   out.latest_finish.resize(n);
+  out.wave.resize(n);
   out.order.resize(n);
+  out.scratch.assign(n, detail::CpmNode{0.0, 1, 0});
   out.total = 0;
   out.waves = 0;
-  // Count predecessors in `wave` first; the forward pass turns it into waves
-  // once a step's predecessors are all done. latest_finish holds the waves
-  // meanwhile (as numbers) to avoid one more array.
-  std::vector<std::uint32_t>& indeg = out.wave;
-  indeg.assign(n, 0);
-  const std::uint32_t m = n == 0 ? 0 : offsets[n];
-  for (std::uint32_t e = 0; e < m; ++e) ++indeg[targets[e]];
-  double* es = out.earliest_start.data();
-  double* ef = out.earliest_finish.data();
-  double* wave = out.latest_finish.data();
+  if (n == 0) return true;
+  detail::CpmNode* node = out.scratch.data();
   std::uint32_t* order = out.order.data();
+  const std::uint32_t m = offsets[n];
+
+  // Steps are often numbered in a topological order already (the declared,
+  // legacy serial order usually is). One sequential scan tells; then the
+  // order is the identity and no predecessor counting is needed.
+  bool numbered = true;
+  for (std::uint32_t u = 0; u < n && numbered; ++u)
+    for (std::uint32_t e = offsets[u], end = offsets[u + 1]; e < end; ++e)
+      if (targets[e] <= u) {
+        numbered = false;
+        break;
+      }
   std::size_t head = 0, tail = 0;
-  for (std::size_t u = 0; u < n; ++u) {
-    wave[u] = 1;
-    if (indeg[u] == 0) order[tail++] = static_cast<std::uint32_t>(u);
+  if (numbered) {
+    for (std::uint32_t u = 0; u < n; ++u) order[u] = u;
+    tail = n;
+  } else {
+    for (std::uint32_t e = 0; e < m; ++e) ++node[targets[e]].pending;
+    for (std::uint32_t u = 0; u < n; ++u)
+      if (node[u].pending == 0) order[tail++] = u;
   }
-  // Kahn's algorithm doubles as the forward pass: when a step leaves the
-  // queue, every predecessor has already pushed its finish into it.
-  double total = 0, waves = n == 0 ? 0 : 1;
+
+  // Forward pass (Kahn's algorithm when the numbering is not topological):
+  // when a step is taken, every predecessor has pushed its finish into it.
   while (head < tail) {
     const std::uint32_t u = order[head++];
-    const double finish = es[u] + durations[u];
-    ef[u] = finish;
-    if (finish > total) total = finish;
-    const double next_wave = wave[u] + 1;
+    const double finish = node[u].start + durations[u];
+    const std::uint32_t w = node[u].wave;
     for (std::uint32_t e = offsets[u], end = offsets[u + 1]; e < end; ++e) {
-      const std::uint32_t v = targets[e];
-      if (es[v] < finish) es[v] = finish;
-      if (wave[v] < next_wave) {
-        wave[v] = next_wave;
-        if (next_wave > waves) waves = next_wave;
-      }
-      if (--indeg[v] == 0) order[tail++] = v;
+      detail::CpmNode& v = node[targets[e]];
+      if (v.start < finish) v.start = finish;
+      if (v.wave <= w) v.wave = w + 1;
+      if (!numbered && --v.pending == 0) order[tail++] = targets[e];
     }
   }
   if (tail != n) return false;
-  for (std::size_t u = 0; u < n; ++u) indeg[u] = static_cast<std::uint32_t>(wave[u]);
+  // Results out in index order (sequential writes).
+  double total = 0;
+  std::uint32_t waves = 1;
+  double* es = out.earliest_start.data();
+  double* ef = out.earliest_finish.data();
+  std::uint32_t* wave = out.wave.data();
+  for (std::size_t u = 0; u < n; ++u) {
+    es[u] = node[u].start;
+    ef[u] = node[u].start + durations[u];
+    wave[u] = node[u].wave;
+    if (ef[u] > total) total = ef[u];
+    if (wave[u] > waves) waves = wave[u];
+  }
+
   // Backward pass in reverse topological order.
   double* ls = out.latest_start.data();
   double* lf = out.latest_finish.data();
@@ -101,7 +119,7 @@ bool cpm(std::size_t n, const double* durations, const std::uint32_t* offsets, c
     ls[u] = late - durations[u];
   }
   out.total = total;
-  out.waves = static_cast<std::uint32_t>(waves);
+  out.waves = waves;
   return true;
 }
 

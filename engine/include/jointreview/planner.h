@@ -52,6 +52,16 @@ struct CsrGraph {
 // steps or edges.
 CsrGraph build_csr(std::size_t n, const std::vector<std::uint32_t>& from, const std::vector<std::uint32_t>& to);
 
+namespace detail {
+// Per-step working state of the forward pass, kept together so that one
+// dependency touches one cache line.
+struct CpmNode {
+  double start;
+  std::uint32_t wave;
+  std::uint32_t pending;  // predecessors not yet done
+};
+}  // namespace detail
+
 // The arrays cpm() fills; reuse one across calls to avoid allocations.
 struct CpmArrays {
   std::vector<double> earliest_start, earliest_finish, latest_start, latest_finish;
@@ -59,6 +69,7 @@ struct CpmArrays {
   std::vector<std::uint32_t> order;  // a topological order (sources first)
   double total = 0;                  // max earliest_finish
   std::uint32_t waves = 0;           // number of waves
+  std::vector<detail::CpmNode> scratch;  // working memory
 };
 
 // The critical path method on arrays. durations has n entries (>= 0).
