@@ -1,0 +1,526 @@
+// One replication: a binary heap of timed events on a virtual working-day
+// clock. Every rule lives in StateMachine; this file only plays the
+// applicant and the departments (who acts when, with which random draw) and
+// keeps the departments' queues. See docs/simulation.md for the models.
+#include "simulator_engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "jointreview/error.h"
+
+namespace jointreview::sim {
+
+namespace {
+constexpr std::uint64_t kMaxEventsPerReplication = 50'000'000;
+inline std::uint32_t bit(std::int32_t k) { return 1u << k; }
+}  // namespace
+
+void Accumulator::init(std::uint32_t steps, std::uint32_t depts) {
+  critical.assign(steps, 0);
+  returns.assign(steps, 0);
+  finish_n.assign(steps, 0);
+  overdue.assign(steps, 0);
+  qwait_sum.assign(steps, 0);
+  finish_sum.assign(steps, 0);
+  qwait_n.assign(steps, 0);
+  busy.assign(depts, 0);
+  qint.assign(depts, 0);
+  dqwait.assign(depts, 0);
+  reviews.assign(depts, 0);
+  qmax.assign(depts, 0);
+  horizon = 0;
+  completed = rejected = revoked = withdrawn = other = on_time = on_time_elapsed = 0;
+  trips = 0;
+  stale = refused = 0;
+}
+
+void Accumulator::add(const Accumulator& o) {
+  for (std::size_t i = 0; i < critical.size(); ++i) {
+    critical[i] += o.critical[i];
+    returns[i] += o.returns[i];
+    finish_n[i] += o.finish_n[i];
+    overdue[i] += o.overdue[i];
+    qwait_sum[i] += o.qwait_sum[i];
+    finish_sum[i] += o.finish_sum[i];
+    qwait_n[i] += o.qwait_n[i];
+  }
+  for (std::size_t d = 0; d < busy.size(); ++d) {
+    busy[d] += o.busy[d];
+    qint[d] += o.qint[d];
+    dqwait[d] += o.dqwait[d];
+    reviews[d] += o.reviews[d];
+    qmax[d] = std::max(qmax[d], o.qmax[d]);
+  }
+  horizon += o.horizon;
+  completed += o.completed;
+  rejected += o.rejected;
+  revoked += o.revoked;
+  withdrawn += o.withdrawn;
+  other += o.other;
+  on_time += o.on_time;
+  on_time_elapsed += o.on_time_elapsed;
+  trips += o.trips;
+  stale += o.stale;
+  refused += o.refused;
+}
+
+Engine::Engine(const Model& m)
+    : m_(m), w_(*m.cw), n_(m.cw->n_steps), nd_(m.cw->n_departments), np_(m.projects) {
+  inst_.resize(np_);
+  for (auto& st : inst_) m_.machine.reset(st, false);
+  arrival_.assign(np_, 0);
+  trips_.assign(np_, 0);
+  last_visit_.assign(static_cast<std::size_t>(np_) * std::max<std::uint32_t>(1, m_.n_windows), -1);
+  const std::size_t ps = static_cast<std::size_t>(np_) * n_;
+  dur_.assign(ps, 0);
+  finish_at_.assign(ps, -1);
+  excluded_days_.assign(ps, 0);
+  held_.assign(ps, 0);
+  supply_planned_.assign(ps, 0);
+  excl_state_.assign(ps, 0);
+  excl_next_.assign(ps, 0);
+  wait_resubmit_.assign(ps, 0);
+  overdue_.assign(ps, 0);
+  busy_.assign(nd_, 0);
+  green_q_.resize(nd_);
+  normal_q_.resize(nd_);
+  q_last_.assign(nd_, 0);
+  heap_.reserve(256);
+  imm_.reserve(64);
+  fx_.reserve(64);
+}
+
+void Engine::push(double t, Kind k, std::uint32_t p, std::uint32_t s, std::uint32_t dept, std::int8_t slot,
+                  std::uint8_t stamp, TimerKind timer) {
+  heap_.push_back(Ev{t, seq_++, p, s, dept, k, timer, slot, stamp});
+  std::push_heap(heap_.begin(), heap_.end(), Later{});
+}
+
+void Engine::immediate(std::uint32_t p, Action a, std::uint32_t s, Actor who, std::int32_t slot, double value) {
+  Event e;
+  e.action = a;
+  e.step = s;
+  e.actor = who;
+  e.slot = slot;
+  e.at = now_;
+  e.value = value;
+  imm_.push_back(Immediate{p, e});
+}
+
+void Engine::trip(std::uint32_t p, std::uint32_t s) {
+  const std::uint32_t w = m_.window[s];
+  if (w == Model::kOnline) return;
+  double& last = last_visit_[static_cast<std::size_t>(p) * m_.n_windows + w];
+  if (last == now_) return;  // already at this window at this moment
+  last = now_;
+  ++trips_[p];
+}
+
+Refusal Engine::act(std::uint32_t p, const Event& e) {
+  const std::size_t first = fx_.size();
+  const Refusal r = m_.machine.apply(inst_[p], e, fx_);
+  if (r != Refusal::none) {
+    const std::size_t ps = static_cast<std::size_t>(p) * n_ + e.step;
+    if (e.action == Action::resubmit && r == Refusal::materials_missing) {
+      wait_resubmit_[ps] = 1;  // resubmits as soon as the material arrives
+    } else if (e.action == Action::exclude) {
+      // The step left `accepted` before the period could start: skip it.
+      excl_state_[ps] = 2;
+      release_held(p, e.step);
+    } else if (e.action != Action::supply) {
+      ++acc_->refused;
+    }
+    return r;
+  }
+  switch (e.action) {
+    case Action::submit:
+    case Action::commit:
+    case Action::resubmit:
+    case Action::supply: trip(p, e.step); break;
+    default: break;
+  }
+  on_effects(p, first);
+  fx_.resize(first);
+  return r;
+}
+
+void Engine::on_effects(std::uint32_t p, std::size_t first) {
+  // fx_ may grow while we read it (nested calls append after `first`), so
+  // index rather than iterate.
+  InstanceRuntime& st = inst_[p];
+  for (std::size_t i = first; i < fx_.size(); ++i) {
+    const Effect e = fx_[i];
+    const std::size_t ps = static_cast<std::size_t>(p) * n_ + e.step;
+    switch (e.kind) {
+      case EffectKind::step_state: {
+        const auto to = static_cast<StepState>(e.to);
+        if (trace_ && p == trace_project_)
+          trace_->push_back(TraceRecord{TraceRecord::Kind::state, e.to, e.step, 0, e.at, e.at});
+        if (to == StepState::ready) {
+          immediate(p, w_.has_commitment[e.step] ? Action::commit : Action::submit, e.step, Actor::applicant());
+        } else if (to == StepState::accepted) {
+          // This round's review takes one draw, shared by the step's departments.
+          dur_[ps] = m_.duration[e.step](rng_);
+          if (excl_state_[ps] == 0 && w_.excluded_offset[e.step + 1] > w_.excluded_offset[e.step]) {
+            excl_state_[ps] = 1;
+            excl_next_[ps] = 1;
+            immediate(p, Action::exclude, e.step, Actor::department(w_.lead(e.step)), -1,
+                      m_.excluded[w_.excluded_offset[e.step]](rng_));
+          }
+        } else if (to == StepState::approved) {
+          finish_at_[ps] = e.at;
+        }
+        break;
+      }
+      case EffectKind::review_requested:
+        if (e.slot == -1) {
+          immediate(p, Action::accept, e.step, Actor::department(static_cast<std::uint32_t>(e.dept)));
+        } else if (e.slot == -2) {
+          const bool fail = rng_.chance(w_.verify_fail_probability[e.step]);
+          immediate(p, fail ? Action::verify_failed : Action::verify, e.step,
+                    Actor::department(static_cast<std::uint32_t>(e.dept)));
+        } else if (excl_state_[ps] == 1) {
+          held_[ps] |= bit(e.slot);  // reviewed once the excluded period is over
+        } else {
+          dispatch(p, e.step, e.slot, now_);
+        }
+        break;
+      case EffectKind::notice: {
+        ++acc_->returns[e.step];
+        const std::uint8_t rounds = st.steps[e.step].rounds;
+        if (rounds > w_.max_rounds[e.step]) {  // max_rounds correction rounds used up
+          immediate(p, Action::reject, e.step, Actor::department(w_.lead(e.step)));
+        } else {
+          push(now_ + m_.turnaround[e.step](rng_), Kind::resubmit, p, e.step, 0, -1, rounds);
+        }
+        break;
+      }
+      case EffectKind::contact_task:
+        immediate(p, Action::contact, e.step, Actor::department(w_.lead(e.step)));
+        break;
+      case EffectKind::arm_timer:
+        push(std::max(e.at, now_), Kind::timer, p, e.step, 0, static_cast<std::int8_t>(e.slot), 0, e.timer);
+        if (e.timer == TimerKind::deferred_due && e.slot >= 0 && !(supply_planned_[ps] & bit(e.slot))) {
+          supply_planned_[ps] |= bit(e.slot);
+          const CompiledDeferred& dm = w_.deferred[w_.deferred_offset[e.step] + static_cast<std::uint32_t>(e.slot)];
+          double when;
+          if (rng_.chance(dm.late_probability))
+            when = e.at + rng_.uniform_open0() * 2.0 * std::max(dm.grace, 1.0);
+          else
+            when = now_ + rng_.uniform() * std::max(0.0, e.at - now_);
+          push(when, Kind::supply, p, e.step, 0, static_cast<std::int8_t>(e.slot));
+        }
+        break;
+      case EffectKind::clock_stopped:
+        if (excl_state_[ps] == 1) {
+          excluded_days_[ps] += e.at - now_;
+          push(e.at, Kind::exclusion_over, p, e.step);
+          if (trace_ && p == trace_project_)
+            trace_->push_back(TraceRecord{TraceRecord::Kind::excluded, 0, e.step, 0, now_, e.at});
+        }
+        break;
+      case EffectKind::overdue:
+        if (e.step != kNoStep && !overdue_[ps]) {
+          overdue_[ps] = 1;
+          ++acc_->overdue[e.step];
+        }
+        break;
+      case EffectKind::instance_state:
+        last_activity_ = std::max(last_activity_, e.at);
+        break;
+      default: break;
+    }
+  }
+}
+
+void Engine::release_held(std::uint32_t p, std::uint32_t s) {
+  const std::size_t ps = static_cast<std::size_t>(p) * n_ + s;
+  std::uint32_t mask = held_[ps];
+  held_[ps] = 0;
+  for (std::int32_t k = 0; mask; ++k, mask >>= 1)
+    if (mask & 1u) dispatch(p, s, k, now_);
+}
+
+bool Engine::review_current(std::uint32_t p, std::uint32_t s, std::uint8_t stamp) const {
+  const InstanceRuntime& st = inst_[p];
+  if (st.state != InstanceState::running) return false;
+  const StepRuntime& r = st.steps[s];
+  return r.rounds == stamp && (r.state == StepState::accepted || r.state == StepState::suspended);
+}
+
+void Engine::queue_change(std::uint32_t d) {
+  const double len = static_cast<double>(green_q_[d].size() + normal_q_[d].size());
+  acc_->qint[d] += len * (now_ - q_last_[d]);
+  q_last_[d] = now_;
+}
+
+void Engine::dispatch(std::uint32_t p, std::uint32_t s, std::int32_t slot, double since) {
+  const std::uint32_t d = w_.dept_of(s, static_cast<std::uint32_t>(slot));
+  const Waiting w{p, s, slot, inst_[p].steps[s].rounds, since};
+  const std::uint32_t cap = m_.capacity[d];
+  if (cap == 0 || busy_[d] < cap) {
+    start_review(d, w);
+    return;
+  }
+  queue_change(d);
+  (inst_[p].green ? green_q_[d] : normal_q_[d]).items.push_back(w);
+  const double len = static_cast<double>(green_q_[d].size() + normal_q_[d].size());
+  if (len > acc_->qmax[d]) acc_->qmax[d] = len;
+}
+
+void Engine::start_review(std::uint32_t d, const Waiting& w) {
+  ++busy_[d];
+  const double wait = now_ - w.since;
+  acc_->qwait_sum[w.step] += wait;
+  ++acc_->qwait_n[w.step];
+  acc_->dqwait[d] += wait;
+  ++acc_->reviews[d];
+  const double dur = dur_[static_cast<std::size_t>(w.project) * n_ + w.step];
+  acc_->busy[d] += dur;
+  if (trace_ && w.project == trace_project_) {
+    if (wait > 0) trace_->push_back(TraceRecord{TraceRecord::Kind::queue, 0, w.step, d, w.since, now_});
+    trace_->push_back(TraceRecord{TraceRecord::Kind::review, 0, w.step, d, now_, now_ + dur});
+  }
+  push(now_ + dur, Kind::review_done, w.project, w.step, d, static_cast<std::int8_t>(w.slot), w.stamp);
+}
+
+void Engine::pull(std::uint32_t d) {
+  const std::uint32_t cap = m_.capacity[d];
+  while (cap == 0 || busy_[d] < cap) {
+    Queue& q = !green_q_[d].empty() ? green_q_[d] : normal_q_[d];
+    if (q.empty()) return;
+    queue_change(d);
+    const Waiting w = q.items[q.head++];
+    if (q.empty()) q.clear();
+    if (!review_current(w.project, w.step, w.stamp)) {
+      ++acc_->stale;  // its round is over (or the case closed) while it waited
+      continue;
+    }
+    start_review(d, w);
+  }
+}
+
+void Engine::handle(const Ev& ev) {
+  const std::uint32_t p = ev.project;
+  switch (ev.kind) {
+    case Kind::arrival: {
+      fx_.clear();
+      m_.machine.start(inst_[p], now_, fx_);
+      on_effects(p, 0);
+      fx_.clear();
+      break;
+    }
+    case Kind::timer: {
+      Event e;
+      e.action = Action::timer;
+      e.timer = ev.timer;
+      e.step = ev.step;
+      e.slot = ev.slot;
+      e.at = now_;
+      act(p, e);
+      break;
+    }
+    case Kind::review_done: {
+      --busy_[ev.dept];
+      last_activity_ = std::max(last_activity_, now_);
+      if (review_current(p, ev.step, ev.stamp) &&
+          (inst_[p].steps[ev.step].review_pending & bit(ev.slot))) {
+        const bool ret = rng_.chance(w_.correction_probability[ev.step]);
+        Event e;
+        e.action = ret ? Action::return_ : Action::approve;
+        e.step = ev.step;
+        e.actor = Actor::department(ev.dept);
+        e.at = now_;
+        act(p, e);
+      } else {
+        ++acc_->stale;
+      }
+      pull(ev.dept);
+      break;
+    }
+    case Kind::resubmit: {
+      const StepRuntime& r = inst_[p].steps[ev.step];
+      if (inst_[p].state != InstanceState::running || r.state != StepState::returned || r.rounds != ev.stamp) {
+        ++acc_->stale;
+        break;
+      }
+      Event e;
+      e.action = Action::resubmit;
+      e.step = ev.step;
+      e.actor = Actor::applicant();
+      e.at = now_;
+      act(p, e);
+      break;
+    }
+    case Kind::supply: {
+      if (inst_[p].state != InstanceState::running || is_final(inst_[p].steps[ev.step].state)) {
+        ++acc_->stale;
+        break;
+      }
+      Event e;
+      e.action = Action::supply;
+      e.step = ev.step;
+      e.actor = Actor::applicant();
+      e.slot = ev.slot;
+      e.at = now_;
+      act(p, e);
+      const std::size_t ps = static_cast<std::size_t>(p) * n_ + ev.step;
+      if (wait_resubmit_[ps]) {
+        wait_resubmit_[ps] = 0;
+        e.action = Action::resubmit;
+        e.slot = -1;
+        act(p, e);
+      }
+      break;
+    }
+    case Kind::exclusion_over: {
+      const std::size_t ps = static_cast<std::size_t>(p) * n_ + ev.step;
+      if (excl_state_[ps] != 1) break;
+      const std::uint32_t declared = w_.excluded_offset[ev.step + 1] - w_.excluded_offset[ev.step];
+      if (excl_next_[ps] < declared && inst_[p].state == InstanceState::running) {
+        const double len = m_.excluded[w_.excluded_offset[ev.step] + excl_next_[ps]](rng_);
+        ++excl_next_[ps];
+        immediate(p, Action::exclude, ev.step, Actor::department(w_.lead(ev.step)), -1, len);
+      } else {
+        excl_state_[ps] = 2;
+        release_held(p, ev.step);
+      }
+      break;
+    }
+  }
+}
+
+void Engine::drain() {
+  while (imm_head_ < imm_.size()) {
+    const Immediate x = imm_[imm_head_++];
+    act(x.project, x.e);
+  }
+  imm_.clear();
+  imm_head_ = 0;
+}
+
+void Engine::run_events(std::uint64_t seed, std::uint64_t rep, Accumulator& acc) {
+  acc_ = &acc;
+  rng_.seed(seed, rep);
+  heap_.clear();
+  imm_.clear();
+  imm_head_ = 0;
+  fx_.clear();
+  seq_ = 0;
+  events_ = 0;
+  now_ = 0;
+  last_activity_ = 0;
+  for (std::uint32_t p = 0; p < np_; ++p) {
+    m_.machine.reset(inst_[p], m_.green[p] != 0);
+    trips_[p] = 0;
+  }
+  std::fill(last_visit_.begin(), last_visit_.end(), -1.0);
+  std::fill(finish_at_.begin(), finish_at_.end(), -1.0);
+  std::fill(excluded_days_.begin(), excluded_days_.end(), 0.0);
+  std::fill(held_.begin(), held_.end(), 0u);
+  std::fill(supply_planned_.begin(), supply_planned_.end(), 0u);
+  std::fill(excl_state_.begin(), excl_state_.end(), std::uint8_t{0});
+  std::fill(wait_resubmit_.begin(), wait_resubmit_.end(), std::uint8_t{0});
+  std::fill(overdue_.begin(), overdue_.end(), std::uint8_t{0});
+  for (std::uint32_t d = 0; d < nd_; ++d) {
+    busy_[d] = 0;
+    green_q_[d].clear();
+    normal_q_[d].clear();
+    q_last_[d] = 0;
+  }
+  // Arrivals: the first project at 0, the others uniformly over the window.
+  arrival_[0] = 0;
+  if (np_ > 1) {
+    arrival_scratch_.resize(np_ - 1);
+    for (auto& a : arrival_scratch_) a = rng_.uniform() * m_.arrival_window;
+    std::sort(arrival_scratch_.begin(), arrival_scratch_.end());
+    std::copy(arrival_scratch_.begin(), arrival_scratch_.end(), arrival_.begin() + 1);
+  }
+  for (std::uint32_t p = 0; p < np_; ++p) push(arrival_[p], Kind::arrival, p, 0);
+
+  while (!heap_.empty()) {
+    std::pop_heap(heap_.begin(), heap_.end(), Later{});
+    const Ev ev = heap_.back();
+    heap_.pop_back();
+    now_ = ev.t;
+    handle(ev);
+    drain();
+    if (++events_ > kMaxEventsPerReplication)
+      throw Error(Error::Code::invalid_argument, "a replication exceeded 50 million events; the model does not settle");
+  }
+}
+
+void Engine::finish(Accumulator& acc, double* totals, double* counted) {
+  const double horizon = last_activity_;
+  acc.horizon += horizon;
+  for (std::uint32_t d = 0; d < nd_; ++d) {
+    now_ = std::max(now_, horizon);
+    queue_change(d);
+  }
+  for (std::uint32_t p = 0; p < np_; ++p) {
+    const InstanceRuntime& st = inst_[p];
+    acc.trips += trips_[p];
+    double total = std::numeric_limits<double>::quiet_NaN(), count = total;
+    switch (st.state) {
+      case InstanceState::completed: {
+        ++acc.completed;
+        total = st.finished_at - arrival_[p];
+        count = total;
+        const double* fin = &finish_at_[static_cast<std::size_t>(p) * n_];
+        const double* excl = &excluded_days_[static_cast<std::size_t>(p) * n_];
+        for (std::uint32_t s = 0; s < n_; ++s) {
+          acc.finish_sum[s] += fin[s] - arrival_[p];
+          ++acc.finish_n[s];
+        }
+        // Critical path: from the last step to finish, back through the
+        // predecessor that finished last (the one that made it ready).
+        std::uint32_t cur = 0;
+        for (std::uint32_t s = 1; s < n_; ++s)
+          if (fin[s] > fin[cur]) cur = s;
+        for (;;) {
+          ++acc.critical[cur];
+          count -= excl[cur];
+          std::uint32_t best = kNoStep;
+          for (std::uint32_t k = w_.pred_offset[cur]; k < w_.pred_offset[cur + 1]; ++k) {
+            const std::uint32_t q = w_.pred[k];
+            if (best == kNoStep || fin[q] > fin[best] || (fin[q] == fin[best] && q < best)) best = q;
+          }
+          if (best == kNoStep) break;
+          cur = best;
+        }
+        if (m_.time_limit >= 0 && count <= m_.time_limit + 1e-9) ++acc.on_time;
+        if (m_.time_limit >= 0 && total <= m_.time_limit + 1e-9) ++acc.on_time_elapsed;
+        break;
+      }
+      case InstanceState::rejected: ++acc.rejected; break;
+      case InstanceState::revoked: ++acc.revoked; break;
+      case InstanceState::withdrawn: ++acc.withdrawn; break;
+      case InstanceState::running: ++acc.other; break;
+    }
+    totals[p] = total;
+    counted[p] = count;
+  }
+}
+
+void Engine::run(std::uint64_t seed, std::uint64_t rep, Accumulator& acc, double* totals, double* counted) {
+  trace_ = nullptr;
+  trace_project_ = 0xFFFFFFFFu;
+  run_events(seed, rep, acc);
+  finish(acc, totals, counted);
+}
+
+double Engine::trace(std::uint64_t seed, std::uint64_t rep, std::uint32_t project, std::vector<TraceRecord>& out,
+                     Accumulator& scratch, double* totals, double* counted) {
+  out.clear();
+  trace_ = &out;
+  trace_project_ = project;
+  run_events(seed, rep, scratch);
+  finish(scratch, totals, counted);
+  trace_ = nullptr;
+  trace_project_ = 0xFFFFFFFFu;
+  return arrival_[project];
+}
+
+}  // namespace jointreview::sim

@@ -1,0 +1,168 @@
+// The simulator's inner loop: one replication of `projects` projects on a
+// virtual working-day clock, driving the pure StateMachine and reacting to
+// its effects as the applicant and the departments would. Private; the
+// public face is jointreview/simulator.h. Models: docs/simulation.md.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compiled.h"
+#include "simulator_random.h"
+#include "state_machine.h"
+
+namespace jointreview::sim {
+
+// What the replications share, read-only.
+struct Model {
+  std::shared_ptr<const CompiledWorkflow> cw;
+  StateMachine machine;
+  std::vector<Sampler> duration, turnaround;  // per step
+  std::vector<Sampler> excluded;              // CSR by cw->excluded_offset
+  std::vector<std::uint32_t> capacity;        // per department, overrides applied; 0 = unlimited
+  std::vector<std::uint32_t> window;          // per step: window index, kOnline for online steps
+  std::uint32_t n_windows = 0;
+  std::uint32_t projects = 1;
+  double arrival_window = 20;
+  std::vector<std::uint8_t> green;            // per project: on the green channel
+  double time_limit = -1;                     // < 0: none
+
+  static constexpr std::uint32_t kOnline = 0xFFFFFFFFu;
+  explicit Model(std::shared_ptr<const CompiledWorkflow> c) : cw(c), machine(std::move(c)) {}
+};
+
+// Statistics of a block of replications; blocks are merged in block order so
+// that sums do not depend on which thread ran which block.
+struct Accumulator {
+  // per step
+  std::vector<std::uint64_t> critical, returns, finish_n, overdue;
+  std::vector<double> qwait_sum, finish_sum;
+  std::vector<std::uint64_t> qwait_n;
+  // per department
+  std::vector<double> busy, qint, dqwait;
+  std::vector<std::uint64_t> reviews;
+  std::vector<double> qmax;
+  double horizon = 0;
+  std::uint64_t completed = 0, rejected = 0, revoked = 0, withdrawn = 0, other = 0, on_time = 0, on_time_elapsed = 0;
+  double trips = 0;
+  std::uint64_t stale = 0, refused = 0;
+
+  void init(std::uint32_t steps, std::uint32_t depts);
+  void add(const Accumulator& o);
+};
+
+// Raw records of one project in a traced replication.
+struct TraceRecord {
+  enum class Kind : std::uint8_t { state, queue, review, excluded };
+  Kind kind;
+  std::uint8_t state = 0;  // StepState for Kind::state
+  std::uint32_t step = 0;
+  std::uint32_t dept = 0;
+  double start = 0, end = 0;
+};
+
+class Engine {
+ public:
+  explicit Engine(const Model& m);
+  // Runs replication `rep` under `seed`. Writes each project's total working
+  // days (NaN when it did not complete) to totals[0 .. projects).
+  // `counted` gets the days that count against the limit: the total minus
+  // the excluded periods (Art. 45) of the steps on the run's critical path.
+  void run(std::uint64_t seed, std::uint64_t rep, Accumulator& acc, double* totals, double* counted);
+  // Like run, recording project `project`'s timeline; returns its arrival.
+  double trace(std::uint64_t seed, std::uint64_t rep, std::uint32_t project, std::vector<TraceRecord>& out,
+               Accumulator& scratch, double* totals, double* counted);
+
+ private:
+  enum class Kind : std::uint8_t { arrival, timer, review_done, resubmit, supply, exclusion_over };
+  struct Ev {
+    double t;
+    std::uint32_t seq;
+    std::uint32_t project;
+    std::uint32_t step;
+    std::uint32_t dept;
+    Kind kind;
+    TimerKind timer;
+    std::int8_t slot;
+    std::uint8_t stamp;  // the step's `rounds` when scheduled
+  };
+  struct Later {
+    bool operator()(const Ev& a, const Ev& b) const { return a.t > b.t || (a.t == b.t && a.seq > b.seq); }
+  };
+  struct Immediate {
+    std::uint32_t project;
+    Event e;
+  };
+  struct Waiting {  // a review waiting for a department slot
+    std::uint32_t project;
+    std::uint32_t step;
+    std::int32_t slot;
+    std::uint8_t stamp;
+    double since;
+  };
+  struct Queue {
+    std::vector<Waiting> items;
+    std::size_t head = 0;
+    bool empty() const { return head == items.size(); }
+    std::size_t size() const { return items.size() - head; }
+    void clear() { items.clear(); head = 0; }
+  };
+
+  void push(double t, Kind k, std::uint32_t p, std::uint32_t s, std::uint32_t dept = 0, std::int8_t slot = -1,
+            std::uint8_t stamp = 0, TimerKind timer = TimerKind::none);
+  void immediate(std::uint32_t p, Action a, std::uint32_t s, Actor who, std::int32_t slot = -1, double value = -1);
+  Refusal act(std::uint32_t p, const Event& e);
+  void on_effects(std::uint32_t p, std::size_t first);
+  void handle(const Ev& ev);
+  void drain();
+  void dispatch(std::uint32_t p, std::uint32_t s, std::int32_t slot, double since);
+  void start_review(std::uint32_t d, const Waiting& w);
+  void pull(std::uint32_t d);
+  bool review_current(std::uint32_t p, std::uint32_t s, std::uint8_t stamp) const;
+  void queue_change(std::uint32_t d);
+  void release_held(std::uint32_t p, std::uint32_t s);
+  void trip(std::uint32_t p, std::uint32_t s);
+  void finish(Accumulator& acc, double* totals, double* counted);
+  void run_events(std::uint64_t seed, std::uint64_t rep, Accumulator& acc);
+
+  const Model& m_;
+  const CompiledWorkflow& w_;
+  const std::uint32_t n_;   // steps
+  const std::uint32_t nd_;  // departments
+  const std::uint32_t np_;  // projects
+  Rng rng_;
+  double now_ = 0;
+  std::uint32_t seq_ = 0;
+  std::uint64_t events_ = 0;
+  double last_activity_ = 0;
+  Accumulator* acc_ = nullptr;
+
+  std::vector<Ev> heap_;
+  std::vector<Immediate> imm_;
+  std::size_t imm_head_ = 0;
+  std::vector<Effect> fx_;
+
+  // per project
+  std::vector<InstanceRuntime> inst_;
+  std::vector<double> arrival_;
+  std::vector<double> arrival_scratch_;
+  std::vector<std::uint32_t> trips_;
+  std::vector<double> last_visit_;  // [p * n_windows + w]
+  // per project-step [p * n + s]
+  std::vector<double> dur_, finish_at_, excluded_days_;
+  std::vector<std::uint32_t> held_, supply_planned_;
+  std::vector<std::uint8_t> excl_state_;  // 0 none yet, 1 running, 2 done
+  std::vector<std::uint8_t> excl_next_, wait_resubmit_, overdue_;
+  // per department
+  std::vector<std::uint32_t> busy_;
+  std::vector<Queue> green_q_, normal_q_;
+  std::vector<double> q_last_;
+
+  // tracing
+  std::uint32_t trace_project_ = 0xFFFFFFFFu;
+  std::vector<TraceRecord>* trace_ = nullptr;
+};
+
+}  // namespace jointreview::sim
