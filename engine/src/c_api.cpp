@@ -1,0 +1,619 @@
+// The C API (jointreview.h) over the C++ API. Every entry point catches
+// every exception: jointreview::Error keeps its code, std::bad_alloc becomes
+// JR_NO_MEMORY, anything else JR_INTERNAL. JSON is written with nlohmann.
+#include "jointreview/jointreview.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <new>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "jointreview/calendar.h"
+#include "jointreview/engine.h"
+#include "jointreview/error.h"
+#include "jointreview/loader.h"
+#include "jointreview/planner.h"
+#include "jointreview/simulator.h"
+
+using nlohmann::json;
+
+struct jr_error {
+  jr_status code = JR_INTERNAL;
+  std::string message;
+};
+
+struct jr_workflow {
+  jointreview::LoadResult result;
+  std::vector<std::string> diagnostic_text;  // Diagnostic::str(), kept for the pointers handed out
+};
+
+struct jr_engine_options {
+  jointreview::EngineOptions options;
+  std::optional<std::string> clock;  // fake clock start, local time
+};
+
+struct jr_engine {
+  std::unique_ptr<jointreview::Engine> engine;
+  std::shared_ptr<jointreview::FakeClock> fake_clock;  // null with the system clock
+  int utc_offset_minutes = 480;
+};
+
+namespace {
+
+// An argument the caller got wrong; becomes JR_INVALID_ARGUMENT.
+struct BadArgument {
+  std::string what;
+};
+
+// (pointer, length) -> string. JR_NTS: measure; NULL: empty.
+std::string in(const char* s, std::size_t len) {
+  if (s == nullptr) return {};
+  if (len == JR_NTS) return std::string(s);
+  return std::string(s, len);
+}
+
+std::optional<std::string> opt_in(const char* s, std::size_t len) {
+  if (s == nullptr) return std::nullopt;
+  return in(s, len);
+}
+
+// A required string argument.
+std::string need(const char* s, std::size_t len, const char* name) {
+  if (s == nullptr) throw BadArgument{std::string(name) + " is NULL"};
+  return in(s, len);
+}
+
+// A copy for the caller, freed with jr_string_free (malloc'd so that any
+// FFI can also free it with the C library's free()).
+void out_string(const std::string& s, char** out, std::size_t* out_len) {
+  char* p = static_cast<char*>(std::malloc(s.size() + 1));
+  if (p == nullptr) throw std::bad_alloc();
+  std::memcpy(p, s.data(), s.size());
+  p[s.size()] = '\0';
+  *out = p;
+  if (out_len) *out_len = s.size();
+}
+
+const char* view(const std::string& s, std::size_t* len) {
+  if (len) *len = s.size();
+  return s.c_str();
+}
+
+jr_status code_of(jointreview::Error::Code c) {
+  using C = jointreview::Error::Code;
+  switch (c) {
+    case C::invalid_argument: return JR_INVALID_ARGUMENT;
+    case C::not_found: return JR_NOT_FOUND;
+    case C::out_of_range: return JR_OUT_OF_RANGE;
+    case C::refused: return JR_REFUSED;
+    case C::forbidden: return JR_FORBIDDEN;
+    case C::storage: return JR_STORAGE;
+    case C::invalid_workflow: return JR_INVALID_WORKFLOW;
+  }
+  return JR_INTERNAL;
+}
+
+jr_status fail(jr_error** err, jr_status code, const std::string& message) {
+  if (err) {
+    // new(nothrow): reporting an error must not throw; without memory the
+    // caller still gets the code.
+    jr_error* e = new (std::nothrow) jr_error;
+    if (e) {
+      e->code = code;
+      try {
+        e->message = message;
+      } catch (...) {
+      }
+    }
+    *err = e;
+  }
+  return code;
+}
+
+// Runs `body`, mapping exceptions to codes. `body` returns nothing (JR_OK)
+// or a jr_status, having filled *err itself for a failure it reports without
+// an exception.
+template <typename F>
+jr_status guard(jr_error** err, F&& body) noexcept {
+  if (err) *err = nullptr;
+  try {
+    if constexpr (std::is_void_v<decltype(body())>) {
+      body();
+      return JR_OK;
+    } else {
+      return body();
+    }
+  } catch (const BadArgument& e) {
+    return fail(err, JR_INVALID_ARGUMENT, e.what);
+  } catch (const jointreview::Error& e) {
+    return fail(err, code_of(e.code()), e.what());
+  } catch (const std::bad_alloc&) {
+    return fail(err, JR_NO_MEMORY, "out of memory");
+  } catch (const json::exception& e) {
+    return fail(err, JR_INVALID_ARGUMENT, std::string("JSON: ") + e.what());
+  } catch (const std::exception& e) {
+    return fail(err, JR_INTERNAL, std::string("internal error: ") + e.what());
+  } catch (...) {
+    return fail(err, JR_INTERNAL, "internal error: unknown exception");
+  }
+}
+
+template <typename T>
+void need_handle(const T* h, const char* name) {
+  if (h == nullptr) throw BadArgument{std::string(name) + " is NULL"};
+}
+
+void need_out(const void* p, const char* name) {
+  if (p == nullptr) throw BadArgument{std::string(name) + " is NULL"};
+}
+
+// One event as a JSON object: the element of the engine's events_json.
+std::string event_object(const jointreview::EventRecord& ev) {
+  std::string a = jointreview::events_json({ev}, -1);  // "[{...}]"
+  if (a.size() >= 2 && a.front() == '[' && a.back() == ']') return a.substr(1, a.size() - 2);
+  return a;
+}
+
+// ----------------------------------------------------------- simulation
+
+jointreview::SimulationOptions simulation_options(const json& o) {
+  jointreview::SimulationOptions s;
+  if (o.is_null()) return s;
+  if (!o.is_object()) throw BadArgument{"simulation options: expected a JSON object"};
+  for (auto it = o.begin(); it != o.end(); ++it) {
+    const std::string& k = it.key();
+    const json& v = it.value();
+    auto count = [&](const char* what) -> std::uint64_t {
+      if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
+        throw BadArgument{std::string("simulation options: ") + what + " must be a non-negative integer"};
+      return v.get<std::uint64_t>();
+    };
+    if (k == "runs") {
+      s.runs = count("runs");
+    } else if (k == "seed") {
+      s.seed = count("seed");
+    } else if (k == "start") {
+      if (!v.is_string()) throw BadArgument{"simulation options: start must be a date string YYYY-MM-DD"};
+      s.start = jointreview::Date::parse(v.get<std::string>());
+    } else if (k == "projects") {
+      s.projects = static_cast<std::uint32_t>(count("projects"));
+    } else if (k == "arrival_window") {
+      if (!v.is_number()) throw BadArgument{"simulation options: arrival_window must be a number"};
+      s.arrival_window = v.get<double>();
+    } else if (k == "green_projects") {
+      s.green_projects = static_cast<std::uint32_t>(count("green_projects"));
+    } else if (k == "threads") {
+      s.threads = static_cast<unsigned>(count("threads"));
+    } else if (k == "histogram_bins") {
+      s.histogram_bins = static_cast<std::uint32_t>(count("histogram_bins"));
+    } else if (k == "trace_median") {
+      if (!v.is_boolean()) throw BadArgument{"simulation options: trace_median must be true or false"};
+      s.trace_median = v.get<bool>();
+    } else if (k == "capacity") {
+      if (!v.is_object())
+        throw BadArgument{"simulation options: capacity must be an object {\"department\": reviews at once}"};
+      for (auto c = v.begin(); c != v.end(); ++c) {
+        if (!c.value().is_number_integer() || c.value().get<std::int64_t>() < 0)
+          throw BadArgument{"simulation options: capacity of " + c.key() + " must be a non-negative integer"};
+        s.capacity.emplace_back(c.key(), c.value().get<std::uint32_t>());
+      }
+    } else {
+      throw BadArgument{"simulation options: unknown key \"" + k +
+                        "\" (known: runs, seed, start, projects, arrival_window, green_projects, "
+                        "capacity, threads, histogram_bins, trace_median)"};
+    }
+  }
+  return s;
+}
+
+const jointreview::Diagnostic* diag(const jr_workflow* wf, std::size_t i) {
+  if (wf == nullptr || i >= wf->result.diagnostics.size()) return nullptr;
+  return &wf->result.diagnostics[i];
+}
+
+const std::string& empty_string() {
+  static const std::string e;
+  return e;
+}
+
+jr_status finish_load(jointreview::LoadResult&& r, jr_workflow** out, jr_error** err) {
+  auto wf = std::make_unique<jr_workflow>();
+  wf->result = std::move(r);
+  for (const auto& d : wf->result.diagnostics) wf->diagnostic_text.push_back(d.str());
+  bool ok = wf->result.ok();
+  std::string first_error;
+  if (!ok) {
+    std::size_t errors = 0;
+    for (std::size_t i = 0; i < wf->result.diagnostics.size(); ++i)
+      if (wf->result.diagnostics[i].severity == jointreview::Diagnostic::Severity::error) {
+        if (errors++ == 0) first_error = wf->diagnostic_text[i];
+      }
+    if (errors > 1) first_error += " (and " + std::to_string(errors - 1) + " more)";
+    if (errors == 0) first_error = "the workflow did not load";
+  }
+  *out = wf.release();
+  if (!ok) return fail(err, JR_INVALID_WORKFLOW, first_error);
+  return JR_OK;
+}
+
+// The loaded workflow, or an error saying why there is none.
+const jointreview::Workflow& loaded(const jr_workflow* wf) {
+  need_handle(wf, "workflow");
+  if (!wf->result.ok())
+    throw jointreview::Error(jointreview::Error::Code::invalid_workflow,
+                             "the workflow did not load; see its diagnostics");
+  return *wf->result.workflow;
+}
+
+// Setters: a NULL handle is the only failure; no message object is made.
+template <typename F>
+jr_status set_option(jr_engine_options* o, F&& f) noexcept {
+  if (o == nullptr) return JR_INVALID_ARGUMENT;
+  try {
+    f(*o);
+    return JR_OK;
+  } catch (const std::bad_alloc&) {
+    return JR_NO_MEMORY;
+  } catch (...) {
+    return JR_INTERNAL;
+  }
+}
+
+jointreview::Engine& live(jr_engine* e) {
+  need_handle(e, "engine");
+  if (!e->engine) throw BadArgument{"engine is closed"};
+  return *e->engine;
+}
+
+}  // namespace
+
+// ================================================================ C entry
+
+extern "C" {
+
+const char* jr_version(void) { return jointreview::version(); }
+
+const char* jr_status_name(jr_status code) {
+  switch (code) {
+    case JR_OK: return "ok";
+    case JR_INVALID_ARGUMENT: return "invalid_argument";
+    case JR_NOT_FOUND: return "not_found";
+    case JR_OUT_OF_RANGE: return "out_of_range";
+    case JR_REFUSED: return "refused";
+    case JR_FORBIDDEN: return "forbidden";
+    case JR_STORAGE: return "storage";
+    case JR_INVALID_WORKFLOW: return "invalid_workflow";
+    case JR_UNSUPPORTED: return "unsupported";
+    case JR_NO_MEMORY: return "no_memory";
+    case JR_INTERNAL: return "internal";
+  }
+  return "unknown";
+}
+
+jr_status jr_error_code(const jr_error* err) { return err ? err->code : JR_INVALID_ARGUMENT; }
+
+const char* jr_error_message(const jr_error* err, size_t* len) {
+  if (err == nullptr) return view(empty_string(), len);
+  return view(err->message, len);
+}
+
+void jr_error_free(jr_error* err) { delete err; }
+
+void jr_string_free(char* s) { std::free(s); }
+
+// ---------------------------------------------------------------- workflows
+
+jr_status jr_workflow_load_file(const char* path, size_t path_len, unsigned flags, jr_workflow** out,
+                                jr_error** err) {
+  if (out) *out = nullptr;
+  return guard(err, [&] {
+    need_out(out, "out");
+    std::string p = need(path, path_len, "path");
+    jointreview::LoadOptions o;
+    o.warnings = (flags & JR_LOAD_NO_WARNINGS) == 0;
+    return finish_load(jointreview::load_workflow_file(p, o), out, err);
+  });
+}
+
+jr_status jr_workflow_load_string(const char* text, size_t text_len, const char* name, size_t name_len,
+                                  unsigned flags, jr_workflow** out, jr_error** err) {
+  if (out) *out = nullptr;
+  return guard(err, [&] {
+    need_out(out, "out");
+    std::string t = need(text, text_len, "text");
+    std::string n = name ? in(name, name_len) : std::string("workflow.yaml");
+    if (n.empty()) n = "workflow.yaml";
+    jointreview::LoadOptions o;
+    o.warnings = (flags & JR_LOAD_NO_WARNINGS) == 0;
+    return finish_load(jointreview::load_workflow_string(t, n, o), out, err);
+  });
+}
+
+void jr_workflow_free(jr_workflow* wf) { delete wf; }
+
+int jr_workflow_ok(const jr_workflow* wf) { return wf && wf->result.ok() ? 1 : 0; }
+
+const char* jr_workflow_id(const jr_workflow* wf, size_t* len) {
+  return view(jr_workflow_ok(wf) ? wf->result.workflow->id : empty_string(), len);
+}
+
+const char* jr_workflow_title(const jr_workflow* wf, size_t* len) {
+  return view(jr_workflow_ok(wf) ? wf->result.workflow->title : empty_string(), len);
+}
+
+const char* jr_workflow_file(const jr_workflow* wf, size_t* len) {
+  return view(jr_workflow_ok(wf) ? wf->result.workflow->file : empty_string(), len);
+}
+
+size_t jr_workflow_step_count(const jr_workflow* wf) {
+  return jr_workflow_ok(wf) ? wf->result.workflow->steps.size() : 0;
+}
+
+const char* jr_workflow_step_id(const jr_workflow* wf, size_t i, size_t* len) {
+  if (i >= jr_workflow_step_count(wf)) return view(empty_string(), len);
+  return view(wf->result.workflow->steps[i].id, len);
+}
+
+size_t jr_workflow_diagnostic_count(const jr_workflow* wf) { return wf ? wf->result.diagnostics.size() : 0; }
+
+jr_severity jr_workflow_diagnostic_severity(const jr_workflow* wf, size_t i) {
+  const auto* d = diag(wf, i);
+  return d && d->severity == jointreview::Diagnostic::Severity::warning ? JR_SEVERITY_WARNING : JR_SEVERITY_ERROR;
+}
+
+int jr_workflow_diagnostic_line(const jr_workflow* wf, size_t i) {
+  const auto* d = diag(wf, i);
+  return d ? d->pos.line : 0;
+}
+
+int jr_workflow_diagnostic_column(const jr_workflow* wf, size_t i) {
+  const auto* d = diag(wf, i);
+  return d ? d->pos.column : 0;
+}
+
+const char* jr_workflow_diagnostic_file(const jr_workflow* wf, size_t i, size_t* len) {
+  const auto* d = diag(wf, i);
+  return view(d ? d->pos.file : empty_string(), len);
+}
+
+const char* jr_workflow_diagnostic_message(const jr_workflow* wf, size_t i, size_t* len) {
+  const auto* d = diag(wf, i);
+  return view(d ? d->message : empty_string(), len);
+}
+
+const char* jr_workflow_diagnostic_hint(const jr_workflow* wf, size_t i, size_t* len) {
+  const auto* d = diag(wf, i);
+  return view(d ? d->hint : empty_string(), len);
+}
+
+const char* jr_workflow_diagnostic_text(const jr_workflow* wf, size_t i, size_t* len) {
+  const auto* d = diag(wf, i);
+  return view(d ? wf->diagnostic_text[i] : empty_string(), len);
+}
+
+jr_status jr_workflow_plan(const jr_workflow* wf, const char* start_date, size_t start_date_len,
+                           const char* format, size_t format_len, char** out, size_t* out_len, jr_error** err) {
+  if (out) *out = nullptr;
+  return guard(err, [&] {
+    need_out(out, "out");
+    const jointreview::Workflow& w = loaded(wf);
+    jointreview::PlanOptions o;
+    if (auto d = opt_in(start_date, start_date_len); d && !d->empty()) o.start = jointreview::Date::parse(*d);
+    std::string f = in(format, format_len);
+    auto pf = jointreview::parse_plan_format(f.empty() ? std::string("json") : f);
+    jointreview::Plan p = jointreview::plan(w, o);
+    out_string(jointreview::render_plan(w, p, pf), out, out_len);
+  });
+}
+
+jr_status jr_workflow_simulate(const jr_workflow* wf, const char* options_json, size_t options_len, char** out,
+                               size_t* out_len, jr_error** err) {
+  if (out) *out = nullptr;
+  return guard(err, [&] {
+    need_out(out, "out");
+    const jointreview::Workflow& w = loaded(wf);
+    json o;
+    if (auto text = opt_in(options_json, options_len); text && !text->empty()) o = json::parse(*text);
+    jointreview::SimulationResult r = jointreview::simulate(w, simulation_options(o));
+    out_string(jointreview::render_simulation(r, jointreview::SimulationFormat::json), out, out_len);
+  });
+}
+
+// ----------------------------------------------------------- engine options
+
+jr_engine_options* jr_engine_options_create(void) { return new (std::nothrow) jr_engine_options; }
+
+void jr_engine_options_free(jr_engine_options* options) { delete options; }
+
+jr_status jr_engine_options_set_database(jr_engine_options* options, const char* path, size_t len) {
+  return set_option(options, [&](jr_engine_options& o) {
+    o.options.database = path ? in(path, len) : jointreview::EngineOptions{}.database;
+  });
+}
+
+jr_status jr_engine_options_set_clock(jr_engine_options* options, const char* local_time, size_t len) {
+  return set_option(options, [&](jr_engine_options& o) { o.clock = opt_in(local_time, len); });
+}
+
+jr_status jr_engine_options_set_utc_offset(jr_engine_options* options, int minutes) {
+  return set_option(options, [&](jr_engine_options& o) { o.options.utc_offset_minutes = minutes; });
+}
+
+jr_status jr_engine_options_set_background_timers(jr_engine_options* options, int enabled) {
+  return set_option(options, [&](jr_engine_options& o) { o.options.background_timers = enabled != 0; });
+}
+
+jr_status jr_engine_options_set_synchronous(jr_engine_options* options, const char* mode, size_t len) {
+  return set_option(options, [&](jr_engine_options& o) {
+    o.options.synchronous = mode ? in(mode, len) : jointreview::EngineOptions{}.synchronous;
+  });
+}
+
+jr_status jr_engine_options_add_calendar_dir(jr_engine_options* options, const char* dir, size_t len) {
+  if (dir == nullptr) return JR_INVALID_ARGUMENT;
+  return set_option(options, [&](jr_engine_options& o) { o.options.calendar.search_path.push_back(in(dir, len)); });
+}
+
+jr_status jr_engine_options_set_weekend_fallback(jr_engine_options* options, int enabled) {
+  return set_option(options, [&](jr_engine_options& o) { o.options.calendar.weekend_fallback = enabled != 0; });
+}
+
+// -------------------------------------------------------------------- engine
+
+jr_status jr_engine_open(const jr_engine_options* options, jr_engine** out, jr_error** err) {
+  if (out) *out = nullptr;
+  return guard(err, [&] {
+    need_out(out, "out");
+    jr_engine_options defaults;
+    const jr_engine_options& o = options ? *options : defaults;
+    if (o.options.synchronous != "full" && o.options.synchronous != "normal")
+      throw BadArgument{"synchronous must be \"full\" or \"normal\", not \"" + o.options.synchronous + "\""};
+    auto e = std::make_unique<jr_engine>();
+    jointreview::EngineOptions eo = o.options;
+    e->utc_offset_minutes = eo.utc_offset_minutes;
+    if (o.clock) {
+      e->fake_clock = jointreview::FakeClock::at(*o.clock, eo.utc_offset_minutes);
+      eo.clock = e->fake_clock;
+    }
+    e->engine = jointreview::Engine::open(eo);
+    *out = e.release();
+  });
+}
+
+void jr_engine_close(jr_engine* engine) {
+  if (engine == nullptr) return;
+  try {
+    engine->engine.reset();
+  } catch (...) {
+    // A destructor that throws has nowhere to report to; the handle goes anyway.
+  }
+  delete engine;
+}
+
+jr_status jr_engine_start(jr_engine* engine, const char* workflow_file, size_t workflow_file_len,
+                          const char* project, size_t project_len, const char* applicant, size_t applicant_len,
+                          int green, char** instance_id, size_t* instance_id_len, jr_error** err) {
+  if (instance_id) *instance_id = nullptr;
+  return guard(err, [&] {
+    need_out(instance_id, "instance_id");
+    jointreview::Engine& e = live(engine);
+    jointreview::StartRequest r;
+    r.workflow_file = need(workflow_file, workflow_file_len, "workflow_file");
+    r.project = need(project, project_len, "project");
+    if (applicant) r.applicant = in(applicant, applicant_len);
+    r.green = green != 0;
+    out_string(e.start(r), instance_id, instance_id_len);
+  });
+}
+
+jr_status jr_engine_act(jr_engine* engine, const char* instance_id, size_t instance_id_len, const char* step,
+                        size_t step_len, const char* action, size_t action_len, const char* actor,
+                        size_t actor_len, const char* note, size_t note_len, const char* material,
+                        size_t material_len, double days, jr_error** err) {
+  return guard(err, [&] {
+    jointreview::Engine& e = live(engine);
+    jointreview::ActRequest r;
+    r.instance = need(instance_id, instance_id_len, "instance_id");
+    r.step = need(step, step_len, "step");
+    r.action = need(action, action_len, "action");
+    r.actor = need(actor, actor_len, "actor");
+    r.note = in(note, note_len);
+    r.material = in(material, material_len);
+    r.days = days < 0 ? -1 : days;
+    e.act(r);
+  });
+}
+
+jr_status jr_engine_status(jr_engine* engine, const char* instance_id, size_t instance_id_len, char** out,
+                           size_t* out_len, jr_error** err) {
+  if (out) *out = nullptr;
+  return guard(err, [&] {
+    need_out(out, "out");
+    jointreview::Engine& e = live(engine);
+    out_string(jointreview::status_json(e.status(need(instance_id, instance_id_len, "instance_id")), -1), out, out_len);
+  });
+}
+
+jr_status jr_engine_instances(jr_engine* engine, char** out, size_t* out_len, jr_error** err) {
+  if (out) *out = nullptr;
+  return guard(err, [&] {
+    need_out(out, "out");
+    jointreview::Engine& e = live(engine);
+    out_string(jointreview::statuses_json(e.instances(), -1), out, out_len);
+  });
+}
+
+jr_status jr_engine_events(jr_engine* engine, const char* instance_id, size_t instance_id_len, char** out,
+                           size_t* out_len, jr_error** err) {
+  if (out) *out = nullptr;
+  return guard(err, [&] {
+    need_out(out, "out");
+    jointreview::Engine& e = live(engine);
+    out_string(jointreview::events_json(e.events(need(instance_id, instance_id_len, "instance_id")), -1), out,
+               out_len);
+  });
+}
+
+jr_status jr_engine_subscribe(jr_engine* engine, jr_event_callback callback, void* user_data, int* token,
+                              jr_error** err) {
+  return guard(err, [&] {
+    need_out(token, "token");
+    if (callback == nullptr) throw BadArgument{"callback is NULL"};
+    jointreview::Engine& e = live(engine);
+    *token = e.subscribe([callback, user_data](const jointreview::EventRecord& ev) {
+      // Runs on the engine's thread; nothing may escape into the engine.
+      try {
+        std::string text = event_object(ev);
+        callback(text.c_str(), text.size(), user_data);
+      } catch (...) {
+      }
+    });
+  });
+}
+
+jr_status jr_engine_unsubscribe(jr_engine* engine, int token, jr_error** err) {
+  return guard(err, [&] { live(engine).unsubscribe(token); });
+}
+
+jr_status jr_engine_fire_due_timers(jr_engine* engine, jr_error** err) {
+  return guard(err, [&] { live(engine).fire_due_timers(); });
+}
+
+jr_status jr_engine_today(jr_engine* engine, char** out, size_t* out_len, jr_error** err) {
+  if (out) *out = nullptr;
+  return guard(err, [&] {
+    need_out(out, "out");
+    out_string(live(engine).today(), out, out_len);
+  });
+}
+
+jr_status jr_engine_set_clock(jr_engine* engine, const char* local_time, size_t len, jr_error** err) {
+  return guard(err, [&]() -> jr_status {
+    live(engine);
+    if (!engine->fake_clock)
+      return fail(err, JR_UNSUPPORTED, "the engine runs on the system clock; open it with jr_engine_options_set_clock");
+    std::string t = need(local_time, len, "local_time");
+    engine->fake_clock->set(jointreview::FakeClock::at(t, engine->utc_offset_minutes)->now());
+    return JR_OK;
+  });
+}
+
+jr_status jr_engine_advance_clock(jr_engine* engine, int64_t seconds, jr_error** err) {
+  return guard(err, [&]() -> jr_status {
+    live(engine);
+    if (!engine->fake_clock)
+      return fail(err, JR_UNSUPPORTED, "the engine runs on the system clock; open it with jr_engine_options_set_clock");
+    engine->fake_clock->advance(std::chrono::seconds(seconds));
+    return JR_OK;
+  });
+}
+
+}  // extern "C"
