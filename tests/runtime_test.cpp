@@ -360,7 +360,7 @@ TEST_CASE("SIGKILL at random moments loses no acknowledged action and leaves not
       std::map<std::string, std::string> last_state;
       for (const auto& ev : e->events(inst.instance)) {
         if (ev.kind == "action" && ev.note.rfind("op-", 0) == 0) logged.insert(std::stoi(ev.note.substr(3)));
-        if (ev.kind == "state") last_state[ev.step] = ev.to;
+        if (!ev.to.empty() && !ev.step.empty()) last_state[ev.step] = ev.to;
       }
       for (const auto& st : inst.steps)
         if (st.state != "blocked") CHECK(last_state[st.id] == st.state);

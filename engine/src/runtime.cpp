@@ -510,9 +510,10 @@ class EngineImpl final : public Engine {
   }
 
   void rebuild_heap() {
-    heap_ = {};
+    std::vector<HeapEntry> live;
     for (auto& [id, in] : instances_)
-      for (const auto& t : in->timers) push_heap(in.get(), t);
+      for (const auto& t : in->timers) live.push_back(HeapEntry{t.at, ++heap_order_, in.get(), t});
+    heap_ = decltype(heap_)(std::greater<>(), std::move(live));
   }
 
   storage::InstanceRecord record_of(const Instance& in) {
@@ -639,6 +640,7 @@ class EngineImpl final : public Engine {
     e.material = material;
     e.detail = detail;
     batch_.events.push_back(std::move(e));
+    action_row_ = batch_.events.size() - 1;  // the step's own state change is written on this row
     long si = step.empty() ? -1 : in.def->compiled->source->find_step(step);
     touch(in, si < 0 ? kNoStep : static_cast<std::uint32_t>(si));
   }
@@ -682,6 +684,10 @@ class EngineImpl final : public Engine {
   // Turns the state machine's effects into log rows and armed timers.
   void record_effects(Instance& in, const std::string& actor, double at) {
     snapshot_before(in);
+    struct Done {
+      std::size_t& row;
+      ~Done() { row = SIZE_MAX; }
+    } done{action_row_};
     const CompiledWorkflow& cw = *in.def->compiled;
     const TimeMap& tm = *in.def->time;
     for (const Effect& fx : effects_) {
@@ -695,6 +701,14 @@ class EngineImpl final : public Engine {
       };
       switch (fx.kind) {
         case EffectKind::step_state: {
+          if (action_row_ < batch_.events.size() && batch_.events[action_row_].step == step &&
+              batch_.events[action_row_].instance == in.id && batch_.events[action_row_].to.empty()) {
+            // Compact log: an action and the state change it causes on its step share one row.
+            batch_.events[action_row_].from = to_string(static_cast<StepState>(fx.from));
+            batch_.events[action_row_].to = to_string(static_cast<StepState>(fx.to));
+            action_row_ = SIZE_MAX;
+            break;
+          }
           EventRecord e = row("state");
           e.from = to_string(static_cast<StepState>(fx.from));
           e.to = to_string(static_cast<StepState>(fx.to));
@@ -762,17 +776,33 @@ class EngineImpl final : public Engine {
           break;
       }
     }
-    // Timers that can no longer matter are dropped from the snapshot.
-    if (in.rt.state != InstanceState::running) {
-      in.timers.erase(std::remove_if(in.timers.begin(), in.timers.end(),
-                                     [](const Timer& t) {
-                                       return t.kind != TimerKind::verify_due && t.kind != TimerKind::contact_due;
-                                     }),
-                      in.timers.end());
-    }
+    // Timers that can no longer matter are dropped from the snapshot: the
+    // state machine would ignore them (a decided step has no clock; a closed
+    // instance only keeps verifications and contact tasks).
+    const bool closed = in.rt.state != InstanceState::running;
+    in.timers.erase(std::remove_if(in.timers.begin(), in.timers.end(),
+                                   [&](const Timer& t) {
+                                     if (t.kind == TimerKind::verify_due || t.kind == TimerKind::contact_due)
+                                       return false;
+                                     if (closed) return true;
+                                     return t.step != kNoStep && is_final(in.rt.steps[t.step].state);
+                                   }),
+                    in.timers.end());
   }
 
-  void push_heap(Instance* in, const Timer& t) { heap_.push(HeapEntry{t.at, ++heap_order_, in, t}); }
+  void push_heap(Instance* in, const Timer& t) {
+    heap_.push(HeapEntry{t.at, ++heap_order_, in, t});
+    // Entries of dropped timers stay in the heap until they come up; when
+    // they outnumber the live ones, rebuild it from the live timers.
+    if (heap_.size() > 4096 && heap_.size() > 4 * live_timers()) rebuild_heap();
+  }
+
+  std::size_t live_timers() {
+    if (++live_check_ % 1024 != 0) return heap_.size();  // counted now and then, not on every push
+    std::size_t n = 0;
+    for (const auto& [id, in] : instances_) n += in->timers.size();
+    return n;
+  }
 
   // Fires every timer due by now, oldest first.
   void fire_due() {
@@ -878,6 +908,7 @@ class EngineImpl final : public Engine {
   std::map<std::string, std::int64_t> next_number_;
   std::priority_queue<HeapEntry, std::vector<HeapEntry>, std::greater<>> heap_;
   std::uint64_t heap_order_ = 0;
+  std::uint64_t live_check_ = 0;
   std::vector<Effect> effects_;
 
   // The batch being built until the next flush.
@@ -891,6 +922,7 @@ class EngineImpl final : public Engine {
   std::vector<std::function<void(std::exception_ptr)>> waiting_;
   std::exception_ptr pending_error_;
   bool flush_posted_ = false;
+  std::size_t action_row_ = SIZE_MAX;  // the action row of the job being recorded
 
   std::map<int, Subscriber> subscribers_;
   int last_token_ = 0;
