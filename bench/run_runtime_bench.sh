@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Runtime benchmark, run on demand (never in ctest): JointReview's durable
+# runtime vs raw SQLite writing the same rows (both in runtime_bench) vs the
+# bpmn-engine npm package with its state saved by better-sqlite3.
+#
+#   bench/run_runtime_bench.sh [--instances N] [--threads T] [--runs R]
+#                              [--bpmn-instances N] [--no-build] [--no-bpmn]
+#
+# Builds with -DJR_BUILD_BENCH=ON into build-bench, installs the npm peer in
+# bench/bpmn (node_modules is git-ignored) when missing, runs all three and
+# prints a summary table of medians and ratios.
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+instances=4000
+threads=256
+runs=5
+bpmn_instances=100
+build=1
+bpmn=1
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --instances) instances="$2"; shift 2 ;;
+    --threads) threads="$2"; shift 2 ;;
+    --runs) runs="$2"; shift 2 ;;
+    --bpmn-instances) bpmn_instances="$2"; shift 2 ;;
+    --no-build) build=0; shift ;;
+    --no-bpmn) bpmn=0; shift ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "run_runtime_bench.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+if [[ $build -eq 1 ]]; then
+  cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DJR_BUILD_BENCH=ON -DJR_BUILD_TESTS=OFF >/dev/null
+  cmake --build build-bench --target runtime_bench -j2 >/dev/null
+fi
+
+data="$root/build-bench/bench-data"
+mkdir -p "$data"
+log_cpp="$data/runtime_bench.log"
+log_js="$data/bpmn_bench.log"
+
+echo "== uptime: $(uptime)"
+echo "== JointReview engine and raw SQLite ($instances instances, $threads client threads, $runs runs per mode)"
+./build-bench/bench/runtime_bench --instances "$instances" --threads "$threads" --runs "$runs" \
+  --sync full,normal --dir "$data" --workflow bench/joint_review_bench.yaml | tee "$log_cpp"
+
+if [[ $bpmn -eq 1 ]]; then
+  if [[ ! -d bench/bpmn/node_modules/bpmn-engine || ! -d bench/bpmn/node_modules/better-sqlite3 ]]; then
+    (cd bench/bpmn && npm install --no-audit --no-fund)
+  fi
+  echo "== bpmn-engine peer ($bpmn_instances instances, $runs runs per mode)"
+  node bench/bpmn/bench.js --instances "$bpmn_instances" --runs "$runs" --dir "$data" | tee "$log_js"
+fi
+
+# field NAME LINE: the value of NAME=... in a SUMMARY line
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
+full=$(grep '^SUMMARY sync=full' "$log_cpp")
+normal=$(grep '^SUMMARY sync=normal' "$log_cpp")
+bpmn_mem="" bpmn_full="" bpmn_normal=""
+if [[ $bpmn -eq 1 ]]; then
+  bpmn_mem=$(sed -n 's/^BPMN_SUMMARY mode=memory .*median=\([^ ]*\).*/\1/p' "$log_js")
+  bpmn_full=$(sed -n 's/^BPMN_SUMMARY mode=full .*median=\([^ ]*\).*/\1/p' "$log_js")
+  bpmn_normal=$(sed -n 's/^BPMN_SUMMARY mode=normal .*median=\([^ ]*\).*/\1/p' "$log_js")
+fi
+ratio() { [[ -n "$2" ]] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }' || echo "-"; }
+
+echo
+echo "== Summary: medians of $runs runs, instances/s (one instance = 13 durable calls, 30 event rows)"
+printf '%-10s %10s %10s %12s %14s %12s %14s %12s\n' sync engine raw engine/raw raw+state eng/raw+st bpmn+sqlite engine/bpmn
+for mode in full normal; do
+  line=$([[ $mode == full ]] && echo "$full" || echo "$normal")
+  peer=$([[ $mode == full ]] && echo "$bpmn_full" || echo "$bpmn_normal")
+  e=$(field engine_median "$line")
+  printf '%-10s %10s %10s %12s %14s %12s %14s %12s\n' "$mode" "$e" "$(field raw_median "$line")" \
+    "$(field ratio_median "$line")" "$(field rawstate_median "$line")" "$(field ratio_state_median "$line")" \
+    "${peer:--}" "$(ratio "$e" "$peer")"
+done
+[[ -n "$bpmn_mem" ]] && echo "bpmn-engine in memory (no saving): $bpmn_mem instances/s"
+echo "(engine/raw is the median of the per-run ratios; raw runs right after the engine in each run)"
