@@ -247,7 +247,7 @@ std::string x_axis(double lo, double hi, double x0, double w, double y, double t
 
 std::string histogram_svg(const SimulationResult& r) {
   if (r.histogram.empty()) return "<p>No run completed: no histogram.</p>";
-  const double W = 1100, H = 300, x0 = 60, y0 = 24, w = W - x0 - 30, h = H - y0 - 50;
+  const double W = 1100, H = 330, x0 = 60, y0 = 24, w = W - x0 - 30, h = H - y0 - 80;
   const double lo = r.hist_min, hi = r.hist_min + r.hist_width * static_cast<double>(r.histogram.size());
   const std::uint64_t peak = *std::max_element(r.histogram.begin(), r.histogram.end());
   bool differs = false;
@@ -265,10 +265,9 @@ std::string histogram_svg(const SimulationResult& r) {
     const double bw = w / static_cast<double>(r.histogram.size());
     const double bh = top_count > 0 ? h * static_cast<double>(r.histogram[k]) / top_count : 0;
     const double left = lo + r.hist_width * static_cast<double>(k);
-    const bool late = r.time_limit && left + r.hist_width > *r.time_limit + 1e-9;
     s += fmt::format(
         R"(<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="{}"><title>{}–{} 个工作日: {} ({})</title></rect>)",
-        bx + 1, y0 + h - bh, std::max(0.5, bw - 2), bh, late ? "#e8a09a" : kBlue, plan_fmt::num(r6(left)),
+        bx + 1, y0 + h - bh, std::max(0.5, bw - 2), bh, "#8fb3d9", plan_fmt::num(r6(left)),
         plan_fmt::num(r6(left + r.hist_width)), r.histogram[k], pct(static_cast<double>(r.histogram[k]) / total));
   }
   // Counted days (excluded periods taken out) as an outline over the same bins.
@@ -281,13 +280,13 @@ std::string histogram_svg(const SimulationResult& r) {
       path += fmt::format("{}{:.1f},{:.1f} L{:.1f},{:.1f} ", k == 0 ? "M" : "L", bx, y, bx + bw, y);
     }
     s += fmt::format(R"(<path d="{}" fill="none" stroke="#2e7d32" stroke-width="2"/>)", path);
-    s += fmt::format(R"(<rect x="{:.1f}" y="{:.1f}" width="14" height="10" fill="{}"/>)", x0 + 8, y0 + h + 26, kBlue);
+    s += fmt::format(R"(<rect x="{:.1f}" y="{:.1f}" width="14" height="10" fill="{}"/>)", x0 + 8, y0 + h + 44, "#8fb3d9");
     s += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="12" fill="#333">经过的工作日</text>)", x0 + 26,
-                     y0 + h + 35);
+                     y0 + h + 53);
     s += fmt::format(R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" stroke="#2e7d32" stroke-width="2"/>)",
-                     x0 + 130, y0 + h + 31, x0 + 146, y0 + h + 31);
+                     x0 + 130, y0 + h + 49, x0 + 146, y0 + h + 49);
     s += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="12" fill="#333">计入承诺时限的工作日（扣除不计时限的期间）</text>)",
-                     x0 + 150, y0 + h + 35);
+                     x0 + 150, y0 + h + 53);
   }
   auto marker = [&](double t, const char* colour, const std::string& label, double dy, bool dashed) {
     const double x = x0 + (t - lo) / (hi - lo) * w;
@@ -302,7 +301,7 @@ std::string histogram_svg(const SimulationResult& r) {
   if (r.time_limit) marker(*r.time_limit, kRed, "承诺时限 " + plan_fmt::num(*r.time_limit) + " 个工作日", 32, true);
   s += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="12" text-anchor="middle" fill="#333">)"
                    R"(从受理到办结的工作日（已完成的 {} 次）</text>)",
-                   x0 + w / 2, H - 6, r.completed);
+                   x0 + w / 2, y0 + h + 30, r.completed);
   s += "</svg>";
   return s;
 }
@@ -339,6 +338,7 @@ std::string gantt_svg(const SimulationResult& r) {
       case TraceSegment::Kind::excluded: return "url(#hatch)";
       case TraceSegment::Kind::suspended: return kRed;
       case TraceSegment::Kind::submitted: return "#222";
+      case TraceSegment::Kind::commitment: return "#2e7d32";
     }
     return kBlue;
   };
@@ -350,6 +350,7 @@ std::string gantt_svg(const SimulationResult& r) {
       case TraceSegment::Kind::excluded: return "不计时限（专家评审、挂牌等）";
       case TraceSegment::Kind::suspended: return "容缺材料逾期，中止";
       case TraceSegment::Kind::submitted: return "提交";
+      case TraceSegment::Kind::commitment: return "告知承诺，当场审批";
     }
     return "";
   };
@@ -359,6 +360,14 @@ std::string gantt_svg(const SimulationResult& r) {
       const bool overlay = g.kind == TraceSegment::Kind::queue || g.kind == TraceSegment::Kind::excluded;
       if (overlay != (pass == 1)) continue;
       const double y = top + row * static_cast<double>(g.step);
+      if (g.kind == TraceSegment::Kind::submitted) continue;
+      if (g.kind == TraceSegment::Kind::commitment) {
+        const double cx = X(g.start), cy = y + row / 2;
+        s += fmt::format(
+            R"(<path d="M{:.1f},{:.1f} l6,6 l-6,6 l-6,-6 z" fill="{}"><title>{}</title></path>)", cx, cy - 6,
+            colour(g.kind), xml_escape(r.steps[g.step].name + ": " + label(g.kind) + " " + f2(g.start)));
+        continue;
+      }
       const double bh = overlay ? 10 : 14;
       const double by = y + (row - bh) / 2;
       const double x1 = X(g.start), x2 = std::max(X(g.end), x1 + 2);
@@ -378,7 +387,7 @@ std::string gantt_svg(const SimulationResult& r) {
   double lx = x0;
   const double ly = top + row * static_cast<double>(n) + 34;
   for (auto k : {TraceSegment::Kind::review, TraceSegment::Kind::queue, TraceSegment::Kind::correction,
-                 TraceSegment::Kind::excluded, TraceSegment::Kind::suspended}) {
+                 TraceSegment::Kind::excluded, TraceSegment::Kind::suspended, TraceSegment::Kind::commitment}) {
     s += fmt::format(R"(<rect x="{:.1f}" y="{:.1f}" width="14" height="12" fill="{}"/>)", lx, ly, colour(k));
     s += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="12" fill="#333">{}</text>)", lx + 18, ly + 10.5,
                      label(k));

@@ -329,8 +329,10 @@ SimulationResult simulate(const Workflow& wf, const SimulationOptions& o) {
         else if (state == StepState::returned) k = TraceSegment::Kind::correction;
         else if (state == StepState::suspended) k = TraceSegment::Kind::suspended;
         else if (state == StepState::submitted) k = TraceSegment::Kind::submitted;
+        else if (state == StepState::approved && i > 0 && static_cast<StepState>(c[i - 1].second) == StepState::ready)
+          k = TraceSegment::Kind::commitment;
         else continue;
-        if (to <= from && state != StepState::submitted) continue;
+        if (to <= from && k != TraceSegment::Kind::submitted && k != TraceSegment::Kind::commitment) continue;
         r.median_trace.push_back(TraceSegment{s, k, from - arrival, to - arrival, ""});
       }
     }
