@@ -34,8 +34,13 @@ while [[ $# -gt 0 ]]; do
 done
 
 if [[ $build -eq 1 ]]; then
-  cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DJR_BUILD_BENCH=ON -DJR_BUILD_TESTS=OFF >/dev/null
-  cmake --build build-bench --target runtime_bench -j2 >/dev/null
+  mkdir -p build-bench
+  if ! { cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DJR_BUILD_BENCH=ON -DJR_BUILD_TESTS=OFF &&
+         cmake --build build-bench --target runtime_bench -j2; } >build-bench/build.log 2>&1; then
+    tail -30 build-bench/build.log >&2
+    echo "run_runtime_bench.sh: build failed (build-bench/build.log)" >&2
+    exit 1
+  fi
 fi
 
 data="$root/build-bench/bench-data"
@@ -43,7 +48,7 @@ mkdir -p "$data"
 log_cpp="$data/runtime_bench.log"
 log_js="$data/bpmn_bench.log"
 
-echo "== uptime: $(uptime)"
+echo "== $(date -u '+%F %H:%M UTC'), commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- engine storage || echo ' (engine/ or storage/ modified in the tree)'), load:$(uptime | sed 's/.*load average://')"
 echo "== JointReview engine and raw SQLite ($instances instances, $threads client threads, $runs runs per mode)"
 ./build-bench/bench/runtime_bench --instances "$instances" --threads "$threads" --runs "$runs" \
   --sync full,normal --dir "$data" --workflow bench/joint_review_bench.yaml | tee "$log_cpp"
@@ -69,7 +74,7 @@ fi
 ratio() { [[ -n "$2" ]] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }' || echo "-"; }
 
 echo
-echo "== Summary: medians of $runs runs, instances/s (one instance = 13 durable calls, 30 event rows)"
+echo "== Summary: medians of $runs runs, instances/s (one instance = 13 durable calls, $(field rows_per_instance "$full") event rows)"
 printf '%-10s %10s %10s %12s %14s %12s %14s %12s\n' sync engine raw engine/raw raw+state eng/raw+st bpmn+sqlite engine/bpmn
 for mode in full normal; do
   line=$([[ $mode == full ]] && echo "$full" || echo "$normal")
