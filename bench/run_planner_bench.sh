@@ -21,11 +21,13 @@ e2e_runs=${E2E_RUNS:-10}
 steps=${STEPS:-5000}
 python=/usr/bin/python3   # Debian's, with python3-networkx
 
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DJR_BUILD_BENCH=ON >/dev/null
-cmake --build "$build" --target planner_bench jreview -j2 >/dev/null
-jreview=$build/cli/jreview
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# Compiler output goes to a log, shown only when the build fails.
+{ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DJR_BUILD_BENCH=ON &&
+  cmake --build "$build" --target planner_bench jreview -j2; } >"$work/build.log" 2>&1 ||
+  { cat "$work/build.log"; echo "run_planner_bench.sh: build failed" >&2; exit 1; }
+jreview=$build/cli/jreview
 
 # value KEY LINE: the value of KEY=... in a key=value line
 value() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
