@@ -324,6 +324,13 @@ static void test_engine(void) {
   CHECK(jr_engine_options_set_background_timers(o, 0) == JR_OK);
   CHECK(jr_engine_options_set_synchronous(o, "normal", JR_NTS) == JR_OK);
   CHECK(jr_engine_options_set_database(NULL, db, JR_NTS) == JR_INVALID_ARGUMENT);
+  CHECK(jr_engine_options_add_calendar_dir(o, NULL, 0) == JR_INVALID_ARGUMENT);
+  char* calendars = path_in(source_dir, "workflows/calendars");
+  CHECK(jr_engine_options_add_calendar_dir(o, calendars, JR_NTS) == JR_OK);
+  free(calendars);
+  CHECK(jr_engine_options_set_weekend_fallback(o, 0) == JR_OK);
+  CHECK(jr_engine_options_set_utc_offset(o, 480) == JR_OK);
+  CHECK(jr_engine_options_set_utc_offset(NULL, 480) == JR_INVALID_ARGUMENT);
 
   jr_engine* e = NULL;
   if (!OK(jr_engine_open(o, &e, &err))) {
