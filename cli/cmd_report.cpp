@@ -117,7 +117,8 @@ ordered_json build_report(jointreview::Engine& engine, Date monday) {
     }
     for (const auto& ev : engine.events(s.instance)) {
       std::string day = ev.time.substr(0, 10);
-      if (day < from || day > to || ev.kind != "state") continue;
+      // A state change is on a "state" row, or on the action row that caused it.
+      if (day < from || day > to || ev.to.empty() || ev.step.empty()) continue;
       auto it = by_id.find(ev.step);
       if (it == by_id.end()) continue;
       for (const auto& d : it->second->departments) {

@@ -34,12 +34,15 @@ class Stmt {
   }
   ~Stmt() { sqlite3_finalize(s_); }
 
+  // The bound strings must outlive the statement's next step(): callers bind
+  // members of a batch that lives through the whole commit, so SQLite need
+  // not copy them (SQLITE_STATIC).
   Stmt& bind(int i, const std::string& v) {
-    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
     return *this;
   }
   Stmt& bind_blob(int i, const std::string& v) {
-    sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
     return *this;
   }
   Stmt& bind(int i, std::int64_t v) {
@@ -57,10 +60,9 @@ class Stmt {
     step();
     reset();
   }
-  void reset() {
-    sqlite3_reset(s_);
-    sqlite3_clear_bindings(s_);
-  }
+  // Every statement binds all its parameters before each step, so old
+  // bindings need no clearing (the pointers they keep are never read again).
+  void reset() { sqlite3_reset(s_); }
   std::string text(int col) const {
     const unsigned char* p = sqlite3_column_text(s_, col);
     return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(s_, col)))
@@ -293,7 +295,8 @@ class SqliteStore final : public Store {
 
   std::int64_t last_instance_number(const std::string& prefix) override {
     Stmt& s = st("last_num");
-    s.bind(1, prefix + "%").bind(2, std::int64_t(prefix.size() + 1));
+    const std::string pattern = prefix + "%";  // bound without a copy: must live through step()
+    s.bind(1, pattern).bind(2, std::int64_t(prefix.size() + 1));
     std::int64_t n = 0;
     if (s.step()) n = s.integer(0);
     s.reset();

@@ -374,3 +374,45 @@ TEST_CASE("SIGKILL at random moments loses no acknowledged action and leaves not
   }
   CHECK(acknowledged.size() >= 15);
 }
+
+TEST_CASE("opening with a clock outside the calendar's years is a clear error, not a crash", "[runtime]") {
+  TempDir d;
+  std::string wf = d.file("joint.yaml", kJoint);
+  {
+    auto e = Engine::open(options(d, FakeClock::at("2026-12-30T09:00")));
+    std::string id = e->start(wf, "p");
+    e->act({id, "review_a", "submit", "applicant"});
+  }
+  try {
+    Engine::open(options(d, FakeClock::at("2027-01-04T09:00")));
+    FAIL("expected an error");
+  } catch (const Error& err) {
+    CHECK(err.code() == Error::Code::out_of_range);
+    CHECK(std::string(err.what()).find("covers 2025-2026 only") != std::string::npos);
+  }
+}
+
+TEST_CASE("time cannot run backwards for an instance; unknown materials are refusals", "[runtime]") {
+  TempDir d;
+  std::string wf = d.file("joint.yaml", kJoint);
+  auto clock = FakeClock::at("2026-03-09T09:00");
+  auto e = Engine::open(options(d, clock));
+  std::string id = e->start(wf, "p");
+  e->act({id, "review_a", "submit", "applicant"});
+  clock->set(FakeClock::at("2026-03-02T09:00")->now());
+  try {
+    e->act({id, "review_a", "accept", "发展改革委"});
+    FAIL("expected an error");
+  } catch (const Error& err) {
+    CHECK(err.code() == Error::Code::invalid_argument);
+    CHECK(std::string(err.what()).find("time cannot run backwards") != std::string::npos);
+  }
+  clock->set(FakeClock::at("2026-03-09T10:00")->now());
+  try {
+    e->act({id, "review_b", "supply", "applicant", "", "不存在的材料"});
+    FAIL("expected an error");
+  } catch (const Error& err) {
+    CHECK(err.code() == Error::Code::refused);
+  }
+  CHECK(state_of(e->status(id), "review_a") == "submitted");
+}

@@ -404,3 +404,33 @@ TEST_CASE("green channel is carried on every review request", "[state_machine]")
   for (const auto& e : h.fx)
     if (e.kind == EffectKind::review_requested) CHECK(e.green);
 }
+
+TEST_CASE("a deferred deadline during an excluded period keeps the period; supply resumes only after it",
+          "[state_machine]") {
+  Harness h(kWorkflow);
+  h.ok(Action::submit, "s1", Actor::applicant());
+  h.ok(Action::accept, "s1", h.dept("A"));
+  h.ok(Action::approve, "s1", h.dept("A"));
+  h.ok(Action::submit, "joint", Actor::applicant());
+  h.ok(Action::accept, "joint", h.dept("B"), 1.5);   // m2 due at 5
+  h.ok(Action::exclude, "joint", h.dept("B"), 4.5);  // 4 declared days: until 8.5
+  h.advance(5.0);
+  CHECK(h.state("joint") == StepState::suspended);
+  CHECK(h.rt("joint").paused);
+  h.ok(Action::supply, "joint", Actor::applicant(), 6.0, 0);
+  CHECK(h.state("joint") == StepState::accepted);
+  CHECK_FALSE(h.rt("joint").clock_running);  // still inside the excluded period
+  h.advance(8.5);
+  CHECK_FALSE(h.rt("joint").paused);
+  CHECK(h.rt("joint").clock_running);
+  CHECK(h.rt("joint").clock_used == Approx(3.0));  // 1.5 -> 4.5 only
+}
+
+TEST_CASE("an explicit excluded period does not use up a declared one", "[state_machine]") {
+  Harness h(kWorkflow);
+  to_joint_review(h);
+  h.ok(Action::exclude, "joint", h.dept("B"), 1.5, -1, 1.0);
+  h.advance(2.5);
+  h.ok(Action::exclude, "joint", h.dept("B"));  // the declared 4 days are still there
+  CHECK(h.rt("joint").pause_until == Approx(6.5));
+}

@@ -730,13 +730,17 @@ std::optional<Workflow> Loader::parse(const Source& src, std::vector<std::string
     const YAML::Node& sn = steps_it->second.value;
     if (sn.size() == 0 && wf.includes.empty())
       c.error(c.pos(sn), "the workflow has no steps", "add at least one step");
+    // Ids seen so far (included items first), for a linear duplicate check.
+    std::unordered_map<std::string, std::size_t> seen_ids;
+    for (std::size_t i = 0; i < wf.steps.size(); ++i) seen_ids.emplace(wf.steps[i].id, i);
     for (const auto& item : sn) {
       Step s;
       bool ok = true;
       parse_step(c, item, s, ok);
       if (s.id.empty()) continue;
-      long prev = wf.find_step(s.id);
-      if (prev >= 0) {
+      auto [seen, fresh] = seen_ids.emplace(s.id, wf.steps.size());
+      if (!fresh) {
+        const std::size_t prev = seen->second;
         const SourcePos& p = wf.steps[prev].id_pos;
         c.error(s.id_pos, "duplicate step id '" + s.id + "' (first defined at " +
                               (p.file == s.id_pos.file ? "line " + std::to_string(p.line)

@@ -205,8 +205,7 @@ Error::Code refusal_code(Refusal r) {
     case Refusal::department_only:
     case Refusal::not_reviewer:
     case Refusal::lead_only: return Error::Code::forbidden;
-    case Refusal::unknown_step:
-    case Refusal::unknown_material: return Error::Code::not_found;
+    case Refusal::unknown_step: return Error::Code::not_found;
     case Refusal::bad_value: return Error::Code::invalid_argument;
     default: return Error::Code::refused;
   }
@@ -234,47 +233,95 @@ class EngineImpl final : public Engine {
       io_thread_id_ = std::this_thread::get_id();
       io_.run();
     });
-    call([this] {
-      fire_due();
-      return 0;
-    });
+    try {
+      call([this] {
+        fire_due();
+        return 0;
+      });
+    } catch (...) {
+      stop();  // the event-loop thread must not outlive a failed open
+      throw;
+    }
   }
 
-  ~EngineImpl() override {
+  // A workflow file as loaded for start(): its texts (main file and
+  // includes), their content hash, and the validated model.
+  struct LoadedFile {
+    std::map<std::string, std::string> files;
+    std::string bundle_text;
+    std::string hash;
+    std::shared_ptr<const Workflow> workflow;
+  };
+
+  static bool read_whole(const std::string& path, std::string& text, std::string& why) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      why = std::strerror(errno);
+      return false;
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+    return true;
+  }
+
+  // Loads a workflow file, reusing the last load of the same path when none
+  // of its files changed (compared by content, so an edit is never missed).
+  std::shared_ptr<const LoadedFile> load(const std::string& path) {
+    {
+      std::lock_guard<std::mutex> lock(load_mutex_);
+      auto it = load_cache_.find(path);
+      if (it != load_cache_.end()) {
+        bool same = true;
+        for (const auto& [file, text] : it->second->files) {
+          std::string now, why;
+          if (!read_whole(file, now, why) || now != text) {
+            same = false;
+            break;
+          }
+        }
+        if (same) return it->second;
+      }
+    }
+    auto out = std::make_shared<LoadedFile>();
+    LoadOptions lo;
+    lo.warnings = false;
+    lo.calendar_dirs = opt_.calendar.search_path;
+    lo.read_file = [&out](const std::string& file, std::string& text, std::string& why) {
+      if (!read_whole(file, text, why)) return false;
+      out->files[file] = text;
+      return true;
+    };
+    auto r = load_workflow_file(path, lo);
+    if (!r.ok()) {
+      std::string msg = "the workflow does not load:";
+      for (const auto& d : r.diagnostics) msg += "\n" + d.str();
+      throw Error(Error::Code::invalid_workflow, msg);
+    }
+    nlohmann::ordered_json bundle = {{"main", path}, {"files", out->files}};
+    out->bundle_text = bundle.dump();
+    out->hash = hex64(fnv1a(out->bundle_text));
+    out->workflow = std::make_shared<const Workflow>(std::move(*r.workflow));
+    std::lock_guard<std::mutex> lock(load_mutex_);
+    load_cache_[path] = out;
+    return out;
+  }
+
+  void stop() {
     work_.reset();
     asio::post(io_, [this] { wake_.cancel(); });
     io_.stop();
     if (thread_.joinable()) thread_.join();
   }
 
+  ~EngineImpl() override { stop(); }
+
   std::string start(const StartRequest& req) override {
     // Load and validate outside the event loop: it reads files.
-    std::map<std::string, std::string> files;
-    LoadOptions lo;
-    lo.warnings = false;
-    lo.calendar_dirs = opt_.calendar.search_path;
-    lo.read_file = [&files](const std::string& path, std::string& text, std::string& why) {
-      std::ifstream in(path, std::ios::binary);
-      if (!in) {
-        why = std::strerror(errno);
-        return false;
-      }
-      std::ostringstream ss;
-      ss << in.rdbuf();
-      text = ss.str();
-      files[path] = text;
-      return true;
-    };
-    auto r = load_workflow_file(req.workflow_file, lo);
-    if (!r.ok()) {
-      std::string msg = "the workflow does not load:";
-      for (const auto& d : r.diagnostics) msg += "\n" + d.str();
-      throw Error(Error::Code::invalid_workflow, msg);
-    }
-    nlohmann::ordered_json bundle = {{"main", req.workflow_file}, {"files", files}};
-    std::string bundle_text = bundle.dump();
-    std::string hash = hex64(fnv1a(bundle_text));
-    auto wf = std::make_shared<const Workflow>(std::move(*r.workflow));
+    std::shared_ptr<const LoadedFile> loaded = load(req.workflow_file);
+    const std::string& hash = loaded->hash;
+    const std::string& bundle_text = loaded->bundle_text;
+    auto wf = loaded->workflow;
     return call([&, wf] {
       storage::WorkflowRecord wrec{hash, wf->id, wf->title, req.workflow_file, bundle_text};
       Definition& def = definition(hash, wf, &wrec);
@@ -300,7 +347,7 @@ class EngineImpl final : public Engine {
       effects_.clear();
       def.machine->start(p->rt, now, effects_);
       record_action(*p, "system", "start", "", "", "", {});
-      record_effects(*p, "system", now);
+      record_effects(*p, "system", -1);
       return p->id;
     });
   }
@@ -325,11 +372,20 @@ class EngineImpl final : public Engine {
         throw Error(Error::Code::not_found,
                     "workflow '" + cw.source->id + "' has no step '" + req.step + "'; its steps are " + ids);
       }
+      if (req.days < 0 && req.days != -1)
+        throw Error(Error::Code::invalid_argument, "an excluded period cannot last a negative number of days");
       Event e;
       e.action = *action;
       e.step = static_cast<std::uint32_t>(si);
       e.at = in.def->time->to_wt(clock_->now());
       e.value = req.days;
+      const double last = last_time(in);
+      if (e.at < last - 1e-9)
+        throw Error(Error::Code::invalid_argument,
+                    "the clock reads " + format_local(clock_->now(), opt_.utc_offset_minutes) +
+                        ", before the instance's last recorded change (" +
+                        format_local(in.def->time->from_wt(last), opt_.utc_offset_minutes) +
+                        "); time cannot run backwards");
       std::string actor_err;
       e.actor = parse_actor(in, req.actor, actor_err);
       if (!actor_err.empty()) {
@@ -352,7 +408,7 @@ class EngineImpl final : public Engine {
         return 0;
       }
       record_action(in, req.actor, req.action, req.step, req.note, req.material, {});
-      record_effects(in, req.actor, e.at);
+      record_effects(in, req.actor, -1);
       return 0;
     });
   }
@@ -590,6 +646,13 @@ class EngineImpl final : public Engine {
     return ref;
   }
 
+  // The time of the instance's latest state change, in working days.
+  static double last_time(const Instance& in) {
+    double t = in.rt.started_at;
+    for (const auto& r : in.rt.steps) t = std::max(t, r.entered);
+    return t;
+  }
+
   Actor parse_actor(const Instance& in, const std::string& who, std::string& err) {
     const CompiledWorkflow& cw = *in.def->compiled;
     if (who == "applicant") return Actor::applicant();
@@ -614,17 +677,22 @@ class EngineImpl final : public Engine {
     return Actor::system();
   }
 
+  // Marks a step whose current-state row (state, deadline, flags) changed.
   void touch(Instance& in, std::uint32_t step) {
-    auto [it, inserted] = dirty_.try_emplace(in.id);
-    (void)it;
-    (void)inserted;
+    snapshot_before(in);
     if (step != kNoStep) dirty_steps_[in.id].insert(static_cast<int>(step));
   }
 
-  EventRecord base_event(const Instance& in, const std::string& actor, double at) {
+  // The local time written on log rows: now for actions, the time a timer
+  // fell due for what it caused.
+  std::string row_time(const Instance& in, double at) {
+    return format_local(at < 0 ? clock_->now() : in.def->time->from_wt(at), opt_.utc_offset_minutes);
+  }
+
+  EventRecord base_event(const Instance& in, const std::string& actor, const std::string& time) {
     EventRecord e;
     e.instance = in.id;
-    e.time = format_local(at < 0 ? clock_->now() : in.def->time->from_wt(at), opt_.utc_offset_minutes);
+    e.time = time;
     e.actor = actor;
     return e;
   }
@@ -632,7 +700,7 @@ class EngineImpl final : public Engine {
   void record_action(Instance& in, const std::string& actor, const std::string& action, const std::string& step,
                      const std::string& note, const std::string& material, const std::string& detail) {
     snapshot_before(in);
-    EventRecord e = base_event(in, actor, -1);
+    EventRecord e = base_event(in, actor, row_time(in, -1));
     e.kind = "action";
     e.action = action;
     e.step = step;
@@ -641,12 +709,10 @@ class EngineImpl final : public Engine {
     e.detail = detail;
     batch_.events.push_back(std::move(e));
     action_row_ = batch_.events.size() - 1;  // the step's own state change is written on this row
-    long si = step.empty() ? -1 : in.def->compiled->source->find_step(step);
-    touch(in, si < 0 ? kNoStep : static_cast<std::uint32_t>(si));
   }
 
   void record_refusal(Instance& in, const ActRequest& req, const std::string& why) {
-    EventRecord e = base_event(in, req.actor, -1);
+    EventRecord e = base_event(in, req.actor, row_time(in, -1));
     e.kind = "refused";
     e.action = req.action;
     e.step = req.step;
@@ -690,11 +756,14 @@ class EngineImpl final : public Engine {
     } done{action_row_};
     const CompiledWorkflow& cw = *in.def->compiled;
     const TimeMap& tm = *in.def->time;
+    const std::string when = row_time(in, at);
     for (const Effect& fx : effects_) {
       const std::string step = fx.step == kNoStep ? "" : cw.step_id(fx.step);
-      if (fx.step != kNoStep) touch(in, fx.step);
+      if (fx.kind == EffectKind::step_state || fx.kind == EffectKind::warning || fx.kind == EffectKind::overdue ||
+          fx.kind == EffectKind::clock_stopped || fx.kind == EffectKind::clock_resumed)
+        touch(in, fx.step);
       auto row = [&](const char* kind) {
-        EventRecord e = base_event(in, actor, at);
+        EventRecord e = base_event(in, actor, when);
         e.kind = kind;
         e.step = step;
         return e;
@@ -720,7 +789,7 @@ class EngineImpl final : public Engine {
           e.from = to_string(static_cast<InstanceState>(fx.from));
           e.to = to_string(static_cast<InstanceState>(fx.to));
           if (in.rt.state != InstanceState::running && in.finished.empty())
-            in.finished = format_local(tm.from_wt(at), opt_.utc_offset_minutes);
+            in.finished = when;
           batch_.events.push_back(std::move(e));
           break;
         }
@@ -815,7 +884,6 @@ class EngineImpl final : public Engine {
       if (it == h.inst->timers.end()) continue;  // already fired or dropped
       snapshot_before(*h.inst);
       h.inst->timers.erase(it);
-      touch(*h.inst, kNoStep);
       Event e;
       e.action = Action::timer;
       e.timer = h.timer.kind;
@@ -871,6 +939,7 @@ class EngineImpl final : public Engine {
       st.id = wf.steps[i].id;
       st.name = wf.steps[i].name;
       st.state = to_string(r.state);
+      st.since = format_local(tm.from_wt(r.entered), opt_.utc_offset_minutes);
       for (std::uint32_t k = 0; k < cw.dept_count(i); ++k) st.departments.push_back(cw.dept_name(cw.dept_of(i, k)));
       if (r.clock_running) st.deadline = tm.deadline_date(r.due);
       st.days_used = r.clock_used + (r.clock_running ? std::max(0.0, tm.to_wt(clock_->now()) - r.clock_since) : 0.0);
@@ -925,6 +994,8 @@ class EngineImpl final : public Engine {
   std::size_t action_row_ = SIZE_MAX;  // the action row of the job being recorded
 
   std::map<int, Subscriber> subscribers_;
+  std::mutex load_mutex_;  // start() loads on the caller's thread
+  std::map<std::string, std::shared_ptr<const LoadedFile>> load_cache_;
   int last_token_ = 0;
 };
 

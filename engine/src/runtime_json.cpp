@@ -11,6 +11,7 @@ ordered_json step_json(const StepStatus& s) {
   return {{"id", s.id},
           {"name", s.name},
           {"state", s.state},
+          {"since", s.since},
           {"department", s.departments.empty() ? std::string() : s.departments.front()},
           {"departments", s.departments},
           {"deadline", s.deadline},

@@ -346,7 +346,7 @@ Refusal StateMachine::apply(InstanceRuntime& st, const Event& e, std::vector<Eff
       if (r.deferred_outstanding == 0) {
         if (r.state == StepState::suspended) {
           set_state(st, s, StepState::accepted, at, out);
-          run_clock(st, s, at, at, out);
+          if (!r.paused) run_clock(st, s, at, at, out);
         }
         if (r.state == StepState::accepted && r.review_pending == 0) settle(st, s, at, out);
       }
@@ -393,13 +393,14 @@ Refusal StateMachine::apply(InstanceRuntime& st, const Event& e, std::vector<Eff
       if (r.state != StepState::accepted) return Refusal::wrong_state;
       if (r.paused) return Refusal::already_paused;
       double len = e.value;
-      if (len < 0) {
+      const bool declared_period = len < 0;
+      if (declared_period) {
         std::uint32_t declared = w.excluded_offset[s + 1] - w.excluded_offset[s];
         if (r.exclusions_used >= declared) return Refusal::no_exclusion;
         len = w.excluded[w.excluded_offset[s] + r.exclusions_used].expected_days;
       }
       if (!(len >= 0) || len > 10000) return Refusal::bad_value;
-      ++r.exclusions_used;
+      if (declared_period) ++r.exclusions_used;
       stop_clock(r, at);
       r.paused = true;
       r.pause_until = at + len;
@@ -414,6 +415,7 @@ Refusal StateMachine::apply(InstanceRuntime& st, const Event& e, std::vector<Eff
     case Action::resume:
       if (!r.paused) return Refusal::not_paused;
       r.paused = false;
+      if (r.state != StepState::accepted) return Refusal::none;  // suspended: the clock waits for the materials
       run_clock(st, s, at, at, out);
       {
         Effect c{EffectKind::clock_resumed};
@@ -498,8 +500,7 @@ void StateMachine::on_timer(InstanceRuntime& st, const Event& e, std::vector<Eff
       if (running && e.slot >= 0 && (r.deferred_outstanding & bit(e.slot)) &&
           (r.state == StepState::accepted || r.state == StepState::suspended)) {
         if (r.state == StepState::accepted) {
-          stop_clock(r, at);
-          r.paused = false;
+          stop_clock(r, at);  // an excluded period running now stays recorded in `paused`
           set_state(st, s, StepState::suspended, at, out);
         }
         arm(out, TimerKind::grace_due, s, deadline(at, w.deferred[w.deferred_offset[s] + e.slot].grace), e.slot);
@@ -529,13 +530,15 @@ void StateMachine::on_timer(InstanceRuntime& st, const Event& e, std::vector<Eff
       }
       break;
     case TimerKind::exclusion_end:
-      if (running && r.paused && at >= r.pause_until - kEps && r.state == StepState::accepted) {
+      if (running && r.paused && at >= r.pause_until - kEps) {
         r.paused = false;
-        run_clock(st, s, at, at, out);
-        Effect x{EffectKind::clock_resumed};
-        x.step = s;
-        x.at = at;
-        out.push_back(x);
+        if (r.state == StepState::accepted) {
+          run_clock(st, s, at, at, out);
+          Effect x{EffectKind::clock_resumed};
+          x.step = s;
+          x.at = at;
+          out.push_back(x);
+        }
       }
       break;
     default: break;
@@ -569,7 +572,7 @@ std::string StateMachine::explain(const InstanceRuntime& st, const Event& e, Ref
         case Action::submit: need = "ready"; break;
         case Action::accept: need = "submitted"; break;
         case Action::approve: need = "accepted (or suspended)"; break;
-        case Action::return_: need = "submitted or accepted"; break;
+        case Action::return_: need = "submitted, accepted or suspended"; break;
         case Action::resubmit: need = "returned"; break;
         case Action::reject: need = "submitted, accepted, returned or suspended"; break;
         case Action::commit: need = "ready or submitted"; break;

@@ -158,6 +158,16 @@ class StateMachine {
   // Why an action was refused, in words, with names.
   std::string explain(const InstanceRuntime& st, const Event& e, Refusal r) const;
 
+  // Whether a timer of this kind can change a step's or the instance's
+  // state. The others (yellow/red deadline flags, the overdue contact task)
+  // only set flags and report: a driver that does not report those flags
+  // (the simulator, when it does not count deadline alerts) may leave them
+  // unarmed without changing any decision.
+  static constexpr bool timer_changes_state(TimerKind k) {
+    return k == TimerKind::acceptance_due || k == TimerKind::deferred_due || k == TimerKind::grace_due ||
+           k == TimerKind::verify_due || k == TimerKind::exclusion_end;
+  }
+
   // The deadline of a limit of n working days starting at t.
   static double deadline(double t, double n) { return std::ceil(t + n - 1e-9); }
 

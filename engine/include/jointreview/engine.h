@@ -70,6 +70,7 @@ struct StepStatus {
   std::string id;
   std::string name;
   std::string state;                     // StepState name: blocked, ready, ..., approved
+  std::string since;                     // local time (ISO 8601) it entered that state
   std::vector<std::string> departments;  // lead first
   std::string deadline;                  // date (YYYY-MM-DD) the current limit ends; "" when no clock ran
   double days_used = 0;                  // working days consumed on the statutory clock
@@ -144,7 +145,7 @@ using Subscriber = std::function<void(const EventRecord&)>;
 // status: {"instance", "workflow", "workflow_hash", "title", "project", "applicant",
 //          "state", "green", "started", "finished", "deadline", "warned", "overdue",
 //          "progress": {"approved", "total"},
-//          "steps": [{"id", "name", "state", "department" (the lead), "departments",
+//          "steps": [{"id", "name", "state", "since", "department" (the lead), "departments",
 //                     "deadline", "days_used", "days_limit", "warned", "overdue", "paused",
 //                     "on_commitment", "verification_pending", "verification_due",
 //                     "contact_pending", "contact_overdue", "rounds",

@@ -47,7 +47,7 @@ std::vector<std::string> known_calendars(const std::string& workflow_path,
 std::vector<std::string> calendar_search_path(const std::string& workflow_path,
                                               const LoadOptions& options = {});
 
-// The JSON Schema (draft 2020-12) of the workflow language, pretty-printed.
+// The JSON Schema (draft-07, as yaml-language-server reads it) of the workflow language, pretty-printed.
 std::string workflow_schema_json();
 
 // Library version, "MAJOR.MINOR.PATCH".

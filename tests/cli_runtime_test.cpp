@@ -1,0 +1,144 @@
+// The runtime commands as a user runs them: jreview start / act / status /
+// events / report / queue on a database file, with a fixed --now.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Run {
+  int code = -1;
+  std::string out, err;
+};
+
+Run jreview(const std::string& args) {
+  static int n = 0;
+  fs::path dir = fs::temp_directory_path();
+  std::string o = (dir / ("jr_cli_out_" + std::to_string(::getpid()) + "_" + std::to_string(n))).string();
+  std::string e = (dir / ("jr_cli_err_" + std::to_string(::getpid()) + "_" + std::to_string(n++))).string();
+  std::string cmd = std::string("cd '") + JR_SOURCE_DIR + "' && '" + JR_JREVIEW_BIN + "' " + args + " >'" + o +
+                    "' 2>'" + e + "'";
+  int status = std::system(cmd.c_str());
+  Run r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  auto slurp = [](const std::string& p) {
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  r.out = slurp(o);
+  r.err = slurp(e);
+  fs::remove(o);
+  fs::remove(e);
+  return r;
+}
+
+std::string last_line(const std::string& s) {
+  std::string t = s;
+  while (!t.empty() && t.back() == '\n') t.pop_back();
+  return t.substr(t.rfind('\n') == std::string::npos ? 0 : t.rfind('\n') + 1);
+}
+
+struct Db {
+  std::string path;
+  Db() {
+    path = (fs::temp_directory_path() / ("jr_cli_" + std::to_string(::getpid()) + ".db")).string();
+    clean();
+  }
+  ~Db() { clean(); }
+  void clean() {
+    for (const char* ext : {"", "-wal", "-shm"}) fs::remove(path + ext);
+  }
+  std::string at(const std::string& now) const { return " --db '" + path + "' --now " + now; }
+};
+
+}  // namespace
+
+TEST_CASE("jreview start, act, status and events drive a project from the command line", "[cli][runtime]") {
+  Db db;
+  Run s = jreview("start workflows/four-certificates.yaml --project 示例项目" + db.at("2026-03-02T09:00"));
+  REQUIRE(s.code == 0);
+  const std::string id = last_line(s.out);
+  CHECK(id == "20260302-000001");
+
+  CHECK(jreview("act " + id + " filing submit --as applicant --note 网上申报" + db.at("2026-03-02T10:00")).code == 0);
+  Run refused = jreview("act " + id + " filing accept --as 自然资源局" + db.at("2026-03-02T10:05"));
+  CHECK(refused.code == 3);
+  CHECK(refused.err ==
+        "jreview: forbidden: accept refused: department '自然资源局' does not handle step 'filing'; it is handled by "
+        "发展改革委\n");
+  Run blocked = jreview("act " + id + " site_selection submit" + db.at("2026-03-02T10:06"));
+  CHECK(blocked.code == 3);
+  CHECK(blocked.err.find("is blocked: it waits for 'filing' (submitted)") != std::string::npos);
+  CHECK(jreview("act " + id + " filing accept --as 发展改革委" + db.at("2026-03-02T10:10")).code == 0);
+  Run ok = jreview("act " + id + " filing approve --as 发展改革委/张三 --note 同意" + db.at("2026-03-02T11:00"));
+  CHECK(ok.code == 0);
+  CHECK(ok.out == "filing: approved\n");
+
+  Run st = jreview("status " + id + " --format json" + db.at("2026-03-02T11:00"));
+  REQUIRE(st.code == 0);
+  auto j = nlohmann::json::parse(st.out);
+  CHECK(j["instance"] == id);
+  CHECK(j["workflow"] == "four-certificates");
+  CHECK(j["project"] == "示例项目");
+  CHECK(j["state"] == "running");
+  REQUIRE(j["steps"].size() == 11);
+  CHECK(j["steps"][0]["id"] == "filing");
+  CHECK(j["steps"][0]["state"] == "approved");
+  CHECK(j["steps"][0]["department"] == "发展改革委");
+  CHECK(j["steps"][1]["state"] == "ready");
+  CHECK(j["steps"][1].contains("deadline"));
+
+  Run ev = jreview("events " + id + " --format json" + db.at("2026-03-02T11:00"));
+  REQUIRE(ev.code == 0);
+  auto e = nlohmann::json::parse(ev.out);
+  REQUIRE(e.is_array());
+  bool note_kept = false, refusal_kept = false;
+  for (const auto& x : e) {
+    if (x["action"] == "approve" && x["note"] == "同意" && x["actor"] == "发展改革委/张三") note_kept = true;
+    if (x["kind"] == "refused" && x["actor"] == "自然资源局") refusal_kept = true;
+  }
+  CHECK(note_kept);
+  CHECK(refusal_kept);
+
+  Run rep = jreview("report --week 2026-W10 --format json" + db.at("2026-03-06T17:00"));
+  REQUIRE(rep.code == 0);
+  auto r = nlohmann::json::parse(rep.out);
+  CHECK(r["week"] == "2026-W10");
+  CHECK(r["from"] == "2026-03-02");
+  REQUIRE(r["projects"].size() == 1);
+  CHECK(r["projects"][0]["approved"] == 1);
+  CHECK(r["projects"][0]["approved_this_week"] == 1);
+  Run bad_week = jreview("report --week 2026-W60" + db.at("2026-03-06T17:00"));
+  CHECK(bad_week.code == 2);
+  CHECK(bad_week.err.find("2026-W60") != std::string::npos);
+}
+
+TEST_CASE("jreview queue lists a department's work, green channel first", "[cli][runtime]") {
+  Db db;
+  std::string normal = last_line(jreview("start workflows/four-certificates.yaml --project 普通项目" +
+                                         db.at("2026-03-02T09:00")).out);
+  std::string green = last_line(jreview("start workflows/four-certificates.yaml --green --project 重点项目" +
+                                        db.at("2026-03-02T09:30")).out);
+  REQUIRE(normal != green);
+  REQUIRE(jreview("act " + normal + " filing submit" + db.at("2026-03-02T10:00")).code == 0);
+  REQUIRE(jreview("act " + green + " filing submit" + db.at("2026-03-02T10:30")).code == 0);
+  Run q = jreview("queue 发展改革委 --format json" + db.at("2026-03-02T11:00"));
+  REQUIRE(q.code == 0);
+  auto j = nlohmann::json::parse(q.out);
+  REQUIRE(j.size() == 2);
+  CHECK(j[0]["instance"] == green);  // arrived later, served first
+  CHECK(j[0]["green"] == true);
+  CHECK(j[1]["instance"] == normal);
+}
