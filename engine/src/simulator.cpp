@@ -82,7 +82,9 @@ SimulationFormat parse_simulation_format(const std::string& name) {
   throw Error(Error::Code::invalid_argument, "unknown format '" + name + "'; use table, json, csv or html");
 }
 
-SimulationResult simulate(const Workflow& wf, const SimulationOptions& o) {
+SimulationResult simulate(const Workflow& wf, const SimulationOptions& o) { return sim::simulate(wf, o, false); }
+
+SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, bool all_timers) {
   const auto t0 = std::chrono::steady_clock::now();
   check_options(wf, o);
   if (wf.steps.empty()) throw Error(Error::Code::invalid_workflow, "workflow '" + wf.id + "' has no steps");
@@ -115,6 +117,7 @@ SimulationResult simulate(const Workflow& wf, const SimulationOptions& o) {
   model.projects = o.projects;
   model.arrival_window = o.arrival_window;
   model.time_limit = cw->time_limit;
+  model.all_timers = all_timers;
   model.green.assign(o.projects, 0);
   for (std::uint32_t j = 0; j < o.projects; ++j) {
     const std::uint64_t a = static_cast<std::uint64_t>(j) * o.green_projects / o.projects;

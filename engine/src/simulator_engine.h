@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "compiled.h"
+#include "jointreview/simulator.h"
 #include "simulator_random.h"
 #include "state_machine.h"
 
@@ -28,6 +29,12 @@ struct Model {
   double arrival_window = 20;
   std::vector<std::uint8_t> green;            // per project: on the green channel
   double time_limit = -1;                     // < 0: none
+  // Reference mode, for tests only: put every timer the machine arms into
+  // the event heap, as a literal driver would. Off (default), the engine
+  // leaves out the timers that cannot matter here and fires the red-flag
+  // ones lazily (Engine::on_effects explains why both are exact); the
+  // simulator tests check that both modes give identical results.
+  bool all_timers = false;
 
   static constexpr std::uint32_t kOnline = 0xFFFFFFFFu;
   explicit Model(std::shared_ptr<const CompiledWorkflow> c) : cw(c), machine(std::move(c)) {}
@@ -77,19 +84,26 @@ class Engine {
 
  private:
   enum class Kind : std::uint8_t { arrival, timer, review_done, resubmit, supply, exclusion_over };
+  // A heap entry: 24 bytes, no pointers. Ordered by (t, seq); seq is unique,
+  // so the order (and every result) does not depend on the heap's layout.
+  // A review_done's department is dept_of(step, slot).
   struct Ev {
     double t;
     std::uint32_t seq;
     std::uint32_t project;
     std::uint32_t step;
-    std::uint32_t dept;
     Kind kind;
     TimerKind timer;
     std::int8_t slot;
     std::uint8_t stamp;  // the step's `rounds` when scheduled
   };
-  struct Later {
-    bool operator()(const Ev& a, const Ev& b) const { return a.t > b.t || (a.t == b.t && a.seq > b.seq); }
+  static bool before(const Ev& a, const Ev& b) { return a.t < b.t || (a.t == b.t && a.seq < b.seq); }
+  // A red-flag (`overdue`) timer kept out of the heap; fired, in (t, seq)
+  // order, just before the project's next event or at the end of the run.
+  struct Alert {
+    double t;
+    std::uint32_t seq;
+    std::uint32_t step;
   };
   struct Immediate {
     std::uint32_t project;
@@ -110,8 +124,11 @@ class Engine {
     void clear() { items.clear(); head = 0; }
   };
 
-  void push(double t, Kind k, std::uint32_t p, std::uint32_t s, std::uint32_t dept = 0, std::int8_t slot = -1,
-            std::uint8_t stamp = 0, TimerKind timer = TimerKind::none);
+  void push(double t, Kind k, std::uint32_t p, std::uint32_t s, std::int8_t slot = -1, std::uint8_t stamp = 0,
+            TimerKind timer = TimerKind::none);
+  Ev pop();
+  void defer_alert(std::uint32_t p, std::uint32_t s, double t);
+  void fire_alerts(std::uint32_t p, double t, std::uint32_t seq);
   void immediate(std::uint32_t p, Action a, std::uint32_t s, Actor who, std::int32_t slot = -1, double value = -1);
   Refusal act(std::uint32_t p, const Event& e);
   void on_effects(std::uint32_t p, std::size_t first);
@@ -139,7 +156,8 @@ class Engine {
   double last_activity_ = 0;
   Accumulator* acc_ = nullptr;
 
-  std::vector<Ev> heap_;
+  std::vector<Ev> heap_;                       // binary min-heap by before()
+  std::vector<std::vector<Alert>> alerts_;     // per project, latest first
   std::vector<Immediate> imm_;
   std::size_t imm_head_ = 0;
   std::vector<Effect> fx_;
@@ -164,5 +182,9 @@ class Engine {
   std::uint32_t trace_project_ = 0xFFFFFFFFu;
   std::vector<TraceRecord>* trace_ = nullptr;
 };
+
+// jointreview::simulate with the engine's reference mode on or off
+// (Model::all_timers); the public simulate() runs it off.
+SimulationResult simulate(const Workflow& wf, const SimulationOptions& o, bool all_timers);
 
 }  // namespace jointreview::sim
