@@ -502,26 +502,9 @@ class Loader {
   SourcePos time_limit_pos_;  // of the file being validated (not of its includes)
 };
 
-bool read_file_from_disk(const std::string& path, std::string& out, std::string& why) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) {
-    why = "is a directory";
-    return false;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    why = std::strerror(errno);
-    return false;
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return true;
-}
-
 bool read_file(const LoadOptions& opt, const std::string& path, std::string& out, std::string& why) {
   if (opt.read_file) return opt.read_file(path, out, why);
-  return read_file_from_disk(path, out, why);
+  return text::read_file(path, out, why);
 }
 
 std::optional<Workflow> Loader::load(const std::string& name, std::string text,

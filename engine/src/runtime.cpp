@@ -32,6 +32,7 @@
 #include "runtime_time.h"
 #include "state_machine.h"
 #include "store.h"
+#include "text_util.h"
 
 namespace asio = boost::asio;
 
@@ -253,18 +254,6 @@ class EngineImpl final : public Engine {
     std::shared_ptr<const Workflow> workflow;
   };
 
-  static bool read_whole(const std::string& path, std::string& text, std::string& why) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      why = std::strerror(errno);
-      return false;
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    text = ss.str();
-    return true;
-  }
-
   // Loads a workflow file, reusing the last load of the same path when none
   // of its files changed (compared by content, so an edit is never missed).
   std::shared_ptr<const LoadedFile> load(const std::string& path) {
@@ -275,7 +264,7 @@ class EngineImpl final : public Engine {
         bool same = true;
         for (const auto& [file, text] : it->second->files) {
           std::string now, why;
-          if (!read_whole(file, now, why) || now != text) {
+          if (!text::read_file(file, now, why) || now != text) {
             same = false;
             break;
           }
@@ -288,7 +277,7 @@ class EngineImpl final : public Engine {
     lo.warnings = false;
     lo.calendar_dirs = opt_.calendar.search_path;
     lo.read_file = [&out](const std::string& file, std::string& text, std::string& why) {
-      if (!read_whole(file, text, why)) return false;
+      if (!text::read_file(file, text, why)) return false;
       out->files[file] = text;
       return true;
     };

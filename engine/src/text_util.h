@@ -8,6 +8,10 @@
 
 namespace jointreview::text {
 
+// Reads a whole file as bytes; on failure says why ("is a directory", the
+// system's reason) and returns false.
+bool read_file(const std::string& path, std::string& out, std::string& why);
+
 // Offset of the first byte that is not valid UTF-8, or npos.
 std::size_t find_invalid_utf8(std::string_view s);
 
