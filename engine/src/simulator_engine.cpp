@@ -166,14 +166,15 @@ void Engine::fire_alerts(std::uint32_t p, double t, std::uint32_t seq) {
 }
 
 void Engine::immediate(std::uint32_t p, Action a, std::uint32_t s, Actor who, std::int32_t slot, double value) {
-  Event e;
-  e.action = a;
-  e.step = s;
-  e.actor = who;
-  e.slot = slot;
-  e.at = now_;
-  e.value = value;
-  imm_.push_back(Immediate{p, e});
+  // Built in place; drain() hands it to act() without a copy.
+  Immediate& x = imm_.emplace_back();
+  x.project = p;
+  x.e.action = a;
+  x.e.step = s;
+  x.e.actor = who;
+  x.e.slot = slot;
+  x.e.at = now_;
+  x.e.value = value;
 }
 
 void Engine::trip(std::uint32_t p, std::uint32_t s) {
@@ -185,6 +186,8 @@ void Engine::trip(std::uint32_t p, std::uint32_t s) {
   ++trips_[p];
 }
 
+// `e` may live in imm_, which on_effects can grow (and move): e is not read
+// after on_effects starts.
 Refusal Engine::act(std::uint32_t p, const Event& e) {
   const std::size_t first = fx_.size();
   const Refusal r = m_.machine.apply(inst_[p], e, fx_);
@@ -214,11 +217,12 @@ Refusal Engine::act(std::uint32_t p, const Event& e) {
 }
 
 void Engine::on_effects(std::uint32_t p, std::size_t first) {
-  // fx_ may grow while we read it (nested calls append after `first`), so
-  // index rather than iterate.
+  // Nothing below applies an event, so fx_ does not change while we read it.
   InstanceRuntime& st = inst_[p];
-  for (std::size_t i = first; i < fx_.size(); ++i) {
-    const Effect e = fx_[i];
+  const Effect* fx = fx_.data();
+  const std::size_t end = fx_.size();
+  for (std::size_t i = first; i < end; ++i) {
+    const Effect& e = fx[i];
     const std::size_t ps = static_cast<std::size_t>(p) * n_ + e.step;
     switch (e.kind) {
       case EffectKind::step_state: {
@@ -486,9 +490,10 @@ void Engine::handle(const Ev& ev) {
 }
 
 void Engine::drain() {
+  // By index and by reference: no copy of the queued action (see act).
   while (imm_head_ < imm_.size()) {
-    const Immediate x = imm_[imm_head_++];
-    act(x.project, x.e);
+    const std::size_t i = imm_head_++;
+    act(imm_[i].project, imm_[i].e);
   }
   imm_.clear();
   imm_head_ = 0;
