@@ -416,3 +416,16 @@ TEST_CASE("time cannot run backwards for an instance; unknown materials are refu
   }
   CHECK(state_of(e->status(id), "review_a") == "submitted");
 }
+
+TEST_CASE("a deadline past the calendar's last year is shown, not an error", "[runtime]") {
+  TempDir d;
+  std::string wf = d.file("joint.yaml", kJoint);
+  auto e = Engine::open(options(d, FakeClock::at("2026-12-28T09:00")));
+  std::string id = e->start(wf, "p");
+  e->act({id, "review_a", "submit", "applicant"});
+  e->act({id, "review_a", "accept", "发展改革委"});
+  auto s = e->status(id);
+  CHECK(s.deadline == "after 2026-12-31");          // 10 working days from 28 December
+  CHECK(s.steps[0].deadline == "2026-12-31");        // 3 working days: still inside 2026
+  CHECK(nlohmann::json::parse(status_json(s))["deadline"] == "after 2026-12-31");
+}

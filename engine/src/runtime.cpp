@@ -470,6 +470,7 @@ class EngineImpl final : public Engine {
     std::promise<R> p;
     auto fut = p.get_future();
     asio::post(io_, [this, &fn, &p] {
+      Mark mark = this->mark();
       try {
         R r = fn();
         std::exception_ptr err = std::exchange(pending_error_, nullptr);
@@ -483,6 +484,7 @@ class EngineImpl final : public Engine {
         });
       } catch (...) {
         pending_error_ = nullptr;
+        undo_to(mark);  // a job that fails halfway leaves nothing behind
         std::exception_ptr err = std::current_exception();
         waiting_.push_back([&p, err](std::exception_ptr) { p.set_exception(err); });
       }
@@ -494,6 +496,37 @@ class EngineImpl final : public Engine {
       }
     });
     return fut.get();
+  }
+
+  // Where the batch stood before a job, so that a failing job can be undone.
+  struct Mark {
+    std::size_t events;
+    std::size_t timers;
+    std::size_t dirtied;  // into dirtied_order_
+  };
+
+  Mark mark() const { return {batch_.events.size(), new_timers_.size(), dirtied_order_.size()}; }
+
+  void undo_to(const Mark& m) {
+    batch_.events.resize(m.events);
+    new_timers_.resize(m.timers);
+    action_row_ = SIZE_MAX;
+    for (std::size_t i = m.dirtied; i < dirtied_order_.size(); ++i) {
+      const std::string& id = dirtied_order_[i];
+      auto it = dirty_.find(id);
+      if (it == dirty_.end()) continue;
+      if (it->second)
+        *instances_.at(id) = std::move(*it->second);
+      else
+        instances_.erase(id);
+      dirty_steps_.erase(id);
+      dirty_.erase(it);
+    }
+    dirtied_order_.resize(m.dirtied);
+    new_instances_.erase(std::remove_if(new_instances_.begin(), new_instances_.end(),
+                                        [this](const std::string& id) { return !instances_.count(id); }),
+                         new_instances_.end());
+    rebuild_heap();  // no heap entry may point at an instance that was dropped
   }
 
   void rethrow_pending() {
@@ -537,6 +570,7 @@ class EngineImpl final : public Engine {
     pending_wf_.clear();
     dirty_.clear();
     dirty_steps_.clear();
+    dirtied_order_.clear();
     new_instances_.clear();
     new_timers_.clear();
     for (auto& w : waiting) w(failure);
@@ -584,7 +618,7 @@ class EngineImpl final : public Engine {
     s.step = cw.step_id(idx);
     s.state = to_string(r.state);
     s.department = cw.dept_name(cw.lead(idx));
-    s.deadline = r.clock_running ? in.def->time->deadline_date(r.due) : "";
+    s.deadline = r.clock_running ? in.def->time->deadline_text(r.due) : "";
     s.warned = r.warned;
     s.overdue = r.overdue;
     return s;
@@ -717,6 +751,7 @@ class EngineImpl final : public Engine {
     if (it != dirty_.end()) return;
     bool is_new = std::find(new_instances_.begin(), new_instances_.end(), in.id) != new_instances_.end();
     dirty_.emplace(in.id, is_new ? nullptr : std::make_unique<Instance>(in));
+    dirtied_order_.push_back(in.id);
   }
 
   std::string mask_departments(const Instance& in, std::uint32_t s, std::uint32_t mask) {
@@ -791,7 +826,7 @@ class EngineImpl final : public Engine {
         }
         case EffectKind::contact_task: {
           EventRecord e = row("contact-task");
-          e.detail = "first return: contact the applicant by " + tm.deadline_date(fx.at);
+          e.detail = "first return: contact the applicant by " + tm.deadline_text(fx.at);
           batch_.events.push_back(std::move(e));
           break;
         }
@@ -805,7 +840,7 @@ class EngineImpl final : public Engine {
         case EffectKind::overdue: {
           EventRecord e = row(fx.kind == EffectKind::warning ? "warning" : "overdue");
           e.detail = std::string(fx.kind == EffectKind::warning ? "deadline near: " : "deadline passed: ") +
-                     tm.deadline_date(fx.at);
+                     tm.deadline_text(fx.at);
           batch_.events.push_back(std::move(e));
           break;
         }
@@ -820,7 +855,7 @@ class EngineImpl final : public Engine {
         case EffectKind::contact_overdue: batch_.events.push_back(row("contact-overdue")); break;
         case EffectKind::clock_stopped: {
           EventRecord e = row("clock-stopped");
-          e.detail = "excluded period until " + tm.deadline_date(fx.at);
+          e.detail = "excluded period until " + tm.deadline_text(fx.at);
           batch_.events.push_back(std::move(e));
           break;
         }
@@ -919,7 +954,7 @@ class EngineImpl final : public Engine {
     s.green = in.rt.green;
     s.started = in.started;
     s.finished = in.finished;
-    if (cw.time_limit >= 0) s.deadline = tm.deadline_date(StateMachine::deadline(in.rt.started_at, cw.time_limit));
+    if (cw.time_limit >= 0) s.deadline = tm.deadline_text(StateMachine::deadline(in.rt.started_at, cw.time_limit));
     s.warned = in.rt.warned;
     s.overdue = in.rt.overdue;
     for (std::uint32_t i = 0; i < cw.n_steps; ++i) {
@@ -930,7 +965,7 @@ class EngineImpl final : public Engine {
       st.state = to_string(r.state);
       st.since = format_local(tm.from_wt(r.entered), opt_.utc_offset_minutes);
       for (std::uint32_t k = 0; k < cw.dept_count(i); ++k) st.departments.push_back(cw.dept_name(cw.dept_of(i, k)));
-      if (r.clock_running) st.deadline = tm.deadline_date(r.due);
+      if (r.clock_running) st.deadline = tm.deadline_text(r.due);
       st.days_used = r.clock_used + (r.clock_running ? std::max(0.0, tm.to_wt(clock_->now()) - r.clock_since) : 0.0);
       st.days_limit = cw.days[i];
       st.warned = r.warned;
@@ -938,7 +973,7 @@ class EngineImpl final : public Engine {
       st.paused = r.paused;
       st.on_commitment = r.on_commitment;
       st.verification_pending = r.verification_pending;
-      if (r.verification_pending) st.verification_due = tm.deadline_date(r.verify_due);
+      if (r.verification_pending) st.verification_due = tm.deadline_text(r.verify_due);
       st.contact_pending = r.contact_pending;
       st.contact_overdue = r.contact_overdue;
       st.rounds = r.rounds;
@@ -975,6 +1010,7 @@ class EngineImpl final : public Engine {
   std::set<std::string> stored_wf_;
   std::map<std::string, std::unique_ptr<Instance>> dirty_;  // id -> state before the batch (null: new)
   std::map<std::string, std::set<int>> dirty_steps_;
+  std::vector<std::string> dirtied_order_;  // ids in the order they joined dirty_
   std::vector<std::string> new_instances_;
   std::vector<std::pair<Instance*, Timer>> new_timers_;
   std::vector<std::function<void(std::exception_ptr)>> waiting_;

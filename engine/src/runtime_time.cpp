@@ -88,4 +88,13 @@ Date TimeMap::deadline_day(double due) const {
 
 std::string TimeMap::deadline_date(double due) const { return deadline_day(due).str(); }
 
+std::string TimeMap::deadline_text(double due) const {
+  try {
+    return deadline_date(due);
+  } catch (const Error& e) {
+    if (e.code() != Error::Code::out_of_range) throw;
+    return "after " + std::to_string(cal_->last_year()) + "-12-31";
+  }
+}
+
 }  // namespace jointreview

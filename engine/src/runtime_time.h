@@ -33,6 +33,9 @@ class TimeMap {
   WallTime from_wt(double wt) const;
   // The date of the working day on which a deadline `due` ends.
   std::string deadline_date(double due) const;
+  // The same, but a date past the calendar's last covered year reads
+  // "after YYYY-12-31" instead of failing (for display).
+  std::string deadline_text(double due) const;
   Date deadline_day(double due) const;
   const Calendar& calendar() const { return *cal_; }
 
