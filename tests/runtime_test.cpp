@@ -429,3 +429,33 @@ TEST_CASE("a deadline past the calendar's last year is shown, not an error", "[r
   CHECK(s.steps[0].deadline == "2026-12-31");        // 3 working days: still inside 2026
   CHECK(nlohmann::json::parse(status_json(s))["deadline"] == "after 2026-12-31");
 }
+
+TEST_CASE("a subscriber may act on the engine from its callback", "[runtime]") {
+  TempDir d;
+  std::string wf = d.file("joint.yaml", kJoint);
+  auto e = Engine::open(options(d, FakeClock::at("2026-03-02T09:00")));
+  std::string id = e->start(wf, "p");
+  int refused_inline = 0;
+  // An automatic clerk: accepts every submission of review_a at once, and
+  // tries (wrongly) to approve as the applicant.
+  e->subscribe([&](const EventRecord& ev) {
+    if (ev.step != "review_a" || ev.to != "submitted") return;
+    e->act({ev.instance, "review_a", "accept", "发展改革委", "auto"});
+    try {
+      e->act({ev.instance, "review_a", "approve", "applicant"});
+    } catch (const Error& err) {
+      if (err.code() == Error::Code::forbidden) ++refused_inline;
+    }
+  });
+  e->act({id, "review_a", "submit", "applicant"});
+  e->fire_due_timers();  // a round trip: the callback's work has been committed
+  CHECK(state_of(e->status(id), "review_a") == "accepted");
+  CHECK(refused_inline == 1);
+  bool auto_row = false, refusal_row = false;
+  for (const auto& ev : e->events(id)) {
+    auto_row |= ev.action == "accept" && ev.note == "auto";
+    refusal_row |= ev.kind == "refused" && ev.action == "approve";
+  }
+  CHECK(auto_row);
+  CHECK(refusal_row);
+}

@@ -12,6 +12,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <queue>
 #include <set>
 #include <sstream>
@@ -463,9 +464,17 @@ class EngineImpl final : public Engine {
     using R = decltype(fn());
     if (std::this_thread::get_id() == io_thread_id_) {
       // From a subscriber callback: run inline; the enclosing flush commits.
-      R r = fn();
-      rethrow_pending();
-      return r;
+      Mark m = mark();
+      std::optional<R> r;
+      try {
+        r.emplace(fn());
+      } catch (...) {
+        pending_error_ = nullptr;
+        undo_to(m);
+        throw;
+      }
+      rethrow_pending();  // a refusal: its log row stays
+      return std::move(*r);
     }
     std::promise<R> p;
     auto fut = p.get_future();
