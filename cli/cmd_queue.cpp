@@ -66,40 +66,32 @@ void add_queue(CLI::App& app, Runner& run) {
   sub->add_option("department", o->department, "department name")->required();
   sub->add_option("--format", o->format, "table or json")->check(CLI::IsMember({"table", "json"}));
   add_engine_flags(sub, o->e);
-  sub->callback([o, &run] {
-    run = [o] {
-      try {
-        auto engine = open_engine(o->e);
-        bool known = false;
-        auto items = worklist(*engine, o->department, known);
-        if (!known && !engine->instances().empty()) {
-          std::cerr << "jreview: note: no instance has a step handled by '" << o->department << "'\n";
-        }
-        if (o->format == "json") {
-          nlohmann::ordered_json a = nlohmann::ordered_json::array();
-          for (const auto& i : items)
-            a.push_back({{"instance", i.instance}, {"project", i.project}, {"step", i.step}, {"name", i.name},
-                         {"task", i.task}, {"state", i.state}, {"deadline", i.deadline}, {"since", i.since},
-                         {"green", i.green}, {"overdue", i.overdue}, {"warned", i.warned}});
-          std::cout << a.dump(2) << "\n";
-          return 0;
-        }
-        std::vector<std::vector<std::string>> rows;
-        int n = 0;
-        for (const auto& i : items)
-          rows.push_back({std::to_string(++n), i.green ? "green" : "", i.overdue ? "RED" : i.warned ? "yellow" : "",
-                          i.instance, i.project, i.name, i.task, i.deadline, i.since.substr(0, 16)});
-        std::cout << o->department << ": " << items.size() << " item(s)\n";
-        if (!rows.empty())
-          std::cout << jointreview::render_table(
-              {"#", "channel", "flag", "instance", "project", "step", "task", "deadline", "since"}, rows,
-              {true, false, false, false, false, false, false, false, false});
-        return 0;
-      } catch (const jointreview::Error& e) {
-        std::cerr << "jreview: error: " << e.what() << "\n";
-        return 2;
-      }
-    };
+  with_engine(sub, run, o, [](jointreview::Engine& engine, const auto& o) {
+    bool known = false;
+    auto items = worklist(engine, o.department, known);
+    if (!known && !engine.instances().empty()) {
+      std::cerr << "jreview: note: no instance has a step handled by '" << o.department << "'\n";
+    }
+    if (o.format == "json") {
+      nlohmann::ordered_json a = nlohmann::ordered_json::array();
+      for (const auto& i : items)
+        a.push_back({{"instance", i.instance}, {"project", i.project}, {"step", i.step}, {"name", i.name},
+                     {"task", i.task}, {"state", i.state}, {"deadline", i.deadline}, {"since", i.since},
+                     {"green", i.green}, {"overdue", i.overdue}, {"warned", i.warned}});
+      std::cout << a.dump(2) << "\n";
+      return 0;
+    }
+    std::vector<std::vector<std::string>> rows;
+    int n = 0;
+    for (const auto& i : items)
+      rows.push_back({std::to_string(++n), i.green ? "green" : "", i.overdue ? "RED" : i.warned ? "yellow" : "",
+                      i.instance, i.project, i.name, i.task, i.deadline, i.since.substr(0, 16)});
+    std::cout << o.department << ": " << items.size() << " item(s)\n";
+    if (!rows.empty())
+      std::cout << jointreview::render_table(
+          {"#", "channel", "flag", "instance", "project", "step", "task", "deadline", "since"}, rows,
+          {true, false, false, false, false, false, false, false, false});
+    return 0;
   });
 }
 

@@ -35,7 +35,7 @@ std::string iso_week_of(Date d) {
   Date thursday = d + (4 - d.weekday());
   int year = thursday.year();
   int week = (thursday - Date::from_ymd(year, 1, 1)) / 7 + 1;
-  char buf[16];
+  char buf[32];
   std::snprintf(buf, sizeof buf, "%04d-W%02d", year, week);
   return buf;
 }
@@ -267,40 +267,32 @@ void add_report(CLI::App& app, Runner& run) {
   sub->add_option("--format", o->format, "table, json or html")->check(CLI::IsMember({"table", "json", "html"}));
   sub->add_option("--output,-o", o->output, "write to this file instead of stdout");
   add_engine_flags(sub, o->e);
-  sub->callback([o, &run] {
-    run = [o] {
-      try {
-        auto engine = open_engine(o->e);
-        Date monday = o->week.empty() ? parse_week(iso_week_of(Date::parse(engine->today()))) : parse_week(o->week);
-        ordered_json r = build_report(*engine, monday);
-        std::string text;
-        if (o->format == "json") {
-          text = r.dump(2) + "\n";
-        } else if (o->format == "html") {
-          text = html_report(r);
-        } else {
-          std::streambuf* old = std::cout.rdbuf();
-          std::ostringstream ss;
-          std::cout.rdbuf(ss.rdbuf());
-          print_table(r);
-          std::cout.rdbuf(old);
-          text = ss.str();
-        }
-        if (o->output.empty()) {
-          std::cout << text;
-        } else {
-          std::ofstream out(o->output, std::ios::binary);
-          if (!(out << text)) {
-            std::cerr << "jreview: error: cannot write '" << o->output << "'\n";
-            return 2;
-          }
-        }
-        return 0;
-      } catch (const jointreview::Error& e) {
-        std::cerr << "jreview: error: " << e.what() << "\n";
+  with_engine(sub, run, o, [](jointreview::Engine& engine, const auto& o) {
+    Date monday = o.week.empty() ? parse_week(iso_week_of(Date::parse(engine.today()))) : parse_week(o.week);
+    ordered_json r = build_report(engine, monday);
+    std::string text;
+    if (o.format == "json") {
+      text = r.dump(2) + "\n";
+    } else if (o.format == "html") {
+      text = html_report(r);
+    } else {
+      std::streambuf* old = std::cout.rdbuf();
+      std::ostringstream ss;
+      std::cout.rdbuf(ss.rdbuf());
+      print_table(r);
+      std::cout.rdbuf(old);
+      text = ss.str();
+    }
+    if (o.output.empty()) {
+      std::cout << text;
+    } else {
+      std::ofstream out(o.output, std::ios::binary);
+      if (!(out << text)) {
+        std::cerr << "jreview: error: cannot write '" << o.output << "'\n";
         return 2;
       }
-    };
+    }
+    return 0;
   });
 }
 

@@ -19,6 +19,14 @@ std::unique_ptr<jointreview::Engine> open_engine(const EngineFlags& f) {
   return jointreview::Engine::open(o);
 }
 
+int error_exit(const jointreview::Error& e) {
+  std::cerr << "jreview: " << (e.code() == jointreview::Error::Code::refused     ? "refused: "
+                               : e.code() == jointreview::Error::Code::forbidden ? "forbidden: "
+                                                                                  : "error: ")
+            << e.what() << "\n";
+  return e.code() == jointreview::Error::Code::refused || e.code() == jointreview::Error::Code::forbidden ? 3 : 2;
+}
+
 void add_engine_flags(CLI::App* sub, EngineFlags& f) {
   sub->add_option("--db", f.db, "SQLite database (default ./jreview.db; created if missing)");
   sub->add_option("--now", f.now,
@@ -28,14 +36,6 @@ void add_engine_flags(CLI::App* sub, EngineFlags& f) {
 }
 
 namespace {
-
-int error_exit(const jointreview::Error& e) {
-  std::cerr << "jreview: " << (e.code() == jointreview::Error::Code::refused     ? "refused: "
-                               : e.code() == jointreview::Error::Code::forbidden ? "forbidden: "
-                                                                                  : "error: ")
-            << e.what() << "\n";
-  return e.code() == jointreview::Error::Code::refused || e.code() == jointreview::Error::Code::forbidden ? 3 : 2;
-}
 
 std::string flags(const jointreview::StepStatus& s) {
   std::string out;
@@ -101,27 +101,20 @@ void add_start(CLI::App& app, Runner& run) {
   sub->add_option("--applicant", o->applicant, "the applicant's name (for --as applicant:NAME)");
   sub->add_flag("--green", o->green, "green channel (绿色通道): first in every department's queue");
   add_engine_flags(sub, o->e);
-  sub->callback([o, &run] {
-    run = [o] {
-      try {
-        auto engine = open_engine(o->e);
-        jointreview::StartRequest r;
-        r.workflow_file = o->file;
-        r.project = o->project;
-        r.applicant = o->applicant;
-        r.green = o->green;
-        std::string id = engine->start(r);
-        auto s = engine->status(id);
-        std::string ready;
-        for (const auto& st : s.steps)
-          if (st.state == "ready") ready += (ready.empty() ? "" : ", ") + st.id;
-        std::cerr << "started " << s.workflow << " for '" << s.project << "'; ready to submit: " << ready << "\n";
-        std::cout << id << "\n";
-        return 0;
-      } catch (const jointreview::Error& e) {
-        return error_exit(e);
-      }
-    };
+  with_engine(sub, run, o, [](jointreview::Engine& engine, const auto& o) {
+    jointreview::StartRequest r;
+    r.workflow_file = o.file;
+    r.project = o.project;
+    r.applicant = o.applicant;
+    r.green = o.green;
+    std::string id = engine.start(r);
+    auto s = engine.status(id);
+    std::string ready;
+    for (const auto& st : s.steps)
+      if (st.state == "ready") ready += (ready.empty() ? "" : ", ") + st.id;
+    std::cerr << "started " << s.workflow << " for '" << s.project << "'; ready to submit: " << ready << "\n";
+    std::cout << id << "\n";
+    return 0;
   });
 }
 
@@ -143,22 +136,15 @@ void add_act(CLI::App& app, Runner& run) {
   sub->add_option("--material", o->material, "supply: the deferred material handed in");
   sub->add_option("--days", o->days, "exclude: the excluded period's length in working days (default: as declared)");
   add_engine_flags(sub, o->e);
-  sub->callback([o, &run] {
-    run = [o] {
-      try {
-        auto engine = open_engine(o->e);
-        engine->act({o->instance, o->step, o->action, o->actor, o->note, o->material, o->days});
-        auto s = engine->status(o->instance);
-        for (const auto& st : s.steps)
-          if (st.id == o->step)
-            std::cout << o->step << ": " << st.state << (st.deadline.empty() ? "" : "  deadline " + st.deadline)
-                      << (flags(st).empty() ? "" : "  " + flags(st)) << "\n";
-        if (s.state != "running") std::cout << "instance " << s.instance << ": " << s.state << "\n";
-        return 0;
-      } catch (const jointreview::Error& e) {
-        return error_exit(e);
-      }
-    };
+  with_engine(sub, run, o, [](jointreview::Engine& engine, const auto& o) {
+    engine.act({o.instance, o.step, o.action, o.actor, o.note, o.material, o.days});
+    auto s = engine.status(o.instance);
+    for (const auto& st : s.steps)
+      if (st.id == o.step)
+        std::cout << o.step << ": " << st.state << (st.deadline.empty() ? "" : "  deadline " + st.deadline)
+                  << (flags(st).empty() ? "" : "  " + flags(st)) << "\n";
+    if (s.state != "running") std::cout << "instance " << s.instance << ": " << s.state << "\n";
+    return 0;
   });
 }
 
@@ -174,43 +160,36 @@ void add_status(CLI::App& app, Runner& run) {
   sub->add_option("instance", o->instance, "instance id (omit to list all)");
   sub->add_option("--format", o->format, "table or json")->check(CLI::IsMember({"table", "json"}));
   add_engine_flags(sub, o->e);
-  sub->callback([o, &run] {
-    run = [o] {
-      try {
-        auto engine = open_engine(o->e);
-        if (!o->instance.empty()) {
-          auto s = engine->status(o->instance);
-          if (o->format == "json")
-            std::cout << jointreview::status_json(s) << "\n";
-          else
-            print_status(s);
-          return 0;
-        }
-        auto all = engine->instances();
-        if (o->format == "json") {
-          std::cout << jointreview::statuses_json(all) << "\n";
-          return 0;
-        }
-        std::vector<std::vector<std::string>> rows;
-        for (const auto& s : all) {
-          std::size_t approved = 0, red = 0, yellow = 0;
-          for (const auto& st : s.steps) {
-            approved += st.state == "approved";
-            red += st.overdue;
-            yellow += st.warned && !st.overdue;
-          }
-          rows.push_back({s.instance, s.project, s.workflow, s.state,
-                          std::to_string(approved) + "/" + std::to_string(s.steps.size()), std::to_string(red),
-                          std::to_string(yellow), s.deadline});
-        }
-        std::cout << jointreview::render_table({"instance", "project", "workflow", "state", "approved", "red", "yellow",
-                                                "promised by"},
-                                               rows, {false, false, false, false, true, true, true, false});
-        return 0;
-      } catch (const jointreview::Error& e) {
-        return error_exit(e);
+  with_engine(sub, run, o, [](jointreview::Engine& engine, const auto& o) {
+    if (!o.instance.empty()) {
+      auto s = engine.status(o.instance);
+      if (o.format == "json")
+        std::cout << jointreview::status_json(s) << "\n";
+      else
+        print_status(s);
+      return 0;
+    }
+    auto all = engine.instances();
+    if (o.format == "json") {
+      std::cout << jointreview::statuses_json(all) << "\n";
+      return 0;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& s : all) {
+      std::size_t approved = 0, red = 0, yellow = 0;
+      for (const auto& st : s.steps) {
+        approved += st.state == "approved";
+        red += st.overdue;
+        yellow += st.warned && !st.overdue;
       }
-    };
+      rows.push_back({s.instance, s.project, s.workflow, s.state,
+                      std::to_string(approved) + "/" + std::to_string(s.steps.size()), std::to_string(red),
+                      std::to_string(yellow), s.deadline});
+    }
+    std::cout << jointreview::render_table({"instance", "project", "workflow", "state", "approved", "red", "yellow",
+                                            "promised by"},
+                                           rows, {false, false, false, false, true, true, true, false});
+    return 0;
   });
 }
 
@@ -220,32 +199,25 @@ void add_events(CLI::App& app, Runner& run) {
   sub->add_option("instance", o->instance, "instance id")->required();
   sub->add_option("--format", o->format, "table or json")->check(CLI::IsMember({"table", "json"}));
   add_engine_flags(sub, o->e);
-  sub->callback([o, &run] {
-    run = [o] {
-      try {
-        auto engine = open_engine(o->e);
-        auto ev = engine->events(o->instance);
-        if (o->format == "json") {
-          std::cout << jointreview::events_json(ev) << "\n";
-          return 0;
-        }
-        std::vector<std::vector<std::string>> rows;
-        for (const auto& e : ev) {
-          std::string what = e.kind == "action" || e.kind == "refused" ? e.action : e.kind;
-          std::string change = e.from.empty() ? "" : e.from + " -> " + e.to;
-          std::string text = e.detail;
-          if (!e.material.empty()) text += (text.empty() ? "" : "; ") + std::string("material: ") + e.material;
-          if (!e.note.empty()) text += (text.empty() ? "" : "; ") + std::string("note: ") + e.note;
-          rows.push_back({std::to_string(e.seq), e.time.substr(0, 16), e.actor,
-                          e.kind == "refused" ? "REFUSED " + what : what, e.step, change, text});
-        }
-        std::cout << jointreview::render_table({"#", "time", "actor", "what", "step", "change", "detail"}, rows,
-                                               {true, false, false, false, false, false, false});
-        return 0;
-      } catch (const jointreview::Error& e) {
-        return error_exit(e);
-      }
-    };
+  with_engine(sub, run, o, [](jointreview::Engine& engine, const auto& o) {
+    auto ev = engine.events(o.instance);
+    if (o.format == "json") {
+      std::cout << jointreview::events_json(ev) << "\n";
+      return 0;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& e : ev) {
+      std::string what = e.kind == "action" || e.kind == "refused" ? e.action : e.kind;
+      std::string change = e.from.empty() ? "" : e.from + " -> " + e.to;
+      std::string text = e.detail;
+      if (!e.material.empty()) text += (text.empty() ? "" : "; ") + std::string("material: ") + e.material;
+      if (!e.note.empty()) text += (text.empty() ? "" : "; ") + std::string("note: ") + e.note;
+      rows.push_back({std::to_string(e.seq), e.time.substr(0, 16), e.actor,
+                      e.kind == "refused" ? "REFUSED " + what : what, e.step, change, text});
+    }
+    std::cout << jointreview::render_table({"#", "time", "actor", "what", "step", "change", "detail"}, rows,
+                                           {true, false, false, false, false, false, false});
+    return 0;
   });
 }
 

@@ -6,7 +6,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include "commands.h"
 #include "jointreview/engine.h"
+#include "jointreview/error.h"
 
 namespace jreview {
 
@@ -18,5 +20,26 @@ struct EngineFlags {
 
 void add_engine_flags(CLI::App* sub, EngineFlags& f);
 std::unique_ptr<jointreview::Engine> open_engine(const EngineFlags& f);
+
+// Prints an engine error ("jreview: refused: ...", "forbidden: ..." or
+// "error: ...") and returns the exit status: 3 for refused and forbidden
+// actions, 2 for every other error.
+int error_exit(const jointreview::Error& e);
+
+// When `sub` is chosen: opens the engine with the options' EngineFlags `e`,
+// runs body(engine, options) and maps an engine error to its exit status.
+template <class Opts, class Body>
+void with_engine(CLI::App* sub, Runner& run, std::shared_ptr<Opts> o, Body body) {
+  sub->callback([o, &run, body] {
+    run = [o, body] {
+      try {
+        auto engine = open_engine(o->e);
+        return body(*engine, *o);
+      } catch (const jointreview::Error& e) {
+        return error_exit(e);
+      }
+    };
+  });
+}
 
 }  // namespace jreview
