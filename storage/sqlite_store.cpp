@@ -156,12 +156,23 @@ class SqliteStore final : public Store {
       else
         throw Error(Error::Code::invalid_argument, "synchronous must be 'full' or 'normal', not '" + synchronous + "'");
       exec("PRAGMA foreign_keys=ON");
+      // One engine per database: the engine keeps every instance in memory, so
+      // a second writer would work on stale state. The lock is taken now and
+      // held until the store closes; another engine waits for it (busy
+      // timeout, 10 s), then is told why.
+      exec("PRAGMA locking_mode=EXCLUSIVE");
+      exec("BEGIN IMMEDIATE; COMMIT;");
       migrate(path);
       prepare();
     } catch (...) {
+      const int code = sqlite3_errcode(db_);
       stmts_.clear();
       sqlite3_close(db_);
       db_ = nullptr;
+      if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+        throw Error(Error::Code::storage, "database '" + path +
+                                              "' is in use by another JointReview engine (only one may open a "
+                                              "database at a time); try again when it has finished");
       throw;
     }
   }

@@ -151,6 +151,7 @@ TEST_CASE("an instance runs to completion and its audit trail is durable", "[run
   for (const char* k : {"instance", "workflow", "project", "state", "steps"}) CHECK(j.contains(k));
   for (const char* k : {"id", "state", "department", "deadline"}) CHECK(j["steps"][0].contains(k));
   CHECK(j["steps"][3]["department"] == "住房城乡建设局");
+  e.reset();  // the engine holds the database exclusively while open
   CHECK(sql_scalar(d.db(), "PRAGMA journal_mode") == "wal");
   CHECK(sql_scalar(d.db(), "PRAGMA user_version") == "1");
 }
@@ -415,6 +416,24 @@ TEST_CASE("time cannot run backwards for an instance; unknown materials are refu
     CHECK(err.code() == Error::Code::refused);
   }
   CHECK(state_of(e->status(id), "review_a") == "submitted");
+}
+
+TEST_CASE("only one engine opens a database at a time", "[runtime]") {
+  TempDir d;
+  auto first = Engine::open(options(d, FakeClock::at("2026-03-02T09:00")));
+  // A second process (the CLI) must be told the database is in use, not work on stale state.
+  const std::string out = (d.path / "second.txt").string();
+  const std::string cmd = std::string("'") + JR_JREVIEW_BIN + "' status --db '" + d.db() +
+                          "' --now 2026-03-02T10:00 >'" + out + "' 2>&1";
+  int status = std::system(cmd.c_str());
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 2);
+  std::ifstream in(out);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  INFO(text);
+  CHECK(text.find("is in use by another JointReview engine") != std::string::npos);
+  first.reset();
+  CHECK_NOTHROW(Engine::open(options(d, FakeClock::at("2026-03-02T09:00"))));
 }
 
 TEST_CASE("a deadline past the calendar's last year is shown, not an error", "[runtime]") {
