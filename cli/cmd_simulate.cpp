@@ -97,9 +97,7 @@ int run_simulate(const SimulateCliOptions& o) {
 
   // Dates: --start, else today when the calendar covers it, else none.
   try {
-    jointreview::CalendarOptions co;
-    co.search_path = jointreview::calendar_search_path(o.file);
-    auto cal = jointreview::Calendar::load(wf.calendar.empty() ? "cn" : wf.calendar, co);
+    auto cal = jointreview::load_workflow_calendar(wf);
     so.calendar = cal;
     if (!o.start.empty()) {
       auto d = jointreview::Date::try_parse(o.start);

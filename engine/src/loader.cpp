@@ -1280,6 +1280,11 @@ LoadResult load_workflow_file(const std::string& path, const LoadOptions& option
   return load_workflow_string(text, path, options);
 }
 
+std::shared_ptr<const Calendar> load_workflow_calendar(const Workflow& wf, CalendarOptions options) {
+  if (options.search_path.empty()) options.search_path = calendar_search_path(wf.file);
+  return Calendar::load(wf.calendar.empty() ? "cn" : wf.calendar, options);
+}
+
 const char* version() { return JR_VERSION; }
 
 }  // namespace jointreview

@@ -234,11 +234,7 @@ Plan plan(const Workflow& wf, const PlanOptions& options) {
 
   if (options.start) {
     std::shared_ptr<const Calendar> cal = options.calendar;
-    if (!cal) {
-      CalendarOptions co;
-      co.search_path = calendar_search_path(wf.file);
-      cal = Calendar::load(wf.calendar.empty() ? "cn" : wf.calendar, co);
-    }
+    if (!cal) cal = load_workflow_calendar(wf);
     const Date start = *options.start;
     p.calendar = cal->id();
     p.calendar_data = cal;

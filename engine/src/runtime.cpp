@@ -669,9 +669,7 @@ class EngineImpl final : public Engine {
     }
     def->compiled = compile(wf);
     def->machine = std::make_unique<StateMachine>(def->compiled);
-    CalendarOptions co = opt_.calendar;
-    if (co.search_path.empty()) co.search_path = calendar_search_path(def->file, {});
-    def->calendar = Calendar::load(wf->calendar, co);
+    def->calendar = load_workflow_calendar(*wf, opt_.calendar);
     def->time = std::make_unique<TimeMap>(def->calendar, opt_.utc_offset_minutes);
     Definition& ref = *def;
     defs_.emplace(hash, std::move(def));

@@ -352,11 +352,7 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
   // ---- dates
   if (o.start) {
     std::shared_ptr<const Calendar> cal = o.calendar;
-    if (!cal) {
-      CalendarOptions co;
-      co.search_path = calendar_search_path(wf.file);
-      cal = Calendar::load(wf.calendar.empty() ? "cn" : wf.calendar, co);
-    }
+    if (!cal) cal = load_workflow_calendar(wf);
     r.start_date = *o.start;
     auto date_at = [&](double t) { return cal->add_fractional(*o.start, std::max(0.0, t)); };
     if (r.p50_days) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "jointreview/calendar.h"
 #include "jointreview/diagnostic.h"
 #include "jointreview/workflow.h"
 
@@ -46,6 +47,11 @@ std::vector<std::string> known_calendars(const std::string& workflow_path,
 // Folders searched for calendar files, most specific first.
 std::vector<std::string> calendar_search_path(const std::string& workflow_path,
                                               const LoadOptions& options = {});
+
+// The working-day calendar a workflow names (`calendar:`, default "cn"):
+// looked up beside the workflow file first (calendar_search_path), unless
+// `options.search_path` is set. Throws Error like Calendar::load.
+std::shared_ptr<const Calendar> load_workflow_calendar(const Workflow& wf, CalendarOptions options = {});
 
 // The JSON Schema (draft-07, as yaml-language-server reads it) of the workflow language, pretty-printed.
 std::string workflow_schema_json();
