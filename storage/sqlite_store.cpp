@@ -45,6 +45,10 @@ class Stmt {
     sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
     return *this;
   }
+  Stmt& bind_null(int i) {
+    sqlite3_bind_null(s_, i);
+    return *this;
+  }
   Stmt& bind(int i, std::int64_t v) {
     sqlite3_bind_int64(s_, i, v);
     return *this;
@@ -134,6 +138,18 @@ CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
 CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
   BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
 )sql",
+    // 1 -> 2: the current-state tables become a checkpoint of the log. Input
+    // rows carry what the state machine was given, so that what happened
+    // after the checkpoint can be replayed; a version-1 database was always
+    // up to date, so its checkpoint is its last event.
+    R"sql(
+ALTER TABLE events ADD COLUMN input BLOB;
+CREATE TABLE meta(
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+INSERT INTO meta(key, value) VALUES('checkpoint_seq', (SELECT COALESCE(MAX(seq), 0) FROM events));
+)sql",
 };
 
 class SqliteStore final : public Store {
@@ -212,7 +228,12 @@ class SqliteStore final : public Store {
             .bind(8, std::int64_t{s.overdue ? 1 : 0})
             .run();
       Stmt& ev = st("ins_ev");
-      for (auto& e : b.events) {
+      for (std::size_t k = 0; k < b.events.size(); ++k) {
+        EventRecord& e = b.events[k];
+        if (k < b.inputs.size() && !b.inputs[k].empty())
+          ev.bind_blob(12, b.inputs[k]);
+        else
+          ev.bind_null(12);
         ev.bind(1, e.instance)
             .bind(2, e.time)
             .bind(3, e.actor)
@@ -227,6 +248,7 @@ class SqliteStore final : public Store {
             .run();
         e.seq = sqlite3_last_insert_rowid(db_);
       }
+      if (b.checkpoint_seq) st("set_ckpt").bind(1, *b.checkpoint_seq).run();
       exec("COMMIT");
     } catch (...) {
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -304,14 +326,21 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  std::int64_t last_instance_number(const std::string& prefix) override {
-    Stmt& s = st("last_num");
-    const std::string pattern = prefix + "%";  // bound without a copy: must live through step()
-    s.bind(1, pattern).bind(2, std::int64_t(prefix.size() + 1));
+  std::int64_t checkpoint_seq() override {
+    Stmt& s = st("get_ckpt");
     std::int64_t n = 0;
     if (s.step()) n = s.integer(0);
     s.reset();
     return n;
+  }
+
+  std::vector<InputRow> inputs_after(std::int64_t seq) override {
+    Stmt& s = st("inputs_after");
+    s.bind(1, seq);
+    std::vector<InputRow> out;
+    while (s.step()) out.push_back(InputRow{s.integer(0), s.text(1), s.text(2), s.blob(3)});
+    s.reset();
+    return out;
   }
 
   int schema_version() override {
@@ -371,8 +400,11 @@ class SqliteStore final : public Store {
         "ON CONFLICT(instance,idx) DO UPDATE SET state=excluded.state, deadline=excluded.deadline, "
         "warned=excluded.warned, overdue=excluded.overdue");
     add("ins_ev",
-        "INSERT INTO events(instance,time,actor,kind,action,step,from_state,to_state,note,material,detail) "
-        "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
+        "INSERT INTO events(instance,time,actor,kind,action,step,from_state,to_state,note,material,detail,input) "
+        "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)");
+    add("set_ckpt", "UPDATE meta SET value=?1 WHERE key='checkpoint_seq'");
+    add("get_ckpt", "SELECT value FROM meta WHERE key='checkpoint_seq'");
+    add("inputs_after", "SELECT seq,instance,time,input FROM events WHERE seq>?1 AND input IS NOT NULL ORDER BY seq");
     add("get_wf", "SELECT hash,id,title,file,bundle FROM workflows WHERE hash=?1");
     add("all_inst",
         "SELECT id,workflow_hash,project,applicant,green,state,started,finished,snapshot FROM instances ORDER BY rowid");
@@ -383,7 +415,6 @@ class SqliteStore final : public Store {
         "WHERE instance=?1 ORDER BY seq");
     add("get_steps",
         "SELECT idx,step,state,department,deadline,warned,overdue FROM steps WHERE instance=?1 ORDER BY idx");
-    add("last_num", "SELECT COALESCE(MAX(CAST(substr(id,?2) AS INTEGER)),0) FROM instances WHERE id LIKE ?1");
   }
 
   void add(const char* name, const char* sql) { stmts_.emplace(name, Stmt(db_, sql)); }

@@ -35,6 +35,9 @@ struct InstanceRecord {
 };
 
 // The current state of one step, kept for queries (reports) beside the log.
+// The instances and steps tables are a checkpoint of the log: they reflect
+// every event up to checkpoint_seq(); the runtime replays the inputs logged
+// after it when it opens.
 struct StepRecord {
   std::string instance;
   int index = 0;
@@ -51,7 +54,24 @@ struct Batch {
   std::vector<InstanceRecord> instances;  // upserted
   std::vector<StepRecord> steps;          // upserted
   std::vector<EventRecord> events;        // appended; seq assigned by commit()
-  bool empty() const { return workflows.empty() && instances.empty() && steps.empty() && events.empty(); }
+  // Beside each event (same index; may be shorter than events: missing =
+  // empty): the state machine input that row records, for replay, or empty
+  // for rows that only report what an input caused.
+  std::vector<std::string> inputs;
+  // When set: the instances and steps rows of this batch bring the
+  // current-state tables up to date with every event up to this seq.
+  std::optional<std::int64_t> checkpoint_seq;
+  bool empty() const {
+    return workflows.empty() && instances.empty() && steps.empty() && events.empty() && !checkpoint_seq;
+  }
+};
+
+// An event row that records a state machine input (see Batch::inputs).
+struct InputRow {
+  std::int64_t seq = 0;
+  std::string instance;
+  std::string time;
+  std::string input;
 };
 
 class Store {
@@ -65,8 +85,10 @@ class Store {
   virtual std::optional<InstanceRecord> instance(const std::string& id) = 0;
   virtual std::vector<EventRecord> events(const std::string& instance) = 0;
   virtual std::vector<StepRecord> steps(const std::string& instance) = 0;
-  // The largest instance number used with this prefix (0 if none).
-  virtual std::int64_t last_instance_number(const std::string& prefix) = 0;
+  // The seq up to which the instances and steps tables reflect the log.
+  virtual std::int64_t checkpoint_seq() = 0;
+  // The input rows after `seq`, in log order: what to replay on open.
+  virtual std::vector<InputRow> inputs_after(std::int64_t seq) = 0;
   virtual int schema_version() = 0;
   virtual std::string integrity_check() = 0;  // "ok" when sound
 };
@@ -75,6 +97,6 @@ class Store {
 // synchronous: "full" or "normal".
 std::unique_ptr<Store> open_sqlite_store(const std::string& path, const std::string& synchronous = "full");
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 }  // namespace jointreview::storage

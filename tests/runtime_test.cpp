@@ -15,6 +15,7 @@
 #include <fstream>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -153,7 +154,7 @@ TEST_CASE("an instance runs to completion and its audit trail is durable", "[run
   CHECK(j["steps"][3]["department"] == "住房城乡建设局");
   e.reset();  // the engine holds the database exclusively while open
   CHECK(sql_scalar(d.db(), "PRAGMA journal_mode") == "wal");
-  CHECK(sql_scalar(d.db(), "PRAGMA user_version") == "1");
+  CHECK(sql_scalar(d.db(), "PRAGMA user_version") == "2");
 }
 
 TEST_CASE("refusals say why, change nothing, and are logged", "[runtime]") {
@@ -477,4 +478,167 @@ TEST_CASE("a subscriber may act on the engine from its callback", "[runtime]") {
   }
   CHECK(auto_row);
   CHECK(refusal_row);
+}
+
+namespace {
+
+const char* kRich = R"(workflow: rich
+time_limit: 30
+departments: {A: {}, B: {}, C: {}}
+steps:
+  - id: s1
+    department: A
+    days: 5
+    needs: [申请表]
+    produces: [d1]
+  - id: joint
+    departments: [A, B, C]
+    lead: B
+    days: 10
+    needs: [d1, m2]
+    produces: [d2]
+    deferred: [{material: m2, within: 3, grace: 2}]
+    excluded: [{reason: 专家评审, days: 4}]
+  - id: promise
+    department: C
+    days: 3
+    needs: [d1]
+    produces: [d3]
+    commitment: {verify_after: 20}
+  - id: final
+    department: A
+    days: 2
+    needs: [d2, d3]
+    produces: [permit]
+)";
+
+// Drives two instances through timers (warnings, overdue, 容缺 deadlines,
+// automatic acceptance, verification), returns, exclusions and a failed
+// verification. Refusals are fine: they are part of what is replayed.
+void drive_rich(Engine& e, FakeClock& clock, const std::string& wf) {
+  const auto day = std::chrono::hours(24);
+  auto act = [&](const std::string& id, const char* step, const char* action, const char* who,
+                 const char* material = "") {
+    try {
+      e.act({id, step, action, who, "", material});
+    } catch (const Error&) {
+    }
+  };
+  const std::string i1 = e.start({wf, "replay-1"});
+  const std::string i2 = e.start({wf, "replay-2", "applicant", true});
+  act(i1, "s1", "submit", "applicant");
+  act(i1, "s1", "accept", "A");
+  act(i2, "s1", "submit", "applicant");
+  clock.advance(4 * day);
+  e.status(i1);  // warning timers fire
+  clock.advance(4 * day);
+  e.status(i2);  // overdue; i2's s1 accepted automatically (Art. 32)
+  act(i1, "s1", "approve", "B");  // refused: not B's step
+  act(i1, "s1", "approve", "A");
+  act(i1, "promise", "commit", "applicant");
+  act(i1, "joint", "submit", "applicant");
+  act(i1, "joint", "accept", "B");
+  clock.advance(5 * day);
+  e.status(i1);  // the deferred material's deadline: suspended
+  clock.advance(3 * day);
+  e.status(i1);  // grace period over: returned
+  act(i1, "joint", "supply", "applicant", "m2");
+  act(i1, "joint", "resubmit", "applicant");  // accepted again: its clock resumes
+  act(i1, "joint", "exclude", "B");
+  act(i1, "joint", "return", "A");
+  clock.advance(2 * day);
+  act(i1, "joint", "approve", "C");
+  act(i1, "joint", "approve", "B");
+  act(i1, "joint", "resubmit", "applicant");
+  clock.advance(6 * day);
+  act(i1, "joint", "approve", "A");
+  act(i2, "s1", "approve", "A");
+  act(i2, "promise", "commit", "applicant");
+  clock.advance(25 * day);
+  e.status(i2);  // verification due
+  act(i2, "promise", "verify-failed", "C");
+  act(i1, "final", "submit", "applicant");
+  act(i1, "final", "accept", "A");
+  clock.advance(5 * day);
+  e.status(i1);  // timers fire after the instance's last action: only their log rows tell replay
+}
+
+std::size_t count_rows(const std::string& db, const char* where) {
+  return std::stoul(sql_scalar(db, std::string("SELECT count(*) FROM events WHERE ") + where));
+}
+
+}  // namespace
+
+TEST_CASE("after a crash the log since the last checkpoint is replayed to the same state", "[runtime][replay]") {
+  TempDir d;
+  const std::string wf = d.file("rich.yaml", kRich);
+  const std::string live_file = (d.path / "live.json").string();
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    // The "crashing" engine: no checkpoint is written, and it never closes.
+    int code = 0;
+    try {
+      auto clock = FakeClock::at("2026-03-02T09:00");
+      EngineOptions o = options(d, clock);
+      o.checkpoint_interval = std::chrono::hours(1);
+      o.checkpoint_instances = 1000000;
+      auto e = Engine::open(o);
+      drive_rich(*e, *clock, wf);
+      std::ofstream(live_file) << statuses_json(e->instances());
+      const auto now = clock->now().time_since_epoch().count();
+      if (::write(fds[1], &now, sizeof now) != static_cast<ssize_t>(sizeof now)) code = 3;
+      ::_exit(code);  // the engine is never closed: as if killed
+    } catch (...) {
+      code = 2;
+    }
+    ::_exit(code);
+  }
+  ::close(fds[1]);
+  Clock::time_point::rep end_ticks = 0;
+  const ssize_t got = ::read(fds[0], &end_ticks, sizeof end_ticks);
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  REQUIRE(got == static_cast<ssize_t>(sizeof end_ticks));
+  auto end_clock = [&] {
+    auto c = FakeClock::at("2026-03-02T09:00");
+    c->set(Clock::time_point(Clock::time_point::duration(end_ticks)));
+    return c;
+  };
+
+  std::stringstream live;
+  live << std::ifstream(live_file).rdbuf();
+  // The scenario went through timers that changed things and through refusals.
+  CHECK(count_rows(d.db(), "kind IN ('warning','overdue')") >= 2);
+  CHECK(count_rows(d.db(), "kind='notice'") >= 1);
+  CHECK(count_rows(d.db(), "to_state='revoked'") >= 1);
+  CHECK(count_rows(d.db(), "kind='refused'") >= 1);
+  CHECK(sql_scalar(d.db(), "SELECT value FROM meta WHERE key='checkpoint_seq'") == "0");
+  CHECK(sql_scalar(d.db(), "SELECT count(*) FROM instances") == "0");  // nothing but the log survived
+  const std::size_t rows = count_rows(d.db(), "1");
+
+  for (int pass = 0; pass < 2; ++pass) {
+    INFO((pass == 0 ? "replayed from the log" : "reopened from the checkpoint"));
+    auto e = Engine::open(options(d, end_clock()));
+    CHECK(statuses_json(e->instances()) == live.str());
+    e.reset();
+    CHECK(count_rows(d.db(), "1") == rows);  // logged timers were not fired a second time
+    CHECK(sql_scalar(d.db(), "SELECT value FROM meta WHERE key='checkpoint_seq'") ==
+          sql_scalar(d.db(), "SELECT max(seq) FROM events WHERE input IS NOT NULL"));
+    CHECK(sql_scalar(d.db(), "SELECT count(*) FROM instances") == "2");
+  }
+  // The steps table now holds what status shows.
+  const auto all = Engine::open(options(d, end_clock()))->instances();
+  for (const auto& inst : all) {
+    for (const auto& st : inst.steps) {
+      INFO(inst.instance << " " << st.id);
+      CHECK(sql_scalar(d.db(), "SELECT state FROM steps WHERE instance='" + inst.instance + "' AND step='" + st.id +
+                                   "'") == st.state);
+    }
+  }
 }

@@ -125,6 +125,10 @@ struct Instance {
   std::string finished;
   InstanceRuntime rt;
   std::vector<Timer> timers;
+  // Changed since the last checkpoint of the current-state tables; which
+  // step rows changed (one flag per step, sized on first use).
+  bool ckpt_dirty = false;
+  std::vector<char> ckpt_steps;
 };
 
 // ---- snapshot: the instance's state machine state and pending timers ----
@@ -193,6 +197,87 @@ void decode(const std::string& s, Instance& in) {
   std::memcpy(in.timers.data(), s.data() + pos, nt * sizeof(Timer));
 }
 
+// ---- inputs: what an event row gave the state machine, for replay ----
+//
+// The log is the source of truth; the instances and steps tables are a
+// checkpoint of it. Every row that records an input (a start, an action, a
+// timer that changed something) carries the exact Event in a small blob, so
+// that opening the database can replay what happened after the checkpoint.
+
+constexpr std::uint8_t kInputVersion = 1;
+
+struct Input {
+  Input() = default;
+  explicit Input(const Event& e) : event(e) {}
+  Event event;
+  // start only:
+  bool green = false;
+  std::string workflow_hash, project, applicant;
+};
+
+void put_string(std::string& out, const std::string& v) {
+  put(out, static_cast<std::uint32_t>(v.size()));
+  out += v;
+}
+void get_string(const std::string& in, std::size_t& pos, std::string& v) {
+  std::uint32_t n = 0;
+  get(in, pos, n);
+  if (pos + n > in.size()) throw Error(Error::Code::storage, "corrupt input row (truncated text)");
+  v.assign(in, pos, n);
+  pos += n;
+}
+
+std::string encode_input(const Input& in) {
+  std::string out;
+  const Event& e = in.event;
+  put(out, kInputVersion);
+  put(out, static_cast<std::uint8_t>(e.action));
+  put(out, static_cast<std::uint8_t>(e.timer));
+  put(out, static_cast<std::uint8_t>(e.actor.kind));
+  put(out, e.actor.dept);
+  put(out, e.step);
+  put(out, e.slot);
+  put(out, e.at);
+  put(out, e.value);
+  if (e.action == Action::start) {
+    put(out, static_cast<std::uint8_t>(in.green ? 1 : 0));
+    put_string(out, in.workflow_hash);
+    put_string(out, in.project);
+    put_string(out, in.applicant);
+  }
+  return out;
+}
+
+Input decode_input(const std::string& s) {
+  Input in;
+  Event& e = in.event;
+  std::size_t pos = 0;
+  std::uint8_t version = 0, action = 0, timer = 0, kind = 0;
+  get(s, pos, version);
+  if (version != kInputVersion)
+    throw Error(Error::Code::storage, "an input row was written by an incompatible jreview version");
+  get(s, pos, action);
+  get(s, pos, timer);
+  get(s, pos, kind);
+  e.action = static_cast<Action>(action);
+  e.timer = static_cast<TimerKind>(timer);
+  e.actor.kind = static_cast<Actor::Kind>(kind);
+  get(s, pos, e.actor.dept);
+  get(s, pos, e.step);
+  get(s, pos, e.slot);
+  get(s, pos, e.at);
+  get(s, pos, e.value);
+  if (e.action == Action::start) {
+    std::uint8_t green = 0;
+    get(s, pos, green);
+    in.green = green != 0;
+    get_string(s, pos, in.workflow_hash);
+    get_string(s, pos, in.project);
+    get_string(s, pos, in.applicant);
+  }
+  return in;
+}
+
 struct HeapEntry {
   double at;
   std::uint64_t order;
@@ -228,9 +313,12 @@ class EngineImpl final : public Engine {
       inst->started = rec.started;
       inst->finished = rec.finished;
       decode(rec.snapshot, *inst);
-      for (const auto& t : inst->timers) push_heap(inst.get(), t);
       instances_.emplace(inst->id, std::move(inst));
     }
+    replay();
+    for (auto& [id, in] : instances_)
+      for (const auto& t : in->timers) push_heap(in.get(), t);
+    ckpt_timer_ = std::make_unique<asio::steady_timer>(io_);
     thread_ = std::thread([this] {
       io_thread_id_ = std::this_thread::get_id();
       io_.run();
@@ -297,7 +385,204 @@ class EngineImpl final : public Engine {
     return out;
   }
 
+  // Brings the in-memory instances up to the end of the log: the inputs
+  // logged after the last checkpoint go through the state machine again, in
+  // log order, with the timers each instance had pending fired on the way
+  // exactly as the live engine fires them (every timer due by an input's
+  // time fires before it). Nothing is written but a new checkpoint.
+  void replay() {
+    const std::int64_t from = store_->checkpoint_seq();
+    last_seq_ = from;
+    bool any = false;
+    for (const auto& row : store_->inputs_after(from)) {
+      const Input input = decode_input(row.input);
+      const Event& e = input.event;
+      Instance* in = nullptr;
+      if (e.action == Action::start) {
+        auto inst = std::make_unique<Instance>();
+        inst->id = row.instance;
+        inst->def = &definition(input.workflow_hash);
+        inst->project = input.project;
+        inst->applicant = input.applicant;
+        inst->started = row.time;
+        inst->def->machine->reset(inst->rt, input.green);
+        in = inst.get();
+        if (!instances_.emplace(row.instance, std::move(inst)).second)
+          throw Error(Error::Code::storage, "the log starts instance " + row.instance + " twice");
+      } else {
+        auto it = instances_.find(row.instance);
+        if (it == instances_.end())
+          throw Error(Error::Code::storage, "the log refers to instance " + row.instance + ", which it never started");
+        in = it->second.get();
+      }
+      if (e.action == Action::timer) {
+        // The timers that fired before it, then the timer itself (applied as
+        // logged even if it is not among the pending ones).
+        const Timer self{e.timer, e.step, e.slot, e.at};
+        fire_pending(*in, e.at, &self);
+      } else {
+        fire_pending(*in, e.at, nullptr);
+      }
+      Refusal r = apply_input(*in, e, row.time);
+      if (r != Refusal::none)
+        throw Error(Error::Code::storage, "replaying the log of instance " + row.instance + " at event " +
+                                              std::to_string(row.seq) + " gives a different result than it did live (" +
+                                              in->def->machine->explain(in->rt, e, r) + ")");
+      mark_all_steps(*in);
+      last_seq_ = row.seq;
+      any = true;
+    }
+    if (any) checkpoint();
+  }
+
+  // Replay: fires, without logging, the instance's pending timers due by
+  // `at`, in the order the live engine fires them (earliest first, then in
+  // the order they were armed), up to `until` when given: that one is only
+  // taken out of the pending list, for the caller applies it.
+  void fire_pending(Instance& in, double at, const Timer* until) {
+    for (;;) {
+      auto next = in.timers.end();
+      for (auto it = in.timers.begin(); it != in.timers.end(); ++it)
+        if (it->at <= at && (next == in.timers.end() || it->at < next->at)) next = it;
+      if (next == in.timers.end()) return;
+      Timer t = *next;
+      in.timers.erase(next);
+      if (until && t == *until) return;
+      apply_input(in, timer_event(t), row_time(in, t.at));
+    }
+  }
+
+  static Event timer_event(const Timer& t) {
+    Event e;
+    e.action = Action::timer;
+    e.timer = t.kind;
+    e.step = t.step;
+    e.slot = t.slot;
+    e.at = t.at;
+    return e;
+  }
+
+  // The state machine applied to an instance, with its pending timers kept
+  // in step: the timers it arms are added (and, live, queued for the heap
+  // once committed); those that can no longer matter are dropped. `when`:
+  // the local time written on the rows, which an instance that closes keeps
+  // as its finish time. Used alike live and in replay.
+  Refusal apply_input(Instance& in, const Event& e, const std::string& when, bool live = false) {
+    effects_.clear();
+    Refusal r = in.def->machine->apply(in.rt, e, effects_);
+    if (r != Refusal::none) return r;
+    for (const Effect& fx : effects_) {
+      if (fx.kind == EffectKind::arm_timer) {
+        Timer t{fx.timer, fx.step, fx.slot, fx.at};
+        in.timers.push_back(t);
+        if (live) new_timers_.emplace_back(&in, t);
+      } else if (fx.kind == EffectKind::instance_state && in.rt.state != InstanceState::running &&
+                 in.finished.empty()) {
+        in.finished = when;
+      }
+    }
+    // Timers that can no longer matter are dropped from the snapshot: the
+    // state machine would ignore them (a decided step has no clock; a closed
+    // instance only keeps verifications and contact tasks).
+    const bool closed = in.rt.state != InstanceState::running;
+    in.timers.erase(std::remove_if(in.timers.begin(), in.timers.end(),
+                                   [&](const Timer& t) {
+                                     if (t.kind == TimerKind::verify_due || t.kind == TimerKind::contact_due)
+                                       return false;
+                                     if (closed) return true;
+                                     return t.step != kNoStep && is_final(in.rt.steps[t.step].state);
+                                   }),
+                    in.timers.end());
+    return Refusal::none;
+  }
+
+  // ---- checkpoints of the current-state tables ----
+
+  void mark_ckpt(Instance& in) {
+    if (in.ckpt_dirty) return;
+    in.ckpt_dirty = true;
+    ckpt_list_.push_back(in.id);
+  }
+
+  void mark_step(Instance& in, std::uint32_t step) {
+    mark_ckpt(in);
+    if (step == kNoStep) return;
+    if (in.ckpt_steps.empty()) in.ckpt_steps.assign(in.rt.steps.size(), 0);
+    in.ckpt_steps[step] = 1;
+  }
+
+  void mark_all_steps(Instance& in) {
+    mark_ckpt(in);
+    in.ckpt_steps.assign(in.rt.steps.size(), 1);
+  }
+
+  // Writes the instances and steps rows of everything changed since the
+  // last checkpoint, in one transaction, with the seq it reaches. Nothing
+  // depends on it but the time the next open spends replaying: a failure
+  // leaves everything marked for the next one.
+  void checkpoint() {
+    ckpt_due_ = false;
+    if (ckpt_list_.empty()) return;
+    std::sort(ckpt_list_.begin(), ckpt_list_.end());
+    ckpt_list_.erase(std::unique(ckpt_list_.begin(), ckpt_list_.end()), ckpt_list_.end());
+    storage::Batch b;
+    std::vector<Instance*> written;
+    for (const auto& id : ckpt_list_) {
+      auto it = instances_.find(id);
+      if (it == instances_.end() || !it->second->ckpt_dirty) continue;  // undone since it was marked
+      Instance& in = *it->second;
+      b.instances.push_back(record_of(in));
+      for (std::size_t k = 0; k < in.ckpt_steps.size(); ++k)
+        if (in.ckpt_steps[k]) b.steps.push_back(step_record(in, static_cast<int>(k)));
+      written.push_back(&in);
+    }
+    b.checkpoint_seq = last_seq_;
+    try {
+      store_->commit(b);
+    } catch (...) {
+      return;
+    }
+    for (Instance* in : written) {
+      in->ckpt_dirty = false;
+      std::fill(in->ckpt_steps.begin(), in->ckpt_steps.end(), 0);
+    }
+    ckpt_list_.clear();
+    last_ckpt_ = std::chrono::steady_clock::now();
+  }
+
+  // After a commit: a checkpoint when the interval has passed or many
+  // instances wait for one, else one armed for when the engine goes quiet.
+  void schedule_checkpoint() {
+    if (ckpt_list_.empty()) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ckpt_ >= opt_.checkpoint_interval || ckpt_list_.size() >= opt_.checkpoint_instances) {
+      checkpoint();
+      return;
+    }
+    if (ckpt_due_) return;
+    ckpt_due_ = true;
+    ckpt_timer_->expires_after(opt_.checkpoint_interval);
+    ckpt_timer_->async_wait([this](const boost::system::error_code& ec) {
+      if (ec || !ckpt_due_) return;
+      ckpt_due_ = false;
+      flush();  // commits whatever is pending first, then checkpoints
+    });
+  }
+
   void stop() {
+    if (thread_.joinable() && !io_.stopped()) {
+      // A last checkpoint, so that the next open has nothing to replay.
+      std::promise<void> done;
+      asio::post(io_, [this, &done] {
+        try {
+          flush();
+          checkpoint();
+        } catch (...) {
+        }
+        done.set_value();
+      });
+      done.get_future().wait();
+    }
     work_.reset();
     asio::post(io_, [this] { wake_.cancel(); });
     io_.stop();
@@ -316,16 +601,16 @@ class EngineImpl final : public Engine {
       storage::WorkflowRecord wrec{hash, wf->id, wf->title, req.workflow_file, bundle_text};
       Definition& def = definition(hash, wf, &wrec);
       fire_due();
-      const std::string prefix = local_date_compact(clock_->now()) + "-";
+      const std::string prefix = local_date_compact(job_now_) + "-";
       std::int64_t& n = next_number_[prefix];
-      if (n == 0) n = store_->last_instance_number(prefix);
+      if (n == 0) n = last_number(prefix);
       auto inst = std::make_unique<Instance>();
       inst->id = prefix + std::to_string(1000000 + ++n).substr(1);
       inst->def = &def;
       inst->project = req.project.empty() ? wf->title : req.project;
       inst->applicant = req.applicant.empty() ? "applicant" : req.applicant;
-      inst->started = format_local(clock_->now(), opt_.utc_offset_minutes);
-      const double now = def.time->to_wt(clock_->now());  // may throw: before anything is recorded
+      inst->started = format_local(job_now_, opt_.utc_offset_minutes);
+      const double now = def.time->to_wt(job_now_);  // may throw: before anything is recorded
       Instance* p = inst.get();
       def.machine->reset(p->rt, req.green);
       instances_.emplace(p->id, std::move(inst));
@@ -334,9 +619,16 @@ class EngineImpl final : public Engine {
         pending_wf_[hash] = wrec;
       }
       snapshot_before(*p);
-      effects_.clear();
-      def.machine->start(p->rt, now, effects_);
+      Input input;
+      input.event.action = Action::start;
+      input.event.at = now;
+      input.green = req.green;
+      input.workflow_hash = hash;
+      input.project = p->project;
+      input.applicant = p->applicant;
+      apply_input(*p, input.event, p->started, true);
       record_action(*p, "system", "start", "", "", "", {});
+      batch_.inputs.back() = encode_input(input);
       record_effects(*p, "system", -1);
       return p->id;
     });
@@ -367,12 +659,12 @@ class EngineImpl final : public Engine {
       Event e;
       e.action = *action;
       e.step = static_cast<std::uint32_t>(si);
-      e.at = in.def->time->to_wt(clock_->now());
+      e.at = in.def->time->to_wt(job_now_);  // the time fire_due() fired timers up to
       e.value = req.days;
       const double last = last_time(in);
       if (e.at < last - 1e-9)
         throw Error(Error::Code::invalid_argument,
-                    "the clock reads " + format_local(clock_->now(), opt_.utc_offset_minutes) +
+                    "the clock reads " + format_local(job_now_, opt_.utc_offset_minutes) +
                         ", before the instance's last recorded change (" +
                         format_local(in.def->time->from_wt(last), opt_.utc_offset_minutes) +
                         "); time cannot run backwards");
@@ -389,8 +681,8 @@ class EngineImpl final : public Engine {
           if (cw.materials[cw.deferred[cw.deferred_offset[e.step] + k].material] == req.material)
             e.slot = static_cast<std::int32_t>(k);
       }
-      effects_.clear();
-      Refusal r = in.def->machine->apply(in.rt, e, effects_);
+      snapshot_before(in);
+      Refusal r = apply_input(in, e, row_time(in, -1), true);
       if (r != Refusal::none) {
         std::string why = in.def->machine->explain(in.rt, e, r);
         record_refusal(in, req, why);
@@ -398,6 +690,7 @@ class EngineImpl final : public Engine {
         return 0;
       }
       record_action(in, req.actor, req.action, req.step, req.note, req.material, {});
+      batch_.inputs.back() = encode_input(Input{e});
       record_effects(in, req.actor, -1);
       return 0;
     });
@@ -518,6 +811,7 @@ class EngineImpl final : public Engine {
 
   void undo_to(const Mark& m) {
     batch_.events.resize(m.events);
+    batch_.inputs.resize(m.events);
     new_timers_.resize(m.timers);
     action_row_ = SIZE_MAX;
     for (std::size_t i = m.dirtied; i < dirtied_order_.size(); ++i) {
@@ -528,7 +822,6 @@ class EngineImpl final : public Engine {
         *instances_.at(id) = std::move(*it->second);
       else
         instances_.erase(id);
-      dirty_steps_.erase(id);
       dirty_.erase(it);
     }
     dirtied_order_.resize(m.dirtied);
@@ -548,11 +841,6 @@ class EngineImpl final : public Engine {
     storage::Batch batch = std::move(batch_);
     batch_ = {};
     for (auto& [hash, w] : pending_wf_) batch.workflows.push_back(w);
-    for (auto& [id, before] : dirty_) {
-      Instance& in = *instances_.at(id);
-      batch.instances.push_back(record_of(in));
-      for (int idx : dirty_steps_[id]) batch.steps.push_back(step_record(in, idx));
-    }
     auto waiting = std::move(waiting_);
     waiting_.clear();
     std::exception_ptr failure;
@@ -562,6 +850,7 @@ class EngineImpl final : public Engine {
       failure = std::current_exception();
     }
     if (!failure) {
+      if (!batch.events.empty()) last_seq_ = batch.events.back().seq;
       for (auto& [hash, w] : pending_wf_) stored_wf_.insert(hash);
       for (auto& [inst, t] : new_timers_) push_heap(inst, t);
     } else {
@@ -578,7 +867,6 @@ class EngineImpl final : public Engine {
     }
     pending_wf_.clear();
     dirty_.clear();
-    dirty_steps_.clear();
     dirtied_order_.clear();
     new_instances_.clear();
     new_timers_.clear();
@@ -592,7 +880,11 @@ class EngineImpl final : public Engine {
             // A subscriber's failure never affects the engine.
           }
         }
-      if (!batch_.events.empty() || !dirty_.empty()) flush();  // work done inline by subscribers
+      if (!batch_.events.empty() || !dirty_.empty()) {
+        flush();  // work done inline by subscribers
+        return;
+      }
+      schedule_checkpoint();
     }
     arm_wake();
   }
@@ -676,6 +968,18 @@ class EngineImpl final : public Engine {
     return ref;
   }
 
+  // The largest number of an instance id with this prefix (0 if none).
+  std::int64_t last_number(const std::string& prefix) const {
+    std::int64_t n = 0;
+    for (const auto& [id, in] : instances_)
+      if (id.size() > prefix.size() && id.compare(0, prefix.size(), prefix) == 0) {
+        const std::string digits = id.substr(prefix.size());
+        if (digits.find_first_not_of("0123456789") == std::string::npos && digits.size() < 18)
+          n = std::max<std::int64_t>(n, std::stoll(digits));
+      }
+    return n;
+  }
+
   // The time of the instance's latest state change, in working days.
   static double last_time(const Instance& in) {
     double t = in.rt.started_at;
@@ -710,13 +1014,19 @@ class EngineImpl final : public Engine {
   // Marks a step whose current-state row (state, deadline, flags) changed.
   void touch(Instance& in, std::uint32_t step) {
     snapshot_before(in);
-    if (step != kNoStep) dirty_steps_[in.id].insert(static_cast<int>(step));
+    mark_step(in, step);
   }
 
   // The local time written on log rows: now for actions, the time a timer
   // fell due for what it caused.
   std::string row_time(const Instance& in, double at) {
-    return format_local(at < 0 ? clock_->now() : in.def->time->from_wt(at), opt_.utc_offset_minutes);
+    return format_local(at < 0 ? job_now_ : in.def->time->from_wt(at), opt_.utc_offset_minutes);
+  }
+
+  // Appends a log row; its input (if it records one) is set by the caller.
+  void push_row(EventRecord&& e) {
+    batch_.events.push_back(std::move(e));
+    batch_.inputs.resize(batch_.events.size());
   }
 
   EventRecord base_event(const Instance& in, const std::string& actor, const std::string& time) {
@@ -737,7 +1047,7 @@ class EngineImpl final : public Engine {
     e.note = note;
     e.material = material;
     e.detail = detail;
-    batch_.events.push_back(std::move(e));
+    push_row(std::move(e));
     action_row_ = batch_.events.size() - 1;  // the step's own state change is written on this row
   }
 
@@ -749,7 +1059,7 @@ class EngineImpl final : public Engine {
     e.note = req.note;
     e.material = req.material;
     e.detail = why;
-    batch_.events.push_back(std::move(e));
+    push_row(std::move(e));
   }
 
   // Keeps a copy of the instance as it was before this batch touched it.
@@ -759,6 +1069,7 @@ class EngineImpl final : public Engine {
     bool is_new = std::find(new_instances_.begin(), new_instances_.end(), in.id) != new_instances_.end();
     dirty_.emplace(in.id, is_new ? nullptr : std::make_unique<Instance>(in));
     dirtied_order_.push_back(in.id);
+    mark_ckpt(in);
   }
 
   std::string mask_departments(const Instance& in, std::uint32_t s, std::uint32_t mask) {
@@ -812,82 +1123,63 @@ class EngineImpl final : public Engine {
           EventRecord e = row("state");
           e.from = to_string(static_cast<StepState>(fx.from));
           e.to = to_string(static_cast<StepState>(fx.to));
-          batch_.events.push_back(std::move(e));
+          push_row(std::move(e));
           break;
         }
         case EffectKind::instance_state: {
           EventRecord e = row("instance");
           e.from = to_string(static_cast<InstanceState>(fx.from));
           e.to = to_string(static_cast<InstanceState>(fx.to));
-          if (in.rt.state != InstanceState::running && in.finished.empty())
-            in.finished = when;
-          batch_.events.push_back(std::move(e));
+          push_row(std::move(e));
           break;
         }
         case EffectKind::notice: {
           EventRecord e = row("notice");
           e.detail = fx.mask ? "one consolidated correction notice from: " + mask_departments(in, fx.step, fx.mask)
                              : "returned: deferred materials still missing after the grace period";
-          batch_.events.push_back(std::move(e));
+          push_row(std::move(e));
           break;
         }
         case EffectKind::contact_task: {
           EventRecord e = row("contact-task");
           e.detail = "first return: contact the applicant by " + tm.deadline_text(fx.at);
-          batch_.events.push_back(std::move(e));
+          push_row(std::move(e));
           break;
         }
-        case EffectKind::arm_timer: {
-          Timer t{fx.timer, fx.step, fx.slot, fx.at};
-          in.timers.push_back(t);
-          new_timers_.emplace_back(&in, t);
-          break;
-        }
+        case EffectKind::arm_timer: break;  // kept by apply_input()
         case EffectKind::warning:
         case EffectKind::overdue: {
           EventRecord e = row(fx.kind == EffectKind::warning ? "warning" : "overdue");
           e.detail = std::string(fx.kind == EffectKind::warning ? "deadline near: " : "deadline passed: ") +
                      tm.deadline_text(fx.at);
-          batch_.events.push_back(std::move(e));
+          push_row(std::move(e));
           break;
         }
         case EffectKind::decision_held: {
           EventRecord e = row("decision-held");
           e.detail = "all departments approved; the decision waits for: " + missing_materials(in, fx.step);
-          batch_.events.push_back(std::move(e));
+          push_row(std::move(e));
           break;
         }
-        case EffectKind::verified: batch_.events.push_back(row("verified")); break;
-        case EffectKind::contact_done: batch_.events.push_back(row("contact-done")); break;
-        case EffectKind::contact_overdue: batch_.events.push_back(row("contact-overdue")); break;
+        case EffectKind::verified: push_row(row("verified")); break;
+        case EffectKind::contact_done: push_row(row("contact-done")); break;
+        case EffectKind::contact_overdue: push_row(row("contact-overdue")); break;
         case EffectKind::clock_stopped: {
           EventRecord e = row("clock-stopped");
           e.detail = "excluded period until " + tm.deadline_text(fx.at);
-          batch_.events.push_back(std::move(e));
+          push_row(std::move(e));
           break;
         }
-        case EffectKind::clock_resumed: batch_.events.push_back(row("clock-resumed")); break;
+        case EffectKind::clock_resumed: push_row(row("clock-resumed")); break;
         case EffectKind::review_requested:
           if (fx.slot == -2) {
             EventRecord e = row("verification-due");
             e.detail = "verify the commitment (" + cw.dept_name(static_cast<std::uint32_t>(fx.dept)) + ")";
-            batch_.events.push_back(std::move(e));
+            push_row(std::move(e));
           }
           break;
       }
     }
-    // Timers that can no longer matter are dropped from the snapshot: the
-    // state machine would ignore them (a decided step has no clock; a closed
-    // instance only keeps verifications and contact tasks).
-    const bool closed = in.rt.state != InstanceState::running;
-    in.timers.erase(std::remove_if(in.timers.begin(), in.timers.end(),
-                                   [&](const Timer& t) {
-                                     if (t.kind == TimerKind::verify_due || t.kind == TimerKind::contact_due)
-                                       return false;
-                                     if (closed) return true;
-                                     return t.step != kNoStep && is_final(in.rt.steps[t.step].state);
-                                   }),
-                    in.timers.end());
   }
 
   void push_heap(Instance* in, const Timer& t) {
@@ -905,25 +1197,44 @@ class EngineImpl final : public Engine {
   }
 
   // Fires every timer due by now, oldest first.
+  // Every job reads the clock once, here: an action at that time comes
+  // after every timer due by it (which is what replay relies on).
   void fire_due() {
+    job_now_ = clock_->now();
     while (!heap_.empty()) {
       HeapEntry h = heap_.top();
-      double now_i = h.inst->def->time->to_wt(clock_->now());
+      double now_i = h.inst->def->time->to_wt(job_now_);
       if (h.at > now_i) break;
       heap_.pop();
-      auto it = std::find(h.inst->timers.begin(), h.inst->timers.end(), h.timer);
-      if (it == h.inst->timers.end()) continue;  // already fired or dropped
-      snapshot_before(*h.inst);
-      h.inst->timers.erase(it);
-      Event e;
-      e.action = Action::timer;
-      e.timer = h.timer.kind;
-      e.step = h.timer.step;
-      e.slot = h.timer.slot;
-      e.at = h.timer.at;
-      effects_.clear();
-      h.inst->def->machine->apply(h.inst->rt, e, effects_);
-      if (!effects_.empty()) record_effects(*h.inst, "system", h.timer.at);
+      Instance& in = *h.inst;
+      auto it = std::find(in.timers.begin(), in.timers.end(), h.timer);
+      if (it == in.timers.end()) continue;  // already fired or dropped
+      snapshot_before(in);
+      in.timers.erase(it);
+      const Event e = timer_event(h.timer);
+      // A timer is logged (as an input) when it changed anything; one that
+      // found nothing to do is not, and replay finds it so again.
+      const bool step_timer = e.step < in.rt.steps.size();
+      StepRuntime step_before{};
+      if (step_timer) std::memcpy(&step_before, &in.rt.steps[e.step], sizeof(StepRuntime));
+      const bool flags_before[2] = {in.rt.warned, in.rt.overdue};
+      const std::string when = row_time(in, h.timer.at);
+      apply_input(in, e, when, true);
+      const bool changed = !effects_.empty() || in.rt.warned != flags_before[0] || in.rt.overdue != flags_before[1] ||
+                           (step_timer && std::memcmp(&step_before, &in.rt.steps[e.step], sizeof(StepRuntime)) != 0);
+      if (changed) {
+        mark_step(in, e.step);
+        const std::size_t first = batch_.events.size();
+        record_effects(in, "system", h.timer.at);
+        if (batch_.events.size() == first) {
+          EventRecord row = base_event(in, "system", when);
+          row.kind = "timer";
+          row.step = e.step == kNoStep ? "" : in.def->compiled->step_id(e.step);
+          row.detail = std::string(to_string(e.timer)) + " timer fell due";
+          push_row(std::move(row));
+        }
+        batch_.inputs[first] = encode_input(Input{e});
+      }
       // Timers armed by a timer are due at once if already past.
       for (auto& [inst, t] : new_timers_) push_heap(inst, t);
       new_timers_.clear();
@@ -1016,7 +1327,6 @@ class EngineImpl final : public Engine {
   std::map<std::string, storage::WorkflowRecord> pending_wf_;
   std::set<std::string> stored_wf_;
   std::map<std::string, std::unique_ptr<Instance>> dirty_;  // id -> state before the batch (null: new)
-  std::map<std::string, std::set<int>> dirty_steps_;
   std::vector<std::string> dirtied_order_;  // ids in the order they joined dirty_
   std::vector<std::string> new_instances_;
   std::vector<std::pair<Instance*, Timer>> new_timers_;
@@ -1024,6 +1334,15 @@ class EngineImpl final : public Engine {
   std::exception_ptr pending_error_;
   bool flush_posted_ = false;
   std::size_t action_row_ = SIZE_MAX;  // the action row of the job being recorded
+
+  Clock::time_point job_now_{};  // the clock as the current job read it (fire_due)
+
+  // Checkpoints (see checkpoint()).
+  std::int64_t last_seq_ = 0;              // the last committed event
+  std::vector<std::string> ckpt_list_;     // instances changed since the last one
+  bool ckpt_due_ = false;                  // ckpt_timer_ armed
+  std::chrono::steady_clock::time_point last_ckpt_ = std::chrono::steady_clock::now();
+  std::unique_ptr<asio::steady_timer> ckpt_timer_;
 
   std::map<int, Subscriber> subscribers_;
   std::mutex load_mutex_;  // start() loads on the caller's thread

@@ -64,6 +64,12 @@ struct EngineOptions {
   // SQLite synchronous mode: "full" (default: every commit survives power
   // loss) or "normal" (WAL: survives a crash of the process, not of the OS).
   std::string synchronous = "full";
+  // The current-state tables (instances, steps) are a checkpoint of the
+  // event log: brought up to date this long after instances changed, sooner
+  // once `checkpoint_instances` instances changed, and when the engine
+  // closes. After a crash, open replays the log written since the last one.
+  std::chrono::milliseconds checkpoint_interval{1000};
+  std::size_t checkpoint_instances = 20000;
 };
 
 struct StepStatus {
