@@ -20,16 +20,22 @@
 //            rows of each call and wait. The rows are the ones the engine
 //            wrote in this run, read back from its database: same text, same
 //            calls, same order per instance.
-//   raw+state  raw, plus the engine's current-state rows (one instances
-//            upsert per instance touched in a transaction, one steps upsert
-//            per step touched), to show what the extra tables cost.
+//   raw+state  raw, plus current-state rows in every transaction (one
+//            instances upsert per instance touched in a transaction, one
+//            steps upsert per step touched): what the engine wrote before
+//            its current-state tables became checkpoints of the log, kept
+//            to show what that design cost.
 //
 // Runs alternate engine and raw so that machine noise hits both; the summary
 // gives medians of instances/s and the median of the per-run ratios.
 //
 // Usage: runtime_bench [--instances N] [--threads T] [--runs R]
 //                      [--sync full,normal] [--dir DIR] [--workflow FILE]
-//                      [--max-batch B] [--no-state-variant]
+//                      [--max-batch B] [--no-state-variant] [--async W]
+//
+// --async W: no client threads; W instances are kept in flight through
+// Engine::start_async/act_async, each completion issuing the instance's next
+// call (and raw's writer queues each acknowledged call's successor alike).
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -40,6 +46,7 @@
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <map>
 #include <mutex>
@@ -68,6 +75,7 @@ struct Config {
   std::string workflow;
   std::size_t max_batch = 512;
   bool state_variant = true;
+  int inflight = 0;  // --async W: W instances in flight on the asynchronous API, no client threads
 };
 
 // The workflow's steps, the department that accepts and approves each, in
@@ -140,6 +148,73 @@ EngineResult run_engine(const Config& cfg, const std::string& db, const std::str
   EngineResult r;
   r.warmup_id = drive("warm-up");  // loads and stores the definition outside the timing
   r.ids.resize(static_cast<std::size_t>(cfg.instances));
+  if (cfg.inflight > 0) {
+    // Asynchronous: every completion (on the engine's thread) issues the
+    // instance's next call; a finished instance makes room for the next one.
+    std::mutex m;
+    std::condition_variable cv;
+    int started = 0, finished = 0;
+    std::exception_ptr failure;
+    std::function<void(int)> launch;
+    std::function<void(int, int)> step = [&](int i, int k) {
+      if (k == kActsPerInstance - 1) {
+        int n;
+        {
+          std::lock_guard<std::mutex> l(m);
+          ++finished;
+          n = started < cfg.instances ? started++ : -1;
+          if (finished == cfg.instances) cv.notify_all();
+        }
+        if (n >= 0) launch(n);
+        return;
+      }
+      const StepPlan& s = kPlan[k / 3];
+      jr::ActRequest a;
+      a.instance = r.ids[static_cast<std::size_t>(i)];
+      a.step = s.id;
+      a.action = k % 3 == 0 ? "submit" : k % 3 == 1 ? "accept" : "approve";
+      a.actor = k % 3 == 0 ? "applicant" : s.department;
+      engine->act_async(a, [&, i, k](std::exception_ptr err) {
+        if (err) {
+          std::lock_guard<std::mutex> l(m);
+          failure = err;
+          finished = cfg.instances;
+          cv.notify_all();
+          return;
+        }
+        step(i, k + 1);
+      });
+    };
+    launch = [&](int i) {
+      jr::StartRequest sr;
+      sr.workflow_file = cfg.workflow;
+      sr.project = "项目" + std::to_string(i);
+      engine->start_async(sr, [&, i](const std::string& id, std::exception_ptr err) {
+        if (err) {
+          std::lock_guard<std::mutex> l(m);
+          failure = err;
+          finished = cfg.instances;
+          cv.notify_all();
+          return;
+        }
+        r.ids[static_cast<std::size_t>(i)] = id;
+        step(i, 0);
+      });
+    };
+    auto t0 = std::chrono::steady_clock::now();
+    const int first = std::min(cfg.inflight, cfg.instances);
+    started = first;
+    for (int i = 0; i < first; ++i) launch(i);
+    {
+      std::unique_lock<std::mutex> l(m);
+      cv.wait(l, [&] { return finished >= cfg.instances; });
+    }
+    r.seconds = seconds_since(t0);
+    if (failure) std::rethrow_exception(failure);
+    auto st = engine->status(r.ids.back());
+    if (st.state != "completed") throw std::runtime_error("instance " + r.ids.back() + " ended " + st.state);
+    return r;
+  }
   std::atomic<int> next{0};
   std::vector<std::thread> clients;
   std::atomic<bool> go{false};
@@ -229,7 +304,7 @@ void bind(sqlite3_stmt* s, int i, const std::string& v) {
 // What the engine wrote, regrouped per call: an "action" row opens a call,
 // the rows after it (state changes ...) are its effects.
 struct EventRow {
-  std::string f[11];  // instance time actor kind action step from to note material detail
+  std::string f[12];  // instance time actor kind action step from to note material detail input
 };
 struct StateRows {
   std::string inst[9];                          // the instances row
@@ -250,12 +325,15 @@ Workload read_workload(const std::string& engine_db, const EngineResult& er) {
   w.calls.resize(er.ids.size());
   w.state.resize(er.ids.size());
   sqlite3_stmt* s = db.prepare(
-      "SELECT instance,time,actor,kind,action,step,from_state,to_state,note,material,detail FROM events ORDER BY seq");
+      "SELECT instance,time,actor,kind,action,step,from_state,to_state,note,material,detail,input FROM events "
+      "ORDER BY seq");
   while (sqlite3_step(s) == SQLITE_ROW) {
     auto it = index.find(col(s, 0));
     if (it == index.end()) continue;  // the warm-up instance
     EventRow row;
     for (int c = 0; c < 11; ++c) row.f[c] = col(s, c);
+    if (const void* p = sqlite3_column_blob(s, 11))
+      row.f[11].assign(static_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(s, 11)));
     auto& calls = w.calls[it->second];
     if (row.f[3] == "action" || calls.empty()) calls.emplace_back();
     calls.back().push_back(std::move(row));
@@ -317,8 +395,8 @@ RawResult run_raw(const Config& cfg, const std::string& db_path, const std::stri
   db.exec(std::string("PRAGMA synchronous=") + (sync == "normal" ? "NORMAL" : "FULL"));
   db.exec("PRAGMA foreign_keys=ON");
   sqlite3_stmt* ins_ev = db.prepare(
-      "INSERT INTO events(instance,time,actor,kind,action,step,from_state,to_state,note,material,detail) "
-      "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
+      "INSERT INTO events(instance,time,actor,kind,action,step,from_state,to_state,note,material,detail,input) "
+      "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)");
   sqlite3_stmt* up_inst = db.prepare(
       "INSERT INTO instances(id,workflow_hash,project,applicant,green,state,started,finished,snapshot) "
       "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9) ON CONFLICT(id) DO UPDATE SET state=excluded.state, "
@@ -343,6 +421,10 @@ RawResult run_raw(const Config& cfg, const std::string& db_path, const std::stri
   std::deque<Call> queue;
   bool stop = false;
   RawResult r;
+  // Asynchronous driving (--async W): the writer itself queues each
+  // acknowledged call's successor, as the engine's completions do.
+  std::size_t next_instance = 0, finished = 0;
+  const bool async = cfg.inflight > 0;
 
   std::thread writer([&] {
     std::vector<Call> batch;
@@ -362,6 +444,10 @@ RawResult run_raw(const Config& cfg, const std::string& db_path, const std::stri
       for (const Call& c : batch) {
         for (const EventRow& row : w.calls[c.inst][c.call]) {
           for (int k = 0; k < 11; ++k) bind(ins_ev, k + 1, row.f[k]);
+          if (row.f[11].empty())
+            sqlite3_bind_null(ins_ev, 12);
+          else
+            sqlite3_bind_blob(ins_ev, 12, row.f[11].data(), static_cast<int>(row.f[11].size()), SQLITE_STATIC);
           db.done(ins_ev);
           if (with_state && !row.f[5].empty()) touched_steps.emplace(c.inst, row.f[5]);
         }
@@ -394,7 +480,18 @@ RawResult run_raw(const Config& cfg, const std::string& db_path, const std::stri
       db.exec("COMMIT");
       ++r.transactions;
       r.calls += batch.size();
-      for (const Call& c : batch) c.ack->set_value();
+      if (async) {
+        std::lock_guard<std::mutex> l(m);
+        for (const Call& c : batch) {
+          if (c.call + 1 < w.calls[c.inst].size())
+            queue.push_back(Call{c.inst, c.call + 1, nullptr});
+          else if (++finished, next_instance < w.calls.size())
+            queue.push_back(Call{next_instance++, 0, nullptr});
+        }
+        if (finished == w.calls.size()) stop = true;
+      } else {
+        for (const Call& c : batch) c.ack->set_value();
+      }
       batch.clear();
     }
   });
@@ -402,6 +499,20 @@ RawResult run_raw(const Config& cfg, const std::string& db_path, const std::stri
   std::atomic<std::size_t> next{0};
   std::atomic<bool> go{false};
   std::vector<std::thread> clients;
+  if (async) {
+    auto t0 = std::chrono::steady_clock::now();
+    {
+      std::lock_guard<std::mutex> l(m);
+      next_instance = std::min(static_cast<std::size_t>(cfg.inflight), w.calls.size());
+      for (std::size_t i = 0; i < next_instance; ++i) queue.push_back(Call{i, 0, nullptr});
+    }
+    cv.notify_one();
+    writer.join();
+    r.seconds = seconds_since(t0);
+    std::int64_t n = db.scalar("SELECT count(*) FROM events");
+    if (n != static_cast<std::int64_t>(w.rows)) throw std::runtime_error("raw wrote " + std::to_string(n) + " rows");
+    return r;
+  }
   for (int t = 0; t < cfg.threads; ++t)
     clients.emplace_back([&] {
       while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
@@ -457,6 +568,7 @@ Config parse(int argc, char** argv) {
     else if (a == "--workflow") c.workflow = value();
     else if (a == "--max-batch") c.max_batch = static_cast<std::size_t>(std::stoul(value()));
     else if (a == "--no-state-variant") c.state_variant = false;
+    else if (a == "--async") c.inflight = std::stoi(value());
     else throw std::runtime_error("unknown option " + a);
   }
   if (c.workflow.empty()) {
@@ -473,8 +585,13 @@ Config parse(int argc, char** argv) {
 int main(int argc, char** argv) try {
   Config cfg = parse(argc, argv);
   fs::create_directories(cfg.dir);
-  std::printf("runtime_bench: %d instances x %d calls, %d client threads, max_batch %zu, %d runs, workflow %s\n",
-              cfg.instances, kActsPerInstance, cfg.threads, cfg.max_batch, cfg.runs, cfg.workflow.c_str());
+  if (cfg.inflight > 0)
+    std::printf("runtime_bench: %d instances x %d calls, asynchronous API with %d instances in flight, max_batch %zu, "
+                "%d runs, workflow %s\n",
+                cfg.instances, kActsPerInstance, cfg.inflight, cfg.max_batch, cfg.runs, cfg.workflow.c_str());
+  else
+    std::printf("runtime_bench: %d instances x %d calls, %d client threads, max_batch %zu, %d runs, workflow %s\n",
+                cfg.instances, kActsPerInstance, cfg.threads, cfg.max_batch, cfg.runs, cfg.workflow.c_str());
   for (const std::string& sync : cfg.syncs) {
     std::vector<double> eng, raw, raws, ratio, ratio_s, batch, batch_s;
     double rows_per_instance = 0;
@@ -510,9 +627,9 @@ int main(int argc, char** argv) try {
     }
     // One machine-readable line per mode for run_runtime_bench.sh.
     std::printf(
-        "SUMMARY sync=%s runs=%d threads=%d engine_median=%.0f raw_median=%.0f ratio_median=%.3f "
+        "SUMMARY sync=%s runs=%d threads=%d async=%d engine_median=%.0f raw_median=%.0f ratio_median=%.3f "
         "raw_calls_per_txn=%.1f",
-        sync.c_str(), cfg.runs, cfg.threads, median(eng), median(raw), median(ratio), median(batch));
+        sync.c_str(), cfg.runs, cfg.threads, cfg.inflight, median(eng), median(raw), median(ratio), median(batch));
     if (cfg.state_variant)
       std::printf(" rawstate_median=%.0f ratio_state_median=%.3f", median(raws), median(ratio_s));
     std::printf(" rows_per_instance=%.1f engine_min=%.0f engine_max=%.0f\n", rows_per_instance,

@@ -58,7 +58,11 @@ class Stmt {
     int rc = sqlite3_step(s_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    fail(db_, "sqlite step");
+    // Reset before throwing: a statement left in its error state would keep
+    // its old bindings (pointing into a batch that is gone) and fail again.
+    const std::string msg = std::string("sqlite step: ") + sqlite3_errmsg(db_);
+    sqlite3_reset(s_);
+    throw Error(Error::Code::storage, msg);
   }
   void run() {
     step();

@@ -8,6 +8,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <future>
+#include <mutex>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -641,4 +645,121 @@ TEST_CASE("after a crash the log since the last checkpoint is replayed to the sa
                                    "'") == st.state);
     }
   }
+}
+
+TEST_CASE("asynchronous calls: many in flight from one thread, refusals through the callback", "[runtime][async]") {
+  TempDir d;
+  const std::string wf = d.file("joint.yaml", kJoint);
+  auto e = Engine::open(options(d, FakeClock::at("2026-03-02T09:00")));
+  const std::vector<std::pair<std::string, std::string>> calls = {
+      {"review_a", "submit:applicant"}, {"review_a", "accept:发展改革委"}, {"review_a", "approve:发展改革委"},
+      {"review_b", "submit:applicant"}, {"review_b", "accept:自然资源局"}, {"review_b", "approve:自然资源局"},
+      {"review_c", "submit:applicant"}, {"review_c", "accept:住房城乡建设局"}, {"review_c", "approve:住房城乡建设局"},
+      {"permit", "submit:applicant"},   {"permit", "accept:住房城乡建设局"},   {"permit", "approve:住房城乡建设局"}};
+  constexpr int kInstances = 40;
+  std::mutex m;
+  std::condition_variable cv;
+  int finished = 0, errors = 0;
+  std::vector<std::string> ids(kInstances);
+  std::function<void(int, std::size_t)> next = [&](int k, std::size_t c) {
+    if (c == calls.size()) {
+      std::lock_guard<std::mutex> l(m);
+      ++finished;
+      cv.notify_all();
+      return;
+    }
+    const std::string& what = calls[c].second;
+    const std::string action = what.substr(0, what.find(':')), who = what.substr(what.find(':') + 1);
+    e->act_async({ids[k], calls[c].first, action, who, "n" + std::to_string(k) + "-" + std::to_string(c)},
+                 [&, k, c](std::exception_ptr err) {
+                   if (err) {
+                     std::lock_guard<std::mutex> l(m);
+                     ++errors;
+                   }
+                   next(k, c + 1);
+                 });
+  };
+  for (int k = 0; k < kInstances; ++k)
+    e->start_async({wf, "async-" + std::to_string(k)}, [&, k](const std::string& id, std::exception_ptr err) {
+      if (err) {
+        std::lock_guard<std::mutex> l(m);
+        ++errors;
+        ++finished;
+        cv.notify_all();
+        return;
+      }
+      ids[k] = id;
+      next(k, 0);
+    });
+  {
+    std::unique_lock<std::mutex> l(m);
+    REQUIRE(cv.wait_for(l, std::chrono::seconds(60), [&] { return finished == kInstances; }));
+  }
+  CHECK(errors == 0);
+  for (const auto& id : ids) CHECK(e->status(id).state == "completed");
+
+  // A refusal and a bad workflow come back through `done`, as the error the blocking call throws.
+  std::promise<std::exception_ptr> refused, bad_file;
+  e->act_async({ids[0], "permit", "approve", "发展改革委"}, [&](std::exception_ptr err) { refused.set_value(err); });
+  e->start_async({d.file("bad.yaml", "workflow: [\n")},
+                 [&](const std::string&, std::exception_ptr err) { bad_file.set_value(err); });
+  auto code_of = [](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const Error& x) {
+      return static_cast<int>(x.code());
+    }
+    return -1;
+  };
+  CHECK(code_of(refused.get_future().get()) == static_cast<int>(Error::Code::refused));  // the instance is closed
+  CHECK(code_of(bad_file.get_future().get()) == static_cast<int>(Error::Code::invalid_workflow));
+  e.reset();
+  CHECK(sql_scalar(d.db(), "SELECT COUNT(*) FROM events WHERE kind='action'") == std::to_string(kInstances * 13));
+  CHECK(sql_scalar(d.db(), "SELECT COUNT(*) FROM events WHERE kind='refused'") == "1");
+}
+
+TEST_CASE("a commit that fails puts every instance of its batch back, and the log still replays", "[runtime][replay]") {
+  TempDir d;
+  const std::string wf = d.file("joint.yaml", kJoint);
+  auto clock = FakeClock::at("2026-03-02T09:00");
+  std::string a, b;
+  {
+    auto e = Engine::open(options(d, clock));
+    a = e->start(wf, "a");
+    b = e->start(wf, "b");
+    e->act({a, "review_a", "submit", "applicant"});
+    e->act({b, "review_a", "submit", "applicant"});
+  }
+  {
+    // A trigger that makes any transaction with a row noted "boom" fail.
+    sqlite3* h = nullptr;
+    REQUIRE(sqlite3_open(d.db().c_str(), &h) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(h,
+                         "CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.note = 'boom' "
+                         "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(h);
+  }
+  EngineOptions o = options(d, clock);
+  o.checkpoint_interval = std::chrono::hours(1);
+  auto e = Engine::open(o);
+  // Two calls in flight together share the failing transaction.
+  std::promise<std::exception_ptr> first, second;
+  e->act_async({a, "review_a", "accept", "发展改革委", "boom"}, [&](std::exception_ptr x) { first.set_value(x); });
+  e->act_async({b, "review_a", "accept", "发展改革委"}, [&](std::exception_ptr x) { second.set_value(x); });
+  std::exception_ptr x1 = first.get_future().get(), x2 = second.get_future().get();
+  CHECK(x1 != nullptr);
+  CHECK(x2 != nullptr);  // its row was in the same transaction
+  CHECK_THROWS_AS(e->act({a, "review_a", "accept", "发展改革委", "boom"}), Error);
+  CHECK(state_of(e->status(a), "review_a") == "submitted");
+  CHECK(state_of(e->status(b), "review_a") == "submitted");
+  // Everything goes on from where the log stands.
+  e->act({a, "review_a", "accept", "发展改革委"});
+  e->act({b, "review_a", "accept", "发展改革委"});
+  const std::string before = statuses_json(e->instances());
+  CHECK(state_of(e->status(a), "review_a") == "accepted");
+  e.reset();
+  CHECK(sql_scalar(d.db(), "SELECT count(*) FROM events WHERE note='boom'") == "0");
+  e = Engine::open(options(d, clock));
+  CHECK(statuses_json(e->instances()) == before);
 }

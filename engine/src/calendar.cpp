@@ -165,9 +165,19 @@ int Date::weekday() const { return static_cast<int>(floor_mod(static_cast<std::i
 
 std::string Date::str() const {
   Ymd v = ymd_of(days_);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04lld-%02d-%02d", static_cast<long long>(v.y), v.m, v.d);
-  return buf;
+  if (v.y < 0 || v.y > 9999) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%04lld-%02d-%02d", static_cast<long long>(v.y), v.m, v.d);
+    return buf;
+  }
+  // By hand: this runs for every date the runtime writes.
+  const int y = static_cast<int>(v.y);
+  const char out[10] = {static_cast<char>('0' + y / 1000),     static_cast<char>('0' + y / 100 % 10),
+                        static_cast<char>('0' + y / 10 % 10),  static_cast<char>('0' + y % 10),
+                        '-',                                   static_cast<char>('0' + v.m / 10),
+                        static_cast<char>('0' + v.m % 10),     '-',
+                        static_cast<char>('0' + v.d / 10),     static_cast<char>('0' + v.d % 10)};
+  return std::string(out, sizeof out);
 }
 
 // ---------------------------------------------------------------------------

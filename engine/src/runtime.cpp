@@ -129,6 +129,22 @@ struct Instance {
   // step rows changed (one flag per step, sized on first use).
   bool ckpt_dirty = false;
   std::vector<char> ckpt_steps;
+  // While the current batch is open: where its state before the batch is
+  // kept (an index into EngineImpl::saved_), and whether the batch started it.
+  std::int32_t batch_slot = -1;
+  bool new_in_batch = false;
+};
+
+// An instance as it was before the current batch touched it: what a failed
+// job or commit puts back (the other members never change after start).
+struct Saved {
+  Instance* inst = nullptr;
+  bool is_new = false;  // started in this batch: undoing drops it
+  InstanceRuntime rt;
+  std::vector<Timer> timers;
+  std::string finished;
+  bool ckpt_dirty = false;
+  std::vector<char> ckpt_steps;
 };
 
 // ---- snapshot: the instance's state machine state and pending timers ----
@@ -594,10 +610,42 @@ class EngineImpl final : public Engine {
   std::string start(const StartRequest& req) override {
     // Load and validate outside the event loop: it reads files.
     std::shared_ptr<const LoadedFile> loaded = load(req.workflow_file);
-    const std::string& hash = loaded->hash;
-    const std::string& bundle_text = loaded->bundle_text;
-    auto wf = loaded->workflow;
-    return call([&, wf] {
+    return call([&] { return start_job(req, *loaded); });
+  }
+
+  void start_async(const StartRequest& req, StartDone done) override {
+    std::shared_ptr<const LoadedFile> loaded;
+    try {
+      loaded = load(req.workflow_file);
+    } catch (...) {
+      asio::post(io_, [done = std::move(done), err = std::current_exception()] { notify(done, std::string(), err); });
+      return;
+    }
+    submit([this, req, loaded] { return start_job(req, *loaded); },
+           [done = std::move(done)](std::string id, std::exception_ptr err) { notify(done, id, err); });
+  }
+
+  void act_async(const ActRequest& req, ActDone done) override {
+    submit([this, req] { return act_job(req); },
+           [done = std::move(done)](int, std::exception_ptr err) { notify(done, err); });
+  }
+
+ private:
+  // Runs a completion callback; what it throws stays with it.
+  template <class Done, class... Args>
+  static void notify(const Done& done, Args&&... args) {
+    if (!done) return;
+    try {
+      done(std::forward<Args>(args)...);
+    } catch (...) {
+    }
+  }
+
+  std::string start_job(const StartRequest& req, const LoadedFile& loaded) {
+    {
+      const std::string& hash = loaded.hash;
+      const std::string& bundle_text = loaded.bundle_text;
+      const auto& wf = loaded.workflow;
       storage::WorkflowRecord wrec{hash, wf->id, wf->title, req.workflow_file, bundle_text};
       Definition& def = definition(hash, wf, &wrec);
       fire_due();
@@ -609,12 +657,12 @@ class EngineImpl final : public Engine {
       inst->def = &def;
       inst->project = req.project.empty() ? wf->title : req.project;
       inst->applicant = req.applicant.empty() ? "applicant" : req.applicant;
-      inst->started = format_local(job_now_, opt_.utc_offset_minutes);
+      inst->started = now_text();
       const double now = def.time->to_wt(job_now_);  // may throw: before anything is recorded
       Instance* p = inst.get();
       def.machine->reset(p->rt, req.green);
       instances_.emplace(p->id, std::move(inst));
-      new_instances_.push_back(p->id);
+      p->new_in_batch = true;
       if (pending_wf_.count(hash) == 0 && !stored_wf_.count(hash)) {
         pending_wf_[hash] = wrec;
       }
@@ -631,11 +679,17 @@ class EngineImpl final : public Engine {
       batch_.inputs.back() = encode_input(input);
       record_effects(*p, "system", -1);
       return p->id;
-    });
+    }
   }
 
+ public:
   void act(const ActRequest& req) override {
-    call([&] {
+    call([&] { return act_job(req); });
+  }
+
+ private:
+  int act_job(const ActRequest& req) {
+    {
       fire_due();
       auto it = instances_.find(req.instance);
       if (it == instances_.end()) throw Error(Error::Code::not_found, "no instance '" + req.instance + "'");
@@ -693,8 +747,10 @@ class EngineImpl final : public Engine {
       batch_.inputs.back() = encode_input(Input{e});
       record_effects(in, req.actor, -1);
       return 0;
-    });
+    }
   }
+
+ public:
 
   InstanceStatus status(const std::string& id) override {
     return call([&] {
@@ -772,63 +828,91 @@ class EngineImpl final : public Engine {
     std::promise<R> p;
     auto fut = p.get_future();
     asio::post(io_, [this, &fn, &p] {
-      Mark mark = this->mark();
-      try {
-        R r = fn();
-        std::exception_ptr err = std::exchange(pending_error_, nullptr);
-        waiting_.push_back([&p, r = std::move(r), err](std::exception_ptr failure) mutable {
-          if (failure)
-            p.set_exception(failure);
-          else if (err)
-            p.set_exception(err);
-          else
-            p.set_value(std::move(r));
-        });
-      } catch (...) {
-        pending_error_ = nullptr;
-        undo_to(mark);  // a job that fails halfway leaves nothing behind
-        std::exception_ptr err = std::current_exception();
-        waiting_.push_back([&p, err](std::exception_ptr) { p.set_exception(err); });
-      }
-      if (batch_.events.size() >= opt_.max_batch) {
-        flush();
-      } else if (!flush_posted_) {
-        flush_posted_ = true;
-        asio::post(io_, [this] { flush(); });
-      }
+      run_job(fn, [&p](R r, std::exception_ptr err) {
+        if (err)
+          p.set_exception(err);
+        else
+          p.set_value(std::move(r));
+      });
     });
     return fut.get();
+  }
+
+  // Posts fn to the event loop; done(result, error) runs there after the
+  // commit of the batch fn joined (error: the refusal, the failure of fn,
+  // or of the commit).
+  template <class F, class Done>
+  void submit(F fn, Done done) {
+    asio::post(io_, [this, fn = std::move(fn), done = std::move(done)]() mutable { run_job(fn, std::move(done)); });
+  }
+
+  template <class F, class Done>
+  void run_job(F& fn, Done done) {
+    using R = decltype(fn());
+    Mark mark = this->mark();
+    try {
+      R r = fn();
+      std::exception_ptr err = std::exchange(pending_error_, nullptr);
+      waiting_.push_back([done = std::move(done), r = std::move(r), err](std::exception_ptr failure) mutable {
+        done(std::move(r), failure ? failure : err);
+      });
+    } catch (...) {
+      pending_error_ = nullptr;
+      undo_to(mark);  // a job that fails halfway leaves nothing behind
+      std::exception_ptr err = std::current_exception();
+      waiting_.push_back([done = std::move(done), err](std::exception_ptr) mutable { done(R{}, err); });
+    }
+    if (batch_.events.size() >= opt_.max_batch) {
+      flush();
+    } else if (!flush_posted_) {
+      flush_posted_ = true;
+      asio::post(io_, [this] { flush(); });
+    }
   }
 
   // Where the batch stood before a job, so that a failing job can be undone.
   struct Mark {
     std::size_t events;
     std::size_t timers;
-    std::size_t dirtied;  // into dirtied_order_
+    std::size_t saved;  // into saved_
   };
 
-  Mark mark() const { return {batch_.events.size(), new_timers_.size(), dirtied_order_.size()}; }
+  Mark mark() const { return {batch_.events.size(), new_timers_.size(), n_saved_}; }
 
   void undo_to(const Mark& m) {
     batch_.events.resize(m.events);
     batch_.inputs.resize(m.events);
     new_timers_.resize(m.timers);
     action_row_ = SIZE_MAX;
-    for (std::size_t i = m.dirtied; i < dirtied_order_.size(); ++i) {
-      const std::string& id = dirtied_order_[i];
-      auto it = dirty_.find(id);
-      if (it == dirty_.end()) continue;
-      if (it->second)
-        *instances_.at(id) = std::move(*it->second);
-      else
-        instances_.erase(id);
-      dirty_.erase(it);
-    }
-    dirtied_order_.resize(m.dirtied);
-    new_instances_.erase(std::remove_if(new_instances_.begin(), new_instances_.end(),
-                                        [this](const std::string& id) { return !instances_.count(id); }),
-                         new_instances_.end());
+    restore_saved(m.saved);
     rebuild_heap();  // no heap entry may point at an instance that was dropped
+  }
+
+  // Puts back every instance saved from index `from` on, newest first.
+  void restore_saved(std::size_t from) {
+    while (n_saved_ > from) {
+      Saved& s = saved_[--n_saved_];
+      Instance& in = *s.inst;
+      if (s.is_new) {
+        instances_.erase(in.id);  // destroys it
+        continue;
+      }
+      in.rt = s.rt;
+      in.timers = s.timers;
+      in.finished = s.finished;
+      in.ckpt_dirty = s.ckpt_dirty;
+      in.ckpt_steps = s.ckpt_steps;
+      in.batch_slot = -1;
+    }
+  }
+
+  // The batch is over (committed): nothing more to put back.
+  void release_saved() {
+    for (std::size_t i = 0; i < n_saved_; ++i) {
+      saved_[i].inst->batch_slot = -1;
+      saved_[i].inst->new_in_batch = false;
+    }
+    n_saved_ = 0;
   }
 
   void rethrow_pending() {
@@ -853,22 +937,15 @@ class EngineImpl final : public Engine {
       if (!batch.events.empty()) last_seq_ = batch.events.back().seq;
       for (auto& [hash, w] : pending_wf_) stored_wf_.insert(hash);
       for (auto& [inst, t] : new_timers_) push_heap(inst, t);
+      release_saved();
     } else {
       // Nothing was written: every touched instance goes back to how it was.
-      for (auto& [id, before] : dirty_) {
-        if (before)
-          *instances_.at(id) = std::move(*before);
-        else
-          instances_.erase(id);
-      }
+      restore_saved(0);
       for (auto& [hash, w] : pending_wf_)
         if (!stored_wf_.count(hash)) defs_.erase(hash);
       rebuild_heap();
     }
     pending_wf_.clear();
-    dirty_.clear();
-    dirtied_order_.clear();
-    new_instances_.clear();
     new_timers_.clear();
     for (auto& w : waiting) w(failure);
     if (!failure) {
@@ -880,7 +957,7 @@ class EngineImpl final : public Engine {
             // A subscriber's failure never affects the engine.
           }
         }
-      if (!batch_.events.empty() || !dirty_.empty()) {
+      if (!batch_.events.empty() || n_saved_ > 0) {
         flush();  // work done inline by subscribers
         return;
       }
@@ -1020,7 +1097,17 @@ class EngineImpl final : public Engine {
   // The local time written on log rows: now for actions, the time a timer
   // fell due for what it caused.
   std::string row_time(const Instance& in, double at) {
-    return format_local(at < 0 ? job_now_ : in.def->time->from_wt(at), opt_.utc_offset_minutes);
+    return at < 0 ? now_text() : format_local(in.def->time->from_wt(at), opt_.utc_offset_minutes);
+  }
+
+  // job_now_ as written on rows, formatted once per second of the clock.
+  const std::string& now_text() {
+    const auto sec = std::chrono::floor<std::chrono::seconds>(job_now_);
+    if (sec != now_text_sec_ || now_text_.empty()) {
+      now_text_ = format_local(job_now_, opt_.utc_offset_minutes);
+      now_text_sec_ = sec;
+    }
+    return now_text_;
   }
 
   // Appends a log row; its input (if it records one) is set by the caller.
@@ -1064,11 +1151,19 @@ class EngineImpl final : public Engine {
 
   // Keeps a copy of the instance as it was before this batch touched it.
   void snapshot_before(Instance& in) {
-    auto it = dirty_.find(in.id);
-    if (it != dirty_.end()) return;
-    bool is_new = std::find(new_instances_.begin(), new_instances_.end(), in.id) != new_instances_.end();
-    dirty_.emplace(in.id, is_new ? nullptr : std::make_unique<Instance>(in));
-    dirtied_order_.push_back(in.id);
+    if (in.batch_slot >= 0) return;
+    if (n_saved_ == saved_.size()) saved_.emplace_back();
+    Saved& s = saved_[n_saved_];  // reused from batch to batch: no allocation once warm
+    s.inst = &in;
+    s.is_new = in.new_in_batch;
+    if (!s.is_new) {
+      s.rt = in.rt;
+      s.timers = in.timers;
+      s.finished = in.finished;
+      s.ckpt_dirty = in.ckpt_dirty;
+      s.ckpt_steps = in.ckpt_steps;
+    }
+    in.batch_slot = static_cast<std::int32_t>(n_saved_++);
     mark_ckpt(in);
   }
 
@@ -1326,9 +1421,8 @@ class EngineImpl final : public Engine {
   storage::Batch batch_;
   std::map<std::string, storage::WorkflowRecord> pending_wf_;
   std::set<std::string> stored_wf_;
-  std::map<std::string, std::unique_ptr<Instance>> dirty_;  // id -> state before the batch (null: new)
-  std::vector<std::string> dirtied_order_;  // ids in the order they joined dirty_
-  std::vector<std::string> new_instances_;
+  std::vector<Saved> saved_;  // the instances the batch touched, as they were before it
+  std::size_t n_saved_ = 0;
   std::vector<std::pair<Instance*, Timer>> new_timers_;
   std::vector<std::function<void(std::exception_ptr)>> waiting_;
   std::exception_ptr pending_error_;
@@ -1336,6 +1430,8 @@ class EngineImpl final : public Engine {
   std::size_t action_row_ = SIZE_MAX;  // the action row of the job being recorded
 
   Clock::time_point job_now_{};  // the clock as the current job read it (fire_due)
+  std::string now_text_;
+  std::chrono::time_point<Clock::time_point::clock, std::chrono::seconds> now_text_sec_{};
 
   // Checkpoints (see checkpoint()).
   std::int64_t last_seq_ = 0;              // the last committed event

@@ -41,12 +41,24 @@ std::string format_local(WallTime t, int utc_offset_minutes) {
   std::int64_t s = local_seconds(t, utc_offset_minutes);
   Date d = Date::from_days(static_cast<std::int32_t>(floor_div(s, kDay)));
   std::int64_t x = s - std::int64_t{d.days()} * kDay;
-  char buf[64];
-  int off = std::abs(utc_offset_minutes);
-  std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02d%c%02d:%02d", d.str().c_str(), static_cast<int>(x / 3600),
-                static_cast<int>(x / 60 % 60), static_cast<int>(x % 60), utc_offset_minutes < 0 ? '-' : '+', off / 60,
-                off % 60);
-  return buf;
+  const int off = std::abs(utc_offset_minutes) % (100 * 60);
+  auto two = [](std::string& out, int v) {
+    out += static_cast<char>('0' + v / 10);
+    out += static_cast<char>('0' + v % 10);
+  };
+  std::string out = d.str();
+  out.reserve(out.size() + 15);
+  out += 'T';
+  two(out, static_cast<int>(x / 3600));
+  out += ':';
+  two(out, static_cast<int>(x / 60 % 60));
+  out += ':';
+  two(out, static_cast<int>(x % 60));
+  out += utc_offset_minutes < 0 ? '-' : '+';
+  two(out, off / 60);
+  out += ':';
+  two(out, off % 60);
+  return out;
 }
 
 std::string local_date_compact(WallTime t, int utc_offset_minutes) {

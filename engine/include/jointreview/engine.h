@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -182,6 +183,18 @@ class Engine {
   // Applies one action. A refusal throws Error(refused / forbidden /
   // not_found) saying why; the refusal is logged; nothing else changes.
   virtual void act(const ActRequest& request) = 0;
+
+  // Asynchronous start() and act(), for callers that keep many calls in
+  // flight without a thread for each (a gateway, a bulk import): they
+  // return at once, and `done` runs on the engine's thread once the call is
+  // durable, with the error the blocking form would have thrown, or null.
+  // Calls in flight together share transactions (group commit). `done`
+  // must not block; it may call the engine (asynchronous calls are queued,
+  // blocking ones run inline). What it throws is ignored.
+  using StartDone = std::function<void(const std::string& instance, std::exception_ptr error)>;
+  using ActDone = std::function<void(std::exception_ptr error)>;
+  virtual void start_async(const StartRequest& request, StartDone done) = 0;
+  virtual void act_async(const ActRequest& request, ActDone done) = 0;
 
   virtual InstanceStatus status(const std::string& instance) = 0;
   virtual std::vector<InstanceStatus> instances() = 0;
