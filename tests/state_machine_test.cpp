@@ -3,6 +3,10 @@
 // on, scenario by scenario.
 #include <catch2/catch.hpp>
 
+#include <iterator>
+#include <random>
+#include <sstream>
+
 #include "state_machine_harness.h"
 
 using namespace jointreview;
@@ -433,4 +437,165 @@ TEST_CASE("an explicit excluded period does not use up a declared one", "[state_
   h.advance(2.5);
   h.ok(Action::exclude, "joint", h.dept("B"));  // the declared 4 days are still there
   CHECK(h.rt("joint").pause_until == Approx(6.5));
+}
+
+namespace {
+
+// Every field of an instance's runtime, as text, to compare two machines.
+std::string dump(const InstanceRuntime& st) {
+  std::ostringstream o;
+  o << static_cast<int>(st.state) << st.started << st.green << st.warned << st.overdue << ' ' << st.approved << ' '
+    << st.started_at << ' ' << st.finished_at << '\n';
+  for (const StepRuntime& r : st.steps)
+    o << static_cast<int>(r.state) << r.accepted_once << r.warned << r.overdue << r.contact_pending
+      << r.contact_overdue << r.ever_returned << r.paused << r.verification_pending << r.on_commitment
+      << r.clock_running << ' ' << int(r.rounds) << ' ' << r.waiting << ' ' << r.review_pending << ' '
+      << r.review_returned << ' ' << r.approved_by << ' ' << r.deferred_outstanding << ' ' << r.deferred_supplied
+      << ' ' << r.exclusions_used << ' ' << r.clock_used << ' ' << r.clock_since << ' ' << r.due << ' ' << r.entered
+      << ' ' << r.pause_until << ' ' << r.contact_due << ' ' << r.verify_due << '\n';
+  return o.str();
+}
+
+bool same_effect(const Effect& a, const Effect& b) {
+  return a.kind == b.kind && a.timer == b.timer && a.from == b.from && a.to == b.to && a.green == b.green &&
+         a.step == b.step && a.dept == b.dept && a.slot == b.slot && a.mask == b.mask && a.at == b.at;
+}
+
+bool passes(const EffectFilter& f, const Effect& e) {
+  if (!(f.kinds & EffectFilter::of(e.kind))) return false;
+  if (e.kind == EffectKind::arm_timer) return (f.timers & EffectFilter::of(e.timer)) != 0;
+  if (e.kind == EffectKind::step_state) return (f.states & EffectFilter::of(static_cast<StepState>(e.to))) != 0;
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("an effect filter leaves out exactly the effects not asked for and changes nothing else",
+          "[state_machine]") {
+  // Two machines on the same workflow take the same random walk of actions
+  // (by the right actors, as the simulator acts) and timers: one with every
+  // effect and the actor check, one filtered and trusting its actors. After
+  // every call both must have refused alike, hold the same runtime, and the
+  // filtered one must have built exactly the full one's effects that pass
+  // the filter, in the same order.
+  auto cw = jrtest::compile_yaml(kWorkflow);
+  using F = EffectFilter;
+  std::vector<EffectFilter> filters(4);
+  filters[0].kinds = 0;  // nothing at all
+  filters[1].kinds = F::of(EffectKind::step_state) | F::of(EffectKind::review_requested) |
+                     F::of(EffectKind::notice) | F::of(EffectKind::arm_timer) | F::of(EffectKind::overdue);
+  filters[1].timers = F::of(TimerKind::deferred_due) | F::of(TimerKind::grace_due) | F::of(TimerKind::overdue);
+  filters[1].states = F::of(StepState::ready) | F::of(StepState::accepted) | F::of(StepState::approved);
+  filters[2].kinds = ~F::of(EffectKind::arm_timer);  // every effect but timers: the timer mask is ignored
+  filters[2].timers = F::of(TimerKind::warn);
+  filters[3].kinds = ~F::of(EffectKind::step_state);
+  filters[3].states = F::of(StepState::ready);
+  const Action actions[] = {Action::submit,   Action::accept,   Action::approve, Action::return_,
+                            Action::resubmit, Action::commit,   Action::supply,  Action::reject,
+                            Action::withdraw, Action::verify,   Action::verify_failed, Action::contact,
+                            Action::exclude,  Action::resume};
+  std::size_t left_out = 0, kept = 0, refused = 0, closed = 0, completed = 0;
+  for (std::size_t fi = 0; fi < filters.size(); ++fi) {
+    for (unsigned seed = 1; seed <= 40; ++seed) {
+      INFO("filter " << fi << " seed " << seed);
+      StateMachine full(cw), lean(cw);
+      lean.set_filter(filters[fi]);
+      lean.set_trusted_actors(true);
+      CHECK(lean.trusted_actors());
+      CHECK_FALSE(full.trusted_actors());
+      InstanceRuntime a, b;
+      full.reset(a, seed % 2 == 0);
+      lean.reset(b, seed % 2 == 0);
+      std::vector<Effect> fa, fb, timers;
+      double now = 0.5;
+      std::mt19937 rng(seed);
+      auto compare = [&](Refusal ra, Refusal rb) {
+        REQUIRE(ra == rb);
+        if (ra != Refusal::none) ++refused;
+        REQUIRE(dump(a) == dump(b));
+        std::size_t j = 0;
+        for (const Effect& e : fa) {
+          if (e.kind == EffectKind::arm_timer) timers.push_back(e);
+          if (!passes(lean.filter(), e)) {
+            ++left_out;
+            continue;
+          }
+          REQUIRE(j < fb.size());
+          CHECK(same_effect(e, fb[j]));
+          ++j;
+          ++kept;
+        }
+        CHECK(j == fb.size());
+      };
+      auto both = [&](const Event& e) {
+        fa.clear();
+        fb.clear();
+        const Refusal ra = full.apply(a, e, fa), rb = lean.apply(b, e, fb);
+        compare(ra, rb);
+      };
+      Event start;
+      start.action = Action::start;
+      start.at = now;
+      both(start);
+      for (int move = 0; move < 400 && a.state == InstanceState::running; ++move) {
+        if (rng() % 4 == 0) {
+          // Time passes: fire the timers due by then, in time order.
+          now += std::uniform_real_distribution<double>(0, 3)(rng);
+          for (;;) {
+            auto it = std::min_element(timers.begin(), timers.end(),
+                                       [](const Effect& x, const Effect& y) { return x.at < y.at; });
+            if (it == timers.end() || it->at > now) break;
+            Event t;
+            t.action = Action::timer;
+            t.timer = it->timer;
+            t.step = it->step;
+            t.slot = it->slot;
+            t.at = std::max(it->at, 0.0);
+            timers.erase(it);
+            both(t);
+          }
+          continue;
+        }
+        Event e;
+        e.step = static_cast<std::uint32_t>(rng() % cw->n_steps);
+        e.action = actions[rng() % std::size(actions)];
+        if (rng() % 3) {
+          // Mostly what moves the step on, so that walks get far.
+          switch (a.steps[e.step].state) {
+            case StepState::ready: e.action = rng() % 2 ? Action::submit : Action::commit; break;
+            case StepState::submitted: e.action = Action::accept; break;
+            case StepState::accepted: e.action = rng() % 4 ? Action::approve : Action::return_; break;
+            case StepState::returned: e.action = Action::resubmit; break;
+            case StepState::suspended: e.action = Action::supply; break;
+            default: break;
+          }
+        }
+        e.at = now;
+        switch (e.action) {
+          case Action::submit: case Action::resubmit: case Action::commit: case Action::supply:
+          case Action::withdraw:
+            e.actor = Actor::applicant();
+            break;
+          case Action::accept: e.actor = Actor::department(cw->lead(e.step)); break;
+          default:
+            e.actor = Actor::department(cw->dept_of(e.step, static_cast<std::uint32_t>(rng() % cw->dept_count(e.step))));
+        }
+        if (e.action == Action::supply) e.slot = static_cast<std::int32_t>(rng() % 2);
+        if (e.action == Action::exclude && rng() % 2) e.value = 1.5;
+        // Rejecting, withdrawing and a failed verification end the walk: keep them rare.
+        if ((e.action == Action::reject || e.action == Action::withdraw || e.action == Action::verify_failed) &&
+            rng() % 20)
+          continue;
+        both(e);
+      }
+      if (a.state != InstanceState::running) ++closed;
+      if (a.state == InstanceState::completed) ++completed;
+    }
+  }
+  // The walks reach far enough to test something.
+  CHECK(closed > 40);
+  CHECK(completed > 40);
+  CHECK(left_out > 1000);
+  CHECK(kept > 1000);
+  CHECK(refused > 1000);
 }

@@ -67,22 +67,15 @@ void Accumulator::add(const Accumulator& o) {
 }
 
 Engine::Engine(const Model& m)
-    : m_(m), w_(*m.cw), n_(m.cw->n_steps), nd_(m.cw->n_departments), np_(m.projects) {
+    : m_(m), w_(*m.cw), n_(m.cw->n_steps), nd_(m.cw->n_departments), np_(m.projects), machine_(m.machine) {
+  configure(false);
   inst_.resize(np_);
-  for (auto& st : inst_) m_.machine.reset(st, false);
+  for (auto& st : inst_) machine_.reset(st, false);
   arrival_.assign(np_, 0);
   trips_.assign(np_, 0);
   last_visit_.assign(static_cast<std::size_t>(np_) * std::max<std::uint32_t>(1, m_.n_windows), -1);
   const std::size_t ps = static_cast<std::size_t>(np_) * n_;
-  dur_.assign(ps, 0);
-  finish_at_.assign(ps, -1);
-  excluded_days_.assign(ps, 0);
-  held_.assign(ps, 0);
-  supply_planned_.assign(ps, 0);
-  excl_state_.assign(ps, 0);
-  excl_next_.assign(ps, 0);
-  wait_resubmit_.assign(ps, 0);
-  overdue_.assign(ps, 0);
+  ps_.assign(ps, StepSim{});
   busy_.assign(nd_, 0);
   green_q_.resize(nd_);
   normal_q_.resize(nd_);
@@ -91,6 +84,36 @@ Engine::Engine(const Model& m)
   heap_.reserve(256);
   imm_.reserve(64);
   fx_.reserve(64);
+}
+
+void Engine::configure(bool tracing) {
+  // Reference mode drives the machine as a literal driver would: every
+  // effect, every actor checked. Otherwise the machine builds only the
+  // effects on_effects acts on (the rest it would throw away), and skips the
+  // actor check: every action here is taken by the actor it belongs to (the
+  // applicant submits, commits, resubmits and supplies; the lead accepts,
+  // excludes, contacts, verifies and rejects; the department of a review
+  // slot approves or returns). The reference-mode test shows both give the
+  // same results.
+  machine_.set_filter(EffectFilter{});
+  machine_.set_trusted_actors(false);
+  if (m_.all_timers) return;
+  using F = EffectFilter;
+  F f;
+  // Not contact_task: the contact (首退必联) is made at once and only clears
+  // the task; nothing reported depends on it (the contact_due timer that
+  // reads it is not armed here), so the task is not asked for and the
+  // contact not made.
+  f.kinds = F::of(EffectKind::step_state) | F::of(EffectKind::review_requested) | F::of(EffectKind::notice) |
+            F::of(EffectKind::arm_timer) | F::of(EffectKind::clock_stopped) | F::of(EffectKind::overdue) |
+            F::of(EffectKind::instance_state);
+  // The timers that go into the heap or the alert lists (see on_effects).
+  f.timers = F::of(TimerKind::deferred_due) | F::of(TimerKind::grace_due) | F::of(TimerKind::verify_due) |
+             F::of(TimerKind::exclusion_end) | F::of(TimerKind::overdue);
+  // on_effects reacts to these states; a trace records every state.
+  f.states = tracing ? ~0u : F::of(StepState::ready) | F::of(StepState::accepted) | F::of(StepState::approved);
+  machine_.set_filter(f);
+  machine_.set_trusted_actors(true);
 }
 
 void Engine::push(double t, Kind k, std::uint32_t p, std::uint32_t s, std::int8_t slot, std::uint8_t stamp,
@@ -149,18 +172,27 @@ void Engine::fire_alerts(std::uint32_t p, double t, std::uint32_t seq) {
   // at their own time: what they do depends only on p's instance, which no
   // event of another project touches, so firing them here gives the same
   // effects as firing them from the heap.
+  // Most find the step's clock stopped and do nothing: the machine's own
+  // test (overdue_fires) says which; those are applied, directly (a timer is
+  // never refused).
   std::vector<Alert>& a = alerts_[p];
   const double now = now_;
+  Event e;
+  e.action = Action::timer;
+  e.timer = TimerKind::overdue;
   while (!a.empty() && (a.back().t < t || (a.back().t == t && a.back().seq < seq))) {
     const Alert x = a.back();
     a.pop_back();
-    Event e;
-    e.action = Action::timer;
-    e.timer = TimerKind::overdue;
+    if (!StateMachine::overdue_fires(inst_[p], x.step, x.t)) continue;
     e.step = x.step;
     e.at = x.t;
-    now_ = x.t;
-    act(p, e);
+    const std::size_t first = fx_.size();
+    machine_.apply(inst_[p], e, fx_);
+    if (fx_.size() != first) {
+      now_ = x.t;
+      on_effects(p, first);
+      fx_.resize(first);
+    }
   }
   now_ = now;
 }
@@ -190,14 +222,14 @@ void Engine::trip(std::uint32_t p, std::uint32_t s) {
 // after on_effects starts.
 Refusal Engine::act(std::uint32_t p, const Event& e) {
   const std::size_t first = fx_.size();
-  const Refusal r = m_.machine.apply(inst_[p], e, fx_);
+  const Refusal r = machine_.apply(inst_[p], e, fx_);
   if (r != Refusal::none) {
     const std::size_t ps = static_cast<std::size_t>(p) * n_ + e.step;
     if (e.action == Action::resubmit && r == Refusal::materials_missing) {
-      wait_resubmit_[ps] = 1;  // resubmits as soon as the material arrives
+      ps_[ps].wait_resubmit = 1;  // resubmits as soon as the material arrives
     } else if (e.action == Action::exclude) {
       // The step left `accepted` before the period could start: skip it.
-      excl_state_[ps] = 2;
+      ps_[ps].excl_state = 2;
       release_held(p, e.step);
     } else if (e.action != Action::supply) {
       ++acc_->refused;
@@ -233,15 +265,15 @@ void Engine::on_effects(std::uint32_t p, std::size_t first) {
           immediate(p, w_.has_commitment[e.step] ? Action::commit : Action::submit, e.step, Actor::applicant());
         } else if (to == StepState::accepted) {
           // This round's review takes one draw, shared by the step's departments.
-          dur_[ps] = m_.duration[e.step](rng_);
-          if (excl_state_[ps] == 0 && w_.excluded_offset[e.step + 1] > w_.excluded_offset[e.step]) {
-            excl_state_[ps] = 1;
-            excl_next_[ps] = 1;
+          ps_[ps].dur = m_.duration[e.step](rng_);
+          if (ps_[ps].excl_state == 0 && w_.excluded_offset[e.step + 1] > w_.excluded_offset[e.step]) {
+            ps_[ps].excl_state = 1;
+            ps_[ps].excl_next = 1;
             immediate(p, Action::exclude, e.step, Actor::department(w_.lead(e.step)), -1,
                       m_.excluded[w_.excluded_offset[e.step]](rng_));
           }
         } else if (to == StepState::approved) {
-          finish_at_[ps] = e.at;
+          ps_[ps].finish_at = e.at;
         }
         break;
       }
@@ -252,8 +284,8 @@ void Engine::on_effects(std::uint32_t p, std::size_t first) {
           const bool fail = rng_.chance(w_.verify_fail_probability[e.step]);
           immediate(p, fail ? Action::verify_failed : Action::verify, e.step,
                     Actor::department(static_cast<std::uint32_t>(e.dept)));
-        } else if (excl_state_[ps] == 1) {
-          held_[ps] |= bit(e.slot);  // reviewed once the excluded period is over
+        } else if (ps_[ps].excl_state == 1) {
+          ps_[ps].held |= bit(e.slot);  // reviewed once the excluded period is over
         } else {
           dispatch(p, e.step, e.slot, now_);
         }
@@ -298,8 +330,8 @@ void Engine::on_effects(std::uint32_t p, std::size_t first) {
           push(std::max(e.at, now_), Kind::timer, p, e.step, static_cast<std::int8_t>(e.slot), 0, e.timer);
         else if (e.timer == TimerKind::overdue)
           defer_alert(p, e.step, std::max(e.at, now_));
-        if (e.timer == TimerKind::deferred_due && e.slot >= 0 && !(supply_planned_[ps] & bit(e.slot))) {
-          supply_planned_[ps] |= bit(e.slot);
+        if (e.timer == TimerKind::deferred_due && e.slot >= 0 && !(ps_[ps].supply_planned & bit(e.slot))) {
+          ps_[ps].supply_planned |= bit(e.slot);
           const CompiledDeferred& dm = w_.deferred[w_.deferred_offset[e.step] + static_cast<std::uint32_t>(e.slot)];
           double when;
           if (rng_.chance(dm.late_probability))
@@ -310,16 +342,16 @@ void Engine::on_effects(std::uint32_t p, std::size_t first) {
         }
         break;
       case EffectKind::clock_stopped:
-        if (excl_state_[ps] == 1) {
-          excluded_days_[ps] += e.at - now_;
+        if (ps_[ps].excl_state == 1) {
+          ps_[ps].excluded_days += e.at - now_;
           push(e.at, Kind::exclusion_over, p, e.step);
           if (trace_ && p == trace_project_)
             trace_->push_back(TraceRecord{TraceRecord::Kind::excluded, 0, e.step, 0, now_, e.at});
         }
         break;
       case EffectKind::overdue:
-        if (e.step != kNoStep && !overdue_[ps]) {
-          overdue_[ps] = 1;
+        if (e.step != kNoStep && !ps_[ps].overdue) {
+          ps_[ps].overdue = 1;
           ++acc_->overdue[e.step];
         }
         break;
@@ -333,8 +365,8 @@ void Engine::on_effects(std::uint32_t p, std::size_t first) {
 
 void Engine::release_held(std::uint32_t p, std::uint32_t s) {
   const std::size_t ps = static_cast<std::size_t>(p) * n_ + s;
-  std::uint32_t mask = held_[ps];
-  held_[ps] = 0;
+  std::uint32_t mask = ps_[ps].held;
+  ps_[ps].held = 0;
   for (std::int32_t k = 0; mask; ++k, mask >>= 1)
     if (mask & 1u) dispatch(p, s, k, now_);
 }
@@ -373,7 +405,7 @@ void Engine::start_review(std::uint32_t d, const Waiting& w) {
   ++acc_->qwait_n[w.step];
   acc_->dqwait[d] += wait;
   ++acc_->reviews[d];
-  const double dur = dur_[static_cast<std::size_t>(w.project) * n_ + w.step];
+  const double dur = ps_[static_cast<std::size_t>(w.project) * n_ + w.step].dur;
   acc_->busy[d] += dur;
   if (trace_ && w.project == trace_project_) {
     if (wait > 0) trace_->push_back(TraceRecord{TraceRecord::Kind::queue, 0, w.step, d, w.since, now_});
@@ -403,7 +435,7 @@ void Engine::handle(const Ev& ev) {
   switch (ev.kind) {
     case Kind::arrival: {
       fx_.clear();
-      m_.machine.start(inst_[p], now_, fx_);
+      machine_.start(inst_[p], now_, fx_);
       on_effects(p, 0);
       fx_.clear();
       break;
@@ -464,8 +496,8 @@ void Engine::handle(const Ev& ev) {
       e.at = now_;
       act(p, e);
       const std::size_t ps = static_cast<std::size_t>(p) * n_ + ev.step;
-      if (wait_resubmit_[ps]) {
-        wait_resubmit_[ps] = 0;
+      if (ps_[ps].wait_resubmit) {
+        ps_[ps].wait_resubmit = 0;
         e.action = Action::resubmit;
         e.slot = -1;
         act(p, e);
@@ -474,14 +506,14 @@ void Engine::handle(const Ev& ev) {
     }
     case Kind::exclusion_over: {
       const std::size_t ps = static_cast<std::size_t>(p) * n_ + ev.step;
-      if (excl_state_[ps] != 1) break;
+      if (ps_[ps].excl_state != 1) break;
       const std::uint32_t declared = w_.excluded_offset[ev.step + 1] - w_.excluded_offset[ev.step];
-      if (excl_next_[ps] < declared && inst_[p].state == InstanceState::running) {
-        const double len = m_.excluded[w_.excluded_offset[ev.step] + excl_next_[ps]](rng_);
-        ++excl_next_[ps];
+      if (ps_[ps].excl_next < declared && inst_[p].state == InstanceState::running) {
+        const double len = m_.excluded[w_.excluded_offset[ev.step] + ps_[ps].excl_next](rng_);
+        ++ps_[ps].excl_next;
         immediate(p, Action::exclude, ev.step, Actor::department(w_.lead(ev.step)), -1, len);
       } else {
-        excl_state_[ps] = 2;
+        ps_[ps].excl_state = 2;
         release_held(p, ev.step);
       }
       break;
@@ -512,17 +544,11 @@ void Engine::run_events(std::uint64_t seed, std::uint64_t rep, Accumulator& acc)
   now_ = 0;
   last_activity_ = 0;
   for (std::uint32_t p = 0; p < np_; ++p) {
-    m_.machine.reset(inst_[p], m_.green[p] != 0);
+    machine_.reset(inst_[p], m_.green[p] != 0);
     trips_[p] = 0;
   }
   std::fill(last_visit_.begin(), last_visit_.end(), -1.0);
-  std::fill(finish_at_.begin(), finish_at_.end(), -1.0);
-  std::fill(excluded_days_.begin(), excluded_days_.end(), 0.0);
-  std::fill(held_.begin(), held_.end(), 0u);
-  std::fill(supply_planned_.begin(), supply_planned_.end(), 0u);
-  std::fill(excl_state_.begin(), excl_state_.end(), std::uint8_t{0});
-  std::fill(wait_resubmit_.begin(), wait_resubmit_.end(), std::uint8_t{0});
-  std::fill(overdue_.begin(), overdue_.end(), std::uint8_t{0});
+  std::fill(ps_.begin(), ps_.end(), StepSim{});
   for (std::uint32_t d = 0; d < nd_; ++d) {
     busy_[d] = 0;
     green_q_[d].clear();
@@ -575,24 +601,23 @@ void Engine::finish(Accumulator& acc, double* totals, double* counted) {
         ++acc.completed;
         total = st.finished_at - arrival_[p];
         count = total;
-        const double* fin = &finish_at_[static_cast<std::size_t>(p) * n_];
-        const double* excl = &excluded_days_[static_cast<std::size_t>(p) * n_];
+        const StepSim* x = &ps_[static_cast<std::size_t>(p) * n_];
         for (std::uint32_t s = 0; s < n_; ++s) {
-          acc.finish_sum[s] += fin[s] - arrival_[p];
+          acc.finish_sum[s] += x[s].finish_at - arrival_[p];
           ++acc.finish_n[s];
         }
         // Critical path: from the last step to finish, back through the
         // predecessor that finished last (the one that made it ready).
         std::uint32_t cur = 0;
         for (std::uint32_t s = 1; s < n_; ++s)
-          if (fin[s] > fin[cur]) cur = s;
+          if (x[s].finish_at > x[cur].finish_at) cur = s;
         for (;;) {
           ++acc.critical[cur];
-          count -= excl[cur];
+          count -= x[cur].excluded_days;
           std::uint32_t best = kNoStep;
           for (std::uint32_t k = w_.pred_offset[cur]; k < w_.pred_offset[cur + 1]; ++k) {
             const std::uint32_t q = w_.pred[k];
-            if (best == kNoStep || fin[q] > fin[best] || (fin[q] == fin[best] && q < best)) best = q;
+            if (best == kNoStep || x[q].finish_at > x[best].finish_at || (x[q].finish_at == x[best].finish_at && q < best)) best = q;
           }
           if (best == kNoStep) break;
           cur = best;
@@ -621,10 +646,12 @@ void Engine::run(std::uint64_t seed, std::uint64_t rep, Accumulator& acc, double
 double Engine::trace(std::uint64_t seed, std::uint64_t rep, std::uint32_t project, std::vector<TraceRecord>& out,
                      Accumulator& scratch, double* totals, double* counted) {
   out.clear();
+  configure(true);
   trace_ = &out;
   trace_project_ = project;
   run_events(seed, rep, scratch);
   finish(scratch, totals, counted);
+  configure(false);
   trace_ = nullptr;
   trace_project_ = 0xFFFFFFFFu;
   return arrival_[project];

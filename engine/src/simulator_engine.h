@@ -29,11 +29,13 @@ struct Model {
   double arrival_window = 20;
   std::vector<std::uint8_t> green;            // per project: on the green channel
   double time_limit = -1;                     // < 0: none
-  // Reference mode, for tests only: put every timer the machine arms into
-  // the event heap, as a literal driver would. Off (default), the engine
-  // leaves out the timers that cannot matter here and fires the red-flag
-  // ones lazily (Engine::on_effects explains why both are exact); the
-  // simulator tests check that both modes give identical results.
+  // Reference mode, for tests only: drive the machine as a literal driver
+  // would: every effect built, every actor checked, every timer the machine
+  // arms put into the event heap. Off (default), the machine builds only the
+  // effects the engine acts on and skips the actor check (Engine::configure),
+  // and the engine leaves out the timers that cannot matter here and fires
+  // the red-flag ones lazily (Engine::on_effects explains why both are
+  // exact); the simulator tests check that both modes give identical results.
   bool all_timers = false;
 
   static constexpr std::uint32_t kOnline = 0xFFFFFFFFu;
@@ -124,6 +126,7 @@ class Engine {
     void clear() { items.clear(); head = 0; }
   };
 
+  void configure(bool tracing);
   void push(double t, Kind k, std::uint32_t p, std::uint32_t s, std::int8_t slot = -1, std::uint8_t stamp = 0,
             TimerKind timer = TimerKind::none);
   Ev pop();
@@ -149,6 +152,7 @@ class Engine {
   const std::uint32_t n_;   // steps
   const std::uint32_t nd_;  // departments
   const std::uint32_t np_;  // projects
+  StateMachine machine_;    // the model's machine, told which effects this engine wants (configure)
   Rng rng_;
   double now_ = 0;
   std::uint32_t seq_ = 0;
@@ -168,11 +172,19 @@ class Engine {
   std::vector<double> arrival_scratch_;
   std::vector<std::uint32_t> trips_;
   std::vector<double> last_visit_;  // [p * n_windows + w]
-  // per project-step [p * n + s]
-  std::vector<double> dur_, finish_at_, excluded_days_;
-  std::vector<std::uint32_t> held_, supply_planned_;
-  std::vector<std::uint8_t> excl_state_;  // 0 none yet, 1 running, 2 done
-  std::vector<std::uint8_t> excl_next_, wait_resubmit_, overdue_;
+  // per project-step [p * n + s]; one array, reset with one fill
+  struct StepSim {
+    double dur = 0;            // this round's review duration
+    double finish_at = -1;     // when approved
+    double excluded_days = 0;  // excluded periods taken
+    std::uint32_t held = 0;            // review slots held back until the excluded periods are over
+    std::uint32_t supply_planned = 0;  // deferred materials whose delivery is drawn
+    std::uint8_t excl_state = 0;       // excluded periods: 0 none yet, 1 running, 2 done
+    std::uint8_t excl_next = 0;        // the next declared period
+    std::uint8_t wait_resubmit = 0;    // resubmits when the missing material arrives
+    std::uint8_t overdue = 0;          // turned red in this replication
+  };
+  std::vector<StepSim> ps_;
   // per department
   std::vector<std::uint32_t> busy_;
   std::vector<Queue> green_q_, normal_q_;

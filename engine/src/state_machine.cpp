@@ -1,6 +1,7 @@
 #include "state_machine.h"
 
 #include <algorithm>
+#include <cassert>
 
 namespace jointreview {
 
@@ -57,28 +58,34 @@ void StateMachine::reset(InstanceRuntime& st, bool green) const {
 void StateMachine::set_state(InstanceRuntime& st, std::uint32_t s, StepState to, double at,
                              std::vector<Effect>& out) const {
   StepRuntime& r = st.steps[s];
-  Effect e{EffectKind::step_state};
-  e.step = s;
-  e.from = static_cast<std::uint8_t>(r.state);
-  e.to = static_cast<std::uint8_t>(to);
-  e.at = at;
+  if (filter_.states & EffectFilter::of(to)) {
+    Effect e{EffectKind::step_state};
+    e.step = s;
+    e.from = static_cast<std::uint8_t>(r.state);
+    e.to = static_cast<std::uint8_t>(to);
+    e.at = at;
+    out.push_back(e);
+  }
   r.state = to;
   r.entered = at;
-  out.push_back(e);
 }
 
 void StateMachine::set_instance(InstanceRuntime& st, InstanceState to, double at, std::vector<Effect>& out) const {
   if (st.state == to) return;
-  Effect e{EffectKind::instance_state};
-  e.from = static_cast<std::uint8_t>(st.state);
-  e.to = static_cast<std::uint8_t>(to);
-  e.at = at;
+  if (wants(EffectKind::instance_state)) {
+    Effect e{EffectKind::instance_state};
+    e.from = static_cast<std::uint8_t>(st.state);
+    e.to = static_cast<std::uint8_t>(to);
+    e.at = at;
+    out.push_back(e);
+  }
   st.state = to;
   if (to != InstanceState::running && st.finished_at < 0) st.finished_at = at;
-  out.push_back(e);
 }
 
-static void arm(std::vector<Effect>& out, TimerKind k, std::uint32_t step, double at, std::int32_t slot = -1) {
+void StateMachine::arm(std::vector<Effect>& out, TimerKind k, std::uint32_t step, double at,
+                       std::int32_t slot) const {
+  if (!(filter_.timers & EffectFilter::of(k))) return;
   Effect e{EffectKind::arm_timer};
   e.timer = k;
   e.step = step;
@@ -106,18 +113,21 @@ void StateMachine::stop_clock(StepRuntime& r, double at) const {
 void StateMachine::request_acceptance(InstanceRuntime& st, std::uint32_t s, double at,
                                       std::vector<Effect>& out) const {
   set_state(st, s, StepState::submitted, at, out);
-  Effect a{EffectKind::review_requested};
-  a.step = s;
-  a.dept = static_cast<std::int32_t>(wf_->lead(s));
-  a.slot = -1;  // -1: the acceptance decision, by the lead department
-  a.green = st.green;
-  a.at = at;
-  out.push_back(a);
+  if (wants(EffectKind::review_requested)) {
+    Effect a{EffectKind::review_requested};
+    a.step = s;
+    a.dept = static_cast<std::int32_t>(wf_->lead(s));
+    a.slot = -1;  // -1: the acceptance decision, by the lead department
+    a.green = st.green;
+    a.at = at;
+    out.push_back(a);
+  }
   arm(out, TimerKind::acceptance_due, s, deadline(at, kAcceptanceDays));
 }
 
 void StateMachine::request_reviews(InstanceRuntime& st, std::uint32_t s, std::uint32_t mask,
                                    std::vector<Effect>& out) const {
+  if (!wants(EffectKind::review_requested)) return;
   const std::uint32_t k = wf_->dept_count(s);
   for (std::uint32_t i = 0; i < k; ++i) {
     if (!(mask & bit(static_cast<int>(i)))) continue;
@@ -155,19 +165,23 @@ void StateMachine::return_step(InstanceRuntime& st, std::uint32_t s, std::uint32
   r.review_returned = 0;
   ++r.rounds;
   set_state(st, s, StepState::returned, at, out);
-  Effect n{EffectKind::notice};
-  n.step = s;
-  n.mask = mask;
-  n.at = at;
-  out.push_back(n);
+  if (wants(EffectKind::notice)) {
+    Effect n{EffectKind::notice};
+    n.step = s;
+    n.mask = mask;
+    n.at = at;
+    out.push_back(n);
+  }
   if (!r.ever_returned) {
     r.ever_returned = true;
     r.contact_pending = true;
     r.contact_due = deadline(at, wf_->contact_within);
-    Effect c{EffectKind::contact_task};
-    c.step = s;
-    c.at = r.contact_due;
-    out.push_back(c);
+    if (wants(EffectKind::contact_task)) {
+      Effect c{EffectKind::contact_task};
+      c.step = s;
+      c.at = r.contact_due;
+      out.push_back(c);
+    }
     arm(out, TimerKind::contact_due, s, r.contact_due);
   }
 }
@@ -180,11 +194,13 @@ void StateMachine::settle(InstanceRuntime& st, std::uint32_t s, double at, std::
     return;
   }
   if (r.deferred_outstanding != 0 || r.state == StepState::suspended) {
-    Effect e{EffectKind::decision_held};
-    e.step = s;
-    e.mask = r.deferred_outstanding;
-    e.at = at;
-    out.push_back(e);
+    if (wants(EffectKind::decision_held)) {
+      Effect e{EffectKind::decision_held};
+      e.step = s;
+      e.mask = r.deferred_outstanding;
+      e.at = at;
+      out.push_back(e);
+    }
     return;
   }
   approve_step(st, s, at, out);
@@ -259,7 +275,11 @@ Refusal StateMachine::apply(InstanceRuntime& st, const Event& e, std::vector<Eff
   }
   if (e.step >= w.n_steps) return Refusal::unknown_step;
   if (st.state != InstanceState::running && !after_close(e.action)) return Refusal::instance_closed;
-  if (Refusal r = check_actor(st, e); r != Refusal::none) return r;
+  if (!trusted_actors_) {
+    if (Refusal r = check_actor(st, e); r != Refusal::none) return r;
+  } else {
+    assert(check_actor(st, e) == Refusal::none);  // a trusted driver never acts as the wrong actor
+  }
 
   const std::uint32_t s = e.step;
   StepRuntime& r = st.steps[s];
@@ -367,10 +387,12 @@ Refusal StateMachine::apply(InstanceRuntime& st, const Event& e, std::vector<Eff
       if (!r.verification_pending) return Refusal::nothing_pending;
       r.verification_pending = false;
       if (e.action == Action::verify) {
-        Effect v{EffectKind::verified};
-        v.step = s;
-        v.at = at;
-        out.push_back(v);
+        if (wants(EffectKind::verified)) {
+          Effect v{EffectKind::verified};
+          v.step = s;
+          v.at = at;
+          out.push_back(v);
+        }
         return Refusal::none;
       }
       set_state(st, s, StepState::revoked, at, out);
@@ -381,7 +403,7 @@ Refusal StateMachine::apply(InstanceRuntime& st, const Event& e, std::vector<Eff
     case Action::contact:
       if (!r.contact_pending) return Refusal::nothing_pending;
       r.contact_pending = false;
-      {
+      if (wants(EffectKind::contact_done)) {
         Effect c{EffectKind::contact_done};
         c.step = s;
         c.at = at;
@@ -405,10 +427,12 @@ Refusal StateMachine::apply(InstanceRuntime& st, const Event& e, std::vector<Eff
       r.paused = true;
       r.pause_until = at + len;
       arm(out, TimerKind::exclusion_end, s, r.pause_until);
-      Effect c{EffectKind::clock_stopped};
-      c.step = s;
-      c.at = r.pause_until;
-      out.push_back(c);
+      if (wants(EffectKind::clock_stopped)) {
+        Effect c{EffectKind::clock_stopped};
+        c.step = s;
+        c.at = r.pause_until;
+        out.push_back(c);
+      }
       return Refusal::none;
     }
 
@@ -417,7 +441,7 @@ Refusal StateMachine::apply(InstanceRuntime& st, const Event& e, std::vector<Eff
       r.paused = false;
       if (r.state != StepState::accepted) return Refusal::none;  // suspended: the clock waits for the materials
       run_clock(st, s, at, at, out);
-      {
+      if (wants(EffectKind::clock_resumed)) {
         Effect c{EffectKind::clock_resumed};
         c.step = s;
         c.at = at;
@@ -459,12 +483,12 @@ void StateMachine::on_timer(InstanceRuntime& st, const Event& e, std::vector<Eff
       st.warned = true;
       Effect x{EffectKind::warning};
       x.at = due;
-      out.push_back(x);
+      emit(out, x);
     } else if (e.timer == TimerKind::project_overdue && !st.overdue && at >= due - kEps) {
       st.overdue = true;
       Effect x{EffectKind::overdue};
       x.at = due;
-      out.push_back(x);
+      emit(out, x);
     }
     return;
   }
@@ -479,16 +503,16 @@ void StateMachine::on_timer(InstanceRuntime& st, const Event& e, std::vector<Eff
         Effect x{EffectKind::warning};
         x.step = s;
         x.at = r.due;
-        out.push_back(x);
+        emit(out, x);
       }
       break;
     case TimerKind::overdue:
-      if (running && r.clock_running && !r.overdue && at >= r.due - kEps) {
+      if (overdue_fires(st, s, at)) {
         r.overdue = true;
         Effect x{EffectKind::overdue};
         x.step = s;
         x.at = r.due;
-        out.push_back(x);
+        emit(out, x);
       }
       break;
     case TimerKind::acceptance_due:
@@ -517,7 +541,7 @@ void StateMachine::on_timer(InstanceRuntime& st, const Event& e, std::vector<Eff
         x.dept = static_cast<std::int32_t>(w.lead(s));
         x.slot = -2;  // -2: a verification
         x.at = at;
-        out.push_back(x);
+        emit(out, x);
       }
       break;
     case TimerKind::contact_due:
@@ -526,7 +550,7 @@ void StateMachine::on_timer(InstanceRuntime& st, const Event& e, std::vector<Eff
         Effect x{EffectKind::contact_overdue};
         x.step = s;
         x.at = at;
-        out.push_back(x);
+        emit(out, x);
       }
       break;
     case TimerKind::exclusion_end:
@@ -537,7 +561,7 @@ void StateMachine::on_timer(InstanceRuntime& st, const Event& e, std::vector<Eff
           Effect x{EffectKind::clock_resumed};
           x.step = s;
           x.at = at;
-          out.push_back(x);
+          emit(out, x);
         }
       }
       break;

@@ -134,11 +134,45 @@ enum class Refusal : std::uint8_t {
   bad_value,
 };
 
+// Which effects a driver wants to be told about. The machine skips building
+// the others; its rules, its refusals and the state it keeps are the same
+// whatever the filter says, so a driver that ignores an effect anyway can
+// leave it out without changing anything else. Default: every effect (what
+// the live runtime uses).
+struct EffectFilter {
+  std::uint32_t kinds = 0xFFFFFFFFu;   // bit (1 << EffectKind)
+  std::uint32_t timers = 0xFFFFFFFFu;  // arm_timer effects, bit (1 << TimerKind)
+  std::uint32_t states = 0xFFFFFFFFu;  // step_state effects, bit (1 << the StepState entered)
+
+  static constexpr std::uint32_t of(EffectKind k) { return 1u << static_cast<unsigned>(k); }
+  static constexpr std::uint32_t of(TimerKind k) { return 1u << static_cast<unsigned>(k); }
+  static constexpr std::uint32_t of(StepState s) { return 1u << static_cast<unsigned>(s); }
+};
+
 class StateMachine {
  public:
   explicit StateMachine(std::shared_ptr<const CompiledWorkflow> wf) : wf_(std::move(wf)) {}
   const CompiledWorkflow& workflow() const { return *wf_; }
   const std::shared_ptr<const CompiledWorkflow>& compiled() const { return wf_; }
+
+  // Effects to build from now on (see EffectFilter). Default: all.
+  void set_filter(const EffectFilter& f) {
+    filter_ = f;
+    // Folded in, so that each emission tests one mask.
+    if (!(f.kinds & EffectFilter::of(EffectKind::arm_timer))) filter_.timers = 0;
+    if (!(f.kinds & EffectFilter::of(EffectKind::step_state))) filter_.states = 0;
+  }
+  const EffectFilter& filter() const { return filter_; }
+
+  // A driver that only ever acts as the actor an action belongs to (the
+  // simulator: the applicant submits, the lead accepts, a step's own
+  // department reviews it) may switch the actor check off. Refusals for the
+  // wrong actor (applicant_only, department_only, not_reviewer, lead_only)
+  // then are not detected; every other check stays. Default: checked (the
+  // runtime acts on behalf of users and must check). Debug builds check
+  // anyway and assert.
+  void set_trusted_actors(bool on) { trusted_actors_ = on; }
+  bool trusted_actors() const { return trusted_actors_; }
 
   // A fresh instance (not yet started); reuses `st`'s buffers.
   void reset(InstanceRuntime& st, bool green) const;
@@ -171,6 +205,14 @@ class StateMachine {
   // The deadline of a limit of n working days starting at t.
   static double deadline(double t, double n) { return std::ceil(t + n - 1e-9); }
 
+  // Whether an `overdue` timer of step s firing at `at` turns the step red;
+  // if not, the timer does nothing at all. This is on_timer's own test: a
+  // driver that holds many such timers may ask before applying one.
+  static bool overdue_fires(const InstanceRuntime& st, std::uint32_t s, double at) {
+    const StepRuntime& r = st.steps[s];
+    return st.state == InstanceState::running && r.clock_running && !r.overdue && at >= r.due - 1e-9;
+  }
+
  private:
   Refusal check_actor(const InstanceRuntime& st, const Event& e) const;
   void set_state(InstanceRuntime& st, std::uint32_t s, StepState to, double at, std::vector<Effect>& out) const;
@@ -185,8 +227,15 @@ class StateMachine {
   void return_step(InstanceRuntime& st, std::uint32_t s, std::uint32_t mask, double at, std::vector<Effect>& out) const;
   void stop_dependents(InstanceRuntime& st, std::uint32_t s, StepState as, double at, std::vector<Effect>& out) const;
   void on_timer(InstanceRuntime& st, const Event& e, std::vector<Effect>& out) const;
+  bool wants(EffectKind k) const { return (filter_.kinds & EffectFilter::of(k)) != 0; }
+  void emit(std::vector<Effect>& out, const Effect& e) const {
+    if (wants(e.kind)) out.push_back(e);
+  }
+  void arm(std::vector<Effect>& out, TimerKind k, std::uint32_t step, double at, std::int32_t slot = -1) const;
 
   std::shared_ptr<const CompiledWorkflow> wf_;
+  EffectFilter filter_;
+  bool trusted_actors_ = false;
 };
 
 }  // namespace jointreview
