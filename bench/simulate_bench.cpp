@@ -1,9 +1,14 @@
 // Replications per second of `jreview simulate`'s engine on a 6-step
 // workflow with correction loops (the same model as bench/simulate_simpy.py).
 //
-//   simulate_bench [--runs N] [--threads T] [--repeat K] [--workflow FILE]
+//   simulate_bench [--runs N] [--threads T] [--repeat K] [--workflow FILE] [--count-overdue]
 //
-// Prints one JSON line: {"threads", "runs", "reps_per_s": [..], "median"}.
+// Like the SimPy model, it asks for the totals only: no median-run trace and
+// (unless --count-overdue) no overdue_share, whose red-flag timers it then
+// does not arm. Every other figure is computed as by `jreview simulate`.
+//
+// Prints one JSON line: {"threads", "runs", "count_overdue", "mean_days",
+// "reps_per_s": [..], "median"}.
 // Run through bench/simulate_bench.sh, never in the test suite.
 #include <algorithm>
 #include <chrono>
@@ -73,6 +78,7 @@ int main(int argc, char** argv) {
   unsigned threads = 0;
   int repeat = 5;
   std::string file;
+  bool count_overdue = false;
   for (int i = 1; i < argc; ++i) {
     auto next = [&](const char* name) -> const char* {
       if (i + 1 >= argc) {
@@ -85,8 +91,10 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--threads")) threads = static_cast<unsigned>(std::atoi(next("--threads")));
     else if (!std::strcmp(argv[i], "--repeat")) repeat = std::max(1, std::atoi(next("--repeat")));
     else if (!std::strcmp(argv[i], "--workflow")) file = next("--workflow");
+    else if (!std::strcmp(argv[i], "--count-overdue")) count_overdue = true;
     else {
-      std::fprintf(stderr, "usage: simulate_bench [--runs N] [--threads T] [--repeat K] [--workflow FILE]\n");
+      std::fprintf(stderr,
+                   "usage: simulate_bench [--runs N] [--threads T] [--repeat K] [--workflow FILE] [--count-overdue]\n");
       return 2;
     }
   }
@@ -100,6 +108,7 @@ int main(int argc, char** argv) {
   o.runs = runs;
   o.threads = threads;
   o.trace_median = false;
+  o.count_overdue = count_overdue;
   std::vector<double> rates;
   double mean_days = 0;
   for (int k = 0; k < repeat; ++k) {
@@ -112,8 +121,8 @@ int main(int argc, char** argv) {
   }
   std::vector<double> sorted = rates;
   std::sort(sorted.begin(), sorted.end());
-  std::printf("{\"threads\": %u, \"runs\": %llu, \"mean_days\": %.4f, \"reps_per_s\": [", threads,
-              static_cast<unsigned long long>(runs), mean_days);
+  std::printf("{\"threads\": %u, \"runs\": %llu, \"count_overdue\": %s, \"mean_days\": %.4f, \"reps_per_s\": [",
+              threads, static_cast<unsigned long long>(runs), count_overdue ? "true" : "false", mean_days);
   for (std::size_t i = 0; i < rates.size(); ++i) std::printf("%s%.0f", i ? ", " : "", rates[i]);
   std::printf("], \"median\": %.0f}\n", sorted[sorted.size() / 2]);
   return 0;

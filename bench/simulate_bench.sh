@@ -9,6 +9,8 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DJR_BUILD_BENCH=ON >/de
 cmake --build "$build" --target simulate_bench jreview -j2 >/dev/null
 echo "cores: $(nproc); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 /usr/bin/python3 "$root/bench/simulate_simpy.py" --bench "$build/bench/simulate_bench"
+# the same with jreview also counting overdue_share (what `jreview simulate` does)
+/usr/bin/python3 "$root/bench/simulate_simpy.py" --bench "$build/bench/simulate_bench" --count-overdue
 out=$(mktemp -d)
 for i in 1 2 3 4 5; do
   /usr/bin/time -f "%e s wall, %M KB" "$build/cli/jreview" simulate "$root/workflows/four-certificates.yaml" \

@@ -121,9 +121,11 @@ def simpy_rate(seconds, seed):
             return n / elapsed, statistics.fmean(totals)
 
 
-def jreview_rate(bench, runs, threads, repeat):
-    out = subprocess.run([bench, "--runs", str(runs), "--threads", str(threads), "--repeat", str(repeat)],
-                         check=True, capture_output=True, text=True).stdout
+def jreview_rate(bench, runs, threads, repeat, count_overdue):
+    cmd = [bench, "--runs", str(runs), "--threads", str(threads), "--repeat", str(repeat)]
+    if count_overdue:
+        cmd.append("--count-overdue")
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out)
 
 
@@ -133,6 +135,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=5, help="measurements per side (median reported)")
     ap.add_argument("--seconds", type=float, default=2.0, help="seconds per SimPy measurement")
     ap.add_argument("--runs", type=int, default=1000000, help="replications per jreview measurement")
+    ap.add_argument("--count-overdue", action="store_true",
+                    help="let jreview also count overdue_share (the SimPy model has no such figure)")
     a = ap.parse_args()
 
     simpy_rates, simpy_mean = [], 0.0
@@ -140,14 +144,15 @@ def main():
         r, simpy_mean = simpy_rate(a.seconds, k + 1)
         simpy_rates.append(r)
     simpy_med = statistics.median(simpy_rates)
-    one = jreview_rate(a.bench, a.runs, 1, a.repeat)
-    two = jreview_rate(a.bench, a.runs, 2, a.repeat)
+    one = jreview_rate(a.bench, a.runs, 1, a.repeat, a.count_overdue)
+    two = jreview_rate(a.bench, a.runs, 2, a.repeat, a.count_overdue)
     print(f"SimPy {SimPy_version()}: median {simpy_med:,.0f} replications/s "
           f"(runs: {', '.join(f'{x:,.0f}' for x in simpy_rates)}); mean days {simpy_mean:.2f}")
     for label, r in (("1 thread ", one), ("2 threads", two)):
         print(f"jreview  {label}: median {r['median']:,.0f} replications/s "
               f"(runs: {', '.join(f'{x:,.0f}' for x in r['reps_per_s'])}); mean days {r['mean_days']:.2f}; "
-              f"{r['median'] / simpy_med:.1f}x SimPy")
+              f"{r['median'] / simpy_med:.1f}x SimPy"
+              + ("" if r.get("count_overdue") is False else " (counting overdue_share)"))
 
 
 def SimPy_version():

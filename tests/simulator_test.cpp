@@ -364,13 +364,10 @@ TEST_CASE("simulator: bundled workflows run without refused actions", "[simulato
   }
 }
 
-TEST_CASE("simulator: the lean timer set gives the same results as arming every timer", "[simulator]") {
-  // The engine leaves acceptance_due and the flag-only timers out of its heap
-  // and fires `overdue` lazily (simulator_engine.cpp, on_effects). Reference
-  // mode arms every timer the machine asks for; results must be identical,
-  // overdue_share included, with deferred materials, excluded periods,
-  // commitments, corrections and shared capacity all in play.
-  Workflow mixed = load(R"(
+namespace {
+// Deferred materials, excluded periods, a commitment, corrections and shared
+// capacity, with a time limit: every kind of timer the simulator arms.
+const char* kMixed = R"(
 workflow: mixed
 time_limit: 12
 warn_before: 1
@@ -404,7 +401,16 @@ steps:
     produces: [done]
     duration: {dist: uniform, min: 0.5, max: 2}
     correction: {probability: 0.2, turnaround: 1}
-)");
+)";
+}  // namespace
+
+TEST_CASE("simulator: the lean timer set gives the same results as arming every timer", "[simulator]") {
+  // The engine leaves acceptance_due and the flag-only timers out of its heap
+  // and fires `overdue` lazily (simulator_engine.cpp, on_effects). Reference
+  // mode arms every timer the machine asks for; results must be identical,
+  // overdue_share included, with deferred materials, excluded periods,
+  // commitments, corrections and shared capacity all in play.
+  Workflow mixed = load(kMixed);
   std::vector<Workflow> wfs;
   wfs.push_back(std::move(mixed));
   for (const char* f : {"workflows/four-certificates.yaml", "workflows/key-project-review.yaml",
@@ -426,6 +432,45 @@ steps:
       double overdue = 0;
       for (const auto& s : lean.steps) overdue += s.overdue_share;
       if (wf.id == "mixed") CHECK(overdue > 0);  // the lazily fired red flags are counted
+    }
+  }
+}
+
+TEST_CASE("simulator: without count_overdue only overdue_share is missing", "[simulator]") {
+  // The red-flag timers only set flags; not arming them must change no other
+  // figure. The JSON of both runs is compared with overdue_share taken out.
+  std::vector<Workflow> wfs;
+  wfs.push_back(load(kMixed));
+  wfs.push_back(load_file("workflows/four-certificates.yaml"));
+  for (const Workflow& wf : wfs) {
+    for (std::uint32_t projects : {1u, 6u}) {
+      INFO(wf.id << " projects " << projects);
+      SimulationOptions o;
+      o.runs = 400;
+      o.seed = 3;
+      o.projects = projects;
+      o.green_projects = projects / 3;
+      o.threads = 2;
+      SimulationResult with = simulate(wf, o);
+      o.count_overdue = false;
+      SimulationResult without = simulate(wf, o);
+      CHECK(with.overdue_counted);
+      CHECK_FALSE(without.overdue_counted);
+      with.seconds = without.seconds = 0;
+      auto a = nlohmann::json::parse(render_simulation(with, SimulationFormat::json));
+      auto b = nlohmann::json::parse(render_simulation(without, SimulationFormat::json));
+      double red = 0;
+      for (std::size_t i = 0; i < a["steps"].size(); ++i) {
+        red += a["steps"][i]["overdue_share"].get<double>();
+        CHECK(b["steps"][i]["overdue_share"].is_null());
+        a["steps"][i].erase("overdue_share");
+        b["steps"][i].erase("overdue_share");
+      }
+      CHECK(a == b);
+      if (wf.id == "mixed") CHECK(red > 0);
+      const std::string csv = render_simulation(without, SimulationFormat::csv);
+      CHECK(csv.find("overdue_share") == std::string::npos);
+      CHECK(render_simulation(with, SimulationFormat::csv).find("overdue_share") != std::string::npos);
     }
   }
 }

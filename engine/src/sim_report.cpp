@@ -74,7 +74,7 @@ std::string table(const SimulationResult& r) {
   for (std::size_t i : order) {
     const auto& s = r.steps[i];
     st.push_back({s.id, s.name, s.departments, pct(s.criticality), f2(s.mean_queue_wait), f2(s.mean_returns),
-                  f1(s.mean_finish), pct(s.overdue_share)});
+                  f1(s.mean_finish), r.overdue_counted ? pct(s.overdue_share) : "-"});
   }
   out += "\nsteps (most critical first)\n" +
          plan_render::align(st, {false, false, false, true, true, true, true, true});
@@ -143,7 +143,8 @@ std::string json(const SimulationResult& r) {
                      {"mean_queue_wait", r6(s.mean_queue_wait)},
                      {"mean_returns", r6(s.mean_returns)},
                      {"mean_finish", r6(s.mean_finish)},
-                     {"overdue_share", r6(s.overdue_share)}});
+                     {"overdue_share", r.overdue_counted ? nlohmann::ordered_json(r6(s.overdue_share))
+                                                         : nlohmann::ordered_json(nullptr)}});
   j["steps"] = steps;
   auto depts = nlohmann::ordered_json::array();
   for (const auto& d : r.departments)
@@ -203,7 +204,7 @@ std::string csv(const SimulationResult& r) {
     row("step", s.id, "mean_queue_wait", num(s.mean_queue_wait));
     row("step", s.id, "mean_returns", num(s.mean_returns));
     row("step", s.id, "mean_finish", num(s.mean_finish));
-    row("step", s.id, "overdue_share", num(s.overdue_share));
+    if (r.overdue_counted) row("step", s.id, "overdue_share", num(s.overdue_share));
   }
   for (const auto& d : r.departments) {
     row("department", d.name, "capacity", std::to_string(d.capacity));
@@ -492,7 +493,7 @@ std::string html(const SimulationResult& r) {
     h += "<tr><td>" + xml_escape(s.name) + "</td><td>" + xml_escape(s.departments) + "</td><td class=n>" +
          plan_fmt::num(s.days) + "</td><td class=n>" + pct(s.criticality) + "</td><td class=n>" +
          f2(s.mean_queue_wait) + "</td><td class=n>" + f2(s.mean_returns) + "</td><td class=n>" + f1(s.mean_finish) +
-         "</td><td class=n>" + pct(s.overdue_share) + "</td></tr>\n";
+         "</td><td class=n>" + (r.overdue_counted ? pct(s.overdue_share) : "-") + "</td></tr>\n";
   }
   h += "</table>\n<p class=\"sub\">工作日从受理日起算（当日不计）。关键性：已办结的项目中，该环节位于关键路径上的比例。"
        "排队：每次部门审查等候空闲审查力量的平均工作日。详见 docs/simulation.md。</p>\n</body></html>\n";

@@ -118,6 +118,7 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
   model.arrival_window = o.arrival_window;
   model.time_limit = cw->time_limit;
   model.all_timers = all_timers;
+  model.count_overdue = o.count_overdue;
   model.green.assign(o.projects, 0);
   for (std::uint32_t j = 0; j < o.projects; ++j) {
     const std::uint64_t a = static_cast<std::uint64_t>(j) * o.green_projects / o.projects;
@@ -187,6 +188,7 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
   r.projects = o.projects;
   r.green_projects = static_cast<std::uint32_t>(std::count(model.green.begin(), model.green.end(), 1));
   r.threads = threads;
+  r.overdue_counted = o.count_overdue;
   r.samples = runs * o.projects;
   r.completed = total.completed;
   const double samples = static_cast<double>(r.samples);

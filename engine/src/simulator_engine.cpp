@@ -107,9 +107,12 @@ void Engine::configure(bool tracing) {
   f.kinds = F::of(EffectKind::step_state) | F::of(EffectKind::review_requested) | F::of(EffectKind::notice) |
             F::of(EffectKind::arm_timer) | F::of(EffectKind::clock_stopped) | F::of(EffectKind::overdue) |
             F::of(EffectKind::instance_state);
-  // The timers that go into the heap or the alert lists (see on_effects).
+  // The timers that go into the heap or the alert lists (see on_effects);
+  // `overdue` only when overdue_share is counted: it sets a flag and
+  // reports, nothing else.
   f.timers = F::of(TimerKind::deferred_due) | F::of(TimerKind::grace_due) | F::of(TimerKind::verify_due) |
-             F::of(TimerKind::exclusion_end) | F::of(TimerKind::overdue);
+             F::of(TimerKind::exclusion_end);
+  if (m_.count_overdue) f.timers |= F::of(TimerKind::overdue);
   // on_effects reacts to these states; a trace records every state.
   f.states = tracing ? ~0u : F::of(StepState::ready) | F::of(StepState::accepted) | F::of(StepState::approved);
   machine_.set_filter(f);
@@ -218,37 +221,7 @@ void Engine::trip(std::uint32_t p, std::uint32_t s) {
   ++trips_[p];
 }
 
-// `e` may live in imm_, which on_effects can grow (and move): e is not read
-// after on_effects starts.
-Refusal Engine::act(std::uint32_t p, const Event& e) {
-  const std::size_t first = fx_.size();
-  const Refusal r = machine_.apply(inst_[p], e, fx_);
-  if (r != Refusal::none) {
-    const std::size_t ps = static_cast<std::size_t>(p) * n_ + e.step;
-    if (e.action == Action::resubmit && r == Refusal::materials_missing) {
-      ps_[ps].wait_resubmit = 1;  // resubmits as soon as the material arrives
-    } else if (e.action == Action::exclude) {
-      // The step left `accepted` before the period could start: skip it.
-      ps_[ps].excl_state = 2;
-      release_held(p, e.step);
-    } else if (e.action != Action::supply) {
-      ++acc_->refused;
-    }
-    return r;
-  }
-  switch (e.action) {
-    case Action::submit:
-    case Action::commit:
-    case Action::resubmit:
-    case Action::supply: trip(p, e.step); break;
-    default: break;
-  }
-  on_effects(p, first);
-  fx_.resize(first);
-  return r;
-}
-
-void Engine::on_effects(std::uint32_t p, std::size_t first) {
+inline void Engine::on_effects(std::uint32_t p, std::size_t first) {
   // Nothing below applies an event, so fx_ does not change while we read it.
   InstanceRuntime& st = inst_[p];
   const Effect* fx = fx_.data();
@@ -361,6 +334,36 @@ void Engine::on_effects(std::uint32_t p, std::size_t first) {
       default: break;
     }
   }
+}
+
+// `e` may live in imm_, which on_effects can grow (and move): e is not read
+// after on_effects starts.
+Refusal Engine::act(std::uint32_t p, const Event& e) {
+  const std::size_t first = fx_.size();
+  const Refusal r = machine_.apply(inst_[p], e, fx_);
+  if (r != Refusal::none) {
+    const std::size_t ps = static_cast<std::size_t>(p) * n_ + e.step;
+    if (e.action == Action::resubmit && r == Refusal::materials_missing) {
+      ps_[ps].wait_resubmit = 1;  // resubmits as soon as the material arrives
+    } else if (e.action == Action::exclude) {
+      // The step left `accepted` before the period could start: skip it.
+      ps_[ps].excl_state = 2;
+      release_held(p, e.step);
+    } else if (e.action != Action::supply) {
+      ++acc_->refused;
+    }
+    return r;
+  }
+  switch (e.action) {
+    case Action::submit:
+    case Action::commit:
+    case Action::resubmit:
+    case Action::supply: trip(p, e.step); break;
+    default: break;
+  }
+  on_effects(p, first);
+  fx_.resize(first);
+  return r;
 }
 
 void Engine::release_held(std::uint32_t p, std::uint32_t s) {

@@ -37,6 +37,9 @@ struct Model {
   // the red-flag ones lazily (Engine::on_effects explains why both are
   // exact); the simulator tests check that both modes give identical results.
   bool all_timers = false;
+  // Count red flags for overdue_share (SimulationOptions::count_overdue).
+  // Off, the `overdue` timers are not asked for, so nothing fires them.
+  bool count_overdue = true;
 
   static constexpr std::uint32_t kOnline = 0xFFFFFFFFu;
   explicit Model(std::shared_ptr<const CompiledWorkflow> c) : cw(c), machine(std::move(c)) {}
@@ -134,7 +137,9 @@ class Engine {
   void fire_alerts(std::uint32_t p, double t, std::uint32_t seq);
   void immediate(std::uint32_t p, Action a, std::uint32_t s, Actor who, std::int32_t slot = -1, double value = -1);
   Refusal act(std::uint32_t p, const Event& e);
-  void on_effects(std::uint32_t p, std::size_t first);
+  // Inlined into its three callers: it runs once per applied action, and a
+  // call of its own costs a second save and restore of every register.
+  [[gnu::always_inline]] inline void on_effects(std::uint32_t p, std::size_t first);
   void handle(const Ev& ev);
   void drain();
   void dispatch(std::uint32_t p, std::uint32_t s, std::int32_t slot, double since);

@@ -60,6 +60,12 @@ struct SimulationOptions {
   // Called now and then from the calling thread with (done, total)
   // replications, and once at the end. Default none.
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
+  // Count how often each step's own limit turns red (steps[].overdue_share).
+  // Default true. Off, the red-flag timers are not armed at all, which saves
+  // time; overdue_share is then not reported (SimulationResult::
+  // overdue_counted false: null in JSON, "-" in the table and the HTML
+  // report, no CSV row). Every other figure is the same either way.
+  bool count_overdue = true;
 };
 
 struct SimulatedStep {
@@ -136,6 +142,8 @@ struct SimulationResult {
   double median_total = 0;
   std::vector<TraceSegment> median_trace;
   double seconds = 0;  // wall time of the simulation
+  // Whether steps[].overdue_share was counted (SimulationOptions::count_overdue).
+  bool overdue_counted = true;
 };
 
 // Runs the simulation. Throws Error(invalid_argument) for bad options
