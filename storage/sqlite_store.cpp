@@ -252,7 +252,7 @@ class SqliteStore final : public Store {
             .run();
         e.seq = sqlite3_last_insert_rowid(db_);
       }
-      if (b.checkpoint_seq) st("set_ckpt").bind(1, *b.checkpoint_seq).run();
+      if (b.checkpoint_seq) st("set_ckpt").bind(1, b.events.empty() ? *b.checkpoint_seq : b.events.back().seq).run();
       exec("COMMIT");
     } catch (...) {
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);

@@ -59,7 +59,8 @@ struct Batch {
   // for rows that only report what an input caused.
   std::vector<std::string> inputs;
   // When set: the instances and steps rows of this batch bring the
-  // current-state tables up to date with every event up to this seq.
+  // current-state tables up to date with every event up to this seq, or up
+  // to the batch's last event when it has events.
   std::optional<std::int64_t> checkpoint_seq;
   bool empty() const {
     return workflows.empty() && instances.empty() && steps.empty() && events.empty() && !checkpoint_seq;

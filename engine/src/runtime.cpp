@@ -143,8 +143,6 @@ struct Saved {
   InstanceRuntime rt;
   std::vector<Timer> timers;
   std::string finished;
-  bool ckpt_dirty = false;
-  std::vector<char> ckpt_steps;
 };
 
 // ---- snapshot: the instance's state machine state and pending timers ----
@@ -335,6 +333,7 @@ class EngineImpl final : public Engine {
     for (auto& [id, in] : instances_)
       for (const auto& t : in->timers) push_heap(in.get(), t);
     ckpt_timer_ = std::make_unique<asio::steady_timer>(io_);
+    writer_ = std::thread([this] { writer_io_.run(); });
     thread_ = std::thread([this] {
       io_thread_id_ = std::this_thread::get_id();
       io_.run();
@@ -536,13 +535,31 @@ class EngineImpl final : public Engine {
   // last checkpoint, in one transaction, with the seq it reaches. Nothing
   // depends on it but the time the next open spends replaying: a failure
   // leaves everything marked for the next one.
+  // A checkpoint in a transaction of its own (at open, before the threads).
   void checkpoint() {
-    ckpt_due_ = false;
     if (ckpt_list_.empty()) return;
+    storage::Batch b;
+    add_checkpoint(b);
+    try {
+      store_->commit(b);
+      last_ckpt_ = std::chrono::steady_clock::now();
+    } catch (...) {
+      for (Instance* in : ckpt_written_) mark_all_steps(*in);
+    }
+    ckpt_written_.clear();
+  }
+
+  bool checkpoint_due() const {
+    return !ckpt_list_.empty() && (std::chrono::steady_clock::now() - last_ckpt_ >= opt_.checkpoint_interval ||
+                                   ckpt_list_.size() >= opt_.checkpoint_instances);
+  }
+
+  // Adds the checkpoint rows to a batch: committed with it, they are exact
+  // up to its last event (the in-memory instances include its changes).
+  void add_checkpoint(storage::Batch& b) {
     std::sort(ckpt_list_.begin(), ckpt_list_.end());
     ckpt_list_.erase(std::unique(ckpt_list_.begin(), ckpt_list_.end()), ckpt_list_.end());
-    storage::Batch b;
-    std::vector<Instance*> written;
+    ckpt_written_.clear();
     for (const auto& id : ckpt_list_) {
       auto it = instances_.find(id);
       if (it == instances_.end() || !it->second->ckpt_dirty) continue;  // undone since it was marked
@@ -550,52 +567,41 @@ class EngineImpl final : public Engine {
       b.instances.push_back(record_of(in));
       for (std::size_t k = 0; k < in.ckpt_steps.size(); ++k)
         if (in.ckpt_steps[k]) b.steps.push_back(step_record(in, static_cast<int>(k)));
-      written.push_back(&in);
-    }
-    b.checkpoint_seq = last_seq_;
-    try {
-      store_->commit(b);
-    } catch (...) {
-      return;
-    }
-    for (Instance* in : written) {
-      in->ckpt_dirty = false;
-      std::fill(in->ckpt_steps.begin(), in->ckpt_steps.end(), 0);
+      ckpt_written_.push_back(&in);
+      // Unmarked now: a change made while this commits marks it again. If
+      // the commit fails, everything written here is marked again.
+      in.ckpt_dirty = false;
+      std::fill(in.ckpt_steps.begin(), in.ckpt_steps.end(), 0);
     }
     ckpt_list_.clear();
-    last_ckpt_ = std::chrono::steady_clock::now();
+    ckpt_due_ = false;
+    b.checkpoint_seq = last_seq_;
   }
 
-  // After a commit: a checkpoint when the interval has passed or many
-  // instances wait for one, else one armed for when the engine goes quiet.
+  // After a commit: when no checkpoint went with it, one armed for when the
+  // engine goes quiet.
   void schedule_checkpoint() {
     if (ckpt_list_.empty()) return;
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_ckpt_ >= opt_.checkpoint_interval || ckpt_list_.size() >= opt_.checkpoint_instances) {
-      checkpoint();
-      return;
-    }
     if (ckpt_due_) return;
     ckpt_due_ = true;
     ckpt_timer_->expires_after(opt_.checkpoint_interval);
     ckpt_timer_->async_wait([this](const boost::system::error_code& ec) {
       if (ec || !ckpt_due_) return;
       ckpt_due_ = false;
-      flush();  // commits whatever is pending first, then checkpoints
+      force_ckpt_ = true;
+      flush();  // with whatever is pending
     });
   }
 
   void stop() {
     if (thread_.joinable() && !io_.stopped()) {
-      // A last checkpoint, so that the next open has nothing to replay.
+      // Everything committed and a last checkpoint, so that the next open
+      // has nothing to replay.
       std::promise<void> done;
       asio::post(io_, [this, &done] {
-        try {
-          flush();
-          checkpoint();
-        } catch (...) {
-        }
-        done.set_value();
+        drain_ = &done;
+        force_ckpt_ = true;
+        flush();
       });
       done.get_future().wait();
     }
@@ -603,6 +609,9 @@ class EngineImpl final : public Engine {
     asio::post(io_, [this] { wake_.cancel(); });
     io_.stop();
     if (thread_.joinable()) thread_.join();
+    writer_work_.reset();
+    writer_io_.stop();
+    if (writer_.joinable()) writer_.join();
   }
 
   ~EngineImpl() override { stop(); }
@@ -776,7 +785,7 @@ class EngineImpl final : public Engine {
   std::vector<EventRecord> events(const std::string& id) override {
     return call([&] {
       if (!instances_.count(id)) throw Error(Error::Code::not_found, "no instance '" + id + "'");
-      return store_->events(id);
+      return on_writer([&] { return store_->events(id); });
     });
   }
 
@@ -838,6 +847,16 @@ class EngineImpl final : public Engine {
     return fut.get();
   }
 
+  // Runs fn on the writer thread (the one that uses the Store once the
+  // engine runs), after the transaction in flight, and waits for it.
+  template <class F>
+  auto on_writer(F fn) -> decltype(fn()) {
+    std::packaged_task<decltype(fn())()> task(std::move(fn));
+    auto fut = task.get_future();
+    asio::post(writer_io_, [&task] { task(); });
+    return fut.get();
+  }
+
   // Posts fn to the event loop; done(result, error) runs there after the
   // commit of the batch fn joined (error: the refusal, the failure of fn,
   // or of the commit).
@@ -889,10 +908,16 @@ class EngineImpl final : public Engine {
   }
 
   // Puts back every instance saved from index `from` on, newest first.
-  void restore_saved(std::size_t from) {
-    while (n_saved_ > from) {
-      Saved& s = saved_[--n_saved_];
+  void restore_saved(std::size_t from) { restore(saved_, n_saved_, from); }
+
+  // Puts back the instances saved in `v` from index `from` on, newest first.
+  // Their checkpoint marks stay: an instance marked once is checkpointed
+  // once more, which is harmless; one unmarked too early would not be.
+  void restore(std::vector<Saved>& v, std::size_t& n, std::size_t from) {
+    while (n > from) {
+      Saved& s = v[--n];
       Instance& in = *s.inst;
+      s.inst = nullptr;
       if (s.is_new) {
         instances_.erase(in.id);  // destroys it
         continue;
@@ -900,56 +925,114 @@ class EngineImpl final : public Engine {
       in.rt = s.rt;
       in.timers = s.timers;
       in.finished = s.finished;
-      in.ckpt_dirty = s.ckpt_dirty;
-      in.ckpt_steps = s.ckpt_steps;
       in.batch_slot = -1;
     }
-  }
-
-  // The batch is over (committed): nothing more to put back.
-  void release_saved() {
-    for (std::size_t i = 0; i < n_saved_; ++i) {
-      saved_[i].inst->batch_slot = -1;
-      saved_[i].inst->new_in_batch = false;
-    }
-    n_saved_ = 0;
   }
 
   void rethrow_pending() {
     if (auto err = std::exchange(pending_error_, nullptr)) std::rethrow_exception(err);
   }
 
-  // Commits everything recorded since the last flush, then answers callers.
+  // Hands everything recorded since the last flush to the writer thread,
+  // which commits it while this thread goes on with the next batch. Only
+  // one transaction is in flight: while it is, calls keep joining the next
+  // batch, which leaves when it completes (on_committed).
   void flush() {
     flush_posted_ = false;
-    storage::Batch batch = std::move(batch_);
-    batch_ = {};
-    for (auto& [hash, w] : pending_wf_) batch.workflows.push_back(w);
-    auto waiting = std::move(waiting_);
-    waiting_.clear();
-    std::exception_ptr failure;
-    try {
-      store_->commit(batch);
-    } catch (...) {
-      failure = std::current_exception();
+    if (flight_.active) return;
+    const bool ckpt = !ckpt_list_.empty() && (force_ckpt_ || checkpoint_due());
+    if (batch_.empty() && waiting_.empty() && n_saved_ == 0 && !ckpt) {
+      force_ckpt_ = false;
+      maybe_drained();
+      arm_wake();
+      return;
     }
-    if (!failure) {
-      if (!batch.events.empty()) last_seq_ = batch.events.back().seq;
-      for (auto& [hash, w] : pending_wf_) stored_wf_.insert(hash);
-      for (auto& [inst, t] : new_timers_) push_heap(inst, t);
-      release_saved();
+    Flight& f = flight_;
+    f.active = true;
+    f.batch = std::move(batch_);
+    batch_ = {};
+    for (auto& [hash, w] : pending_wf_) f.batch.workflows.push_back(w);
+    f.pending_wf = std::move(pending_wf_);
+    pending_wf_.clear();
+    if (ckpt) add_checkpoint(f.batch);  // in the same transaction
+    force_ckpt_ = false;
+    f.ckpt_written = std::move(ckpt_written_);
+    ckpt_written_.clear();
+    f.waiting = std::move(waiting_);
+    waiting_.clear();
+    std::swap(f.saved, saved_);
+    f.n_saved = n_saved_;
+    n_saved_ = 0;
+    for (std::size_t i = 0; i < f.n_saved; ++i) {
+      // The next batch keeps its own copy of what these were before it.
+      f.saved[i].inst->batch_slot = -1;
+      f.saved[i].inst->new_in_batch = false;
+    }
+    f.new_timers = std::move(new_timers_);
+    new_timers_.clear();
+    if (f.batch.empty()) {
+      on_committed(nullptr);  // nothing to write (queries, refusal-free no-ops)
+      return;
+    }
+    asio::post(writer_io_, [this] {
+      std::exception_ptr err;
+      try {
+        store_->commit(flight_.batch);
+      } catch (...) {
+        err = std::current_exception();
+      }
+      asio::post(io_, [this, err] { on_committed(err); });
+    });
+  }
+
+  // The transaction in flight has committed (err null) or failed.
+  void on_committed(std::exception_ptr err) {
+    Flight& f = flight_;
+    if (!err) {
+      if (!f.batch.events.empty()) last_seq_ = f.batch.events.back().seq;
+      if (f.batch.checkpoint_seq) last_ckpt_ = std::chrono::steady_clock::now();
+      for (auto& [hash, w] : f.pending_wf) stored_wf_.insert(hash);
+      for (auto& [inst, t] : f.new_timers) push_heap(inst, t);
     } else {
-      // Nothing was written: every touched instance goes back to how it was.
-      restore_saved(0);
-      for (auto& [hash, w] : pending_wf_)
+      // Nothing of it was written. What the next batch applied on top of it
+      // goes first, then every instance it touched goes back to how it was.
+      for (Instance* in : f.ckpt_written) mark_all_steps(*in);
+      std::exception_ptr later;
+      try {
+        std::rethrow_exception(err);
+      } catch (const std::exception& x) {
+        later = std::make_exception_ptr(
+            Error(Error::Code::storage, std::string("not written: the transaction before it failed: ") + x.what()));
+      } catch (...) {
+        later = err;
+      }
+      batch_ = {};
+      new_timers_.clear();
+      action_row_ = SIZE_MAX;
+      restore(saved_, n_saved_, 0);
+      auto waiting = std::move(waiting_);
+      waiting_.clear();
+      for (auto& [hash, w] : pending_wf_) f.pending_wf.emplace(hash, w);
+      pending_wf_.clear();
+      restore(f.saved, f.n_saved, 0);
+      for (auto& [hash, w] : f.pending_wf)
         if (!stored_wf_.count(hash)) defs_.erase(hash);
       rebuild_heap();
+      for (auto& w : waiting) w(later);
     }
-    pending_wf_.clear();
-    new_timers_.clear();
-    for (auto& w : waiting) w(failure);
-    if (!failure) {
-      for (const auto& e : batch.events)
+    for (std::size_t i = 0; i < f.n_saved; ++i) f.saved[i].inst = nullptr;
+    f.n_saved = 0;
+    f.pending_wf.clear();
+    f.new_timers.clear();
+    f.ckpt_written.clear();
+    auto waiting = std::move(f.waiting);
+    f.waiting.clear();
+    storage::Batch done = std::move(f.batch);
+    f.batch = {};
+    f.active = false;
+    for (auto& w : waiting) w(err);
+    if (!err)
+      for (const auto& e : done.events)
         for (auto& [token, fn] : subscribers_) {
           try {
             fn(e);
@@ -957,13 +1040,20 @@ class EngineImpl final : public Engine {
             // A subscriber's failure never affects the engine.
           }
         }
-      if (!batch_.events.empty() || n_saved_ > 0) {
-        flush();  // work done inline by subscribers
-        return;
-      }
-      schedule_checkpoint();
+    if (!batch_.empty() || !waiting_.empty() || n_saved_ > 0 || force_ckpt_ || checkpoint_due()) {
+      flush();  // the next batch, formed while this one was written
+      return;
     }
+    schedule_checkpoint();
+    maybe_drained();
     arm_wake();
+  }
+
+  void maybe_drained() {
+    if (drain_ && !flight_.active && batch_.empty() && waiting_.empty() && n_saved_ == 0) {
+      drain_->set_value();
+      drain_ = nullptr;
+    }
   }
 
   void rebuild_heap() {
@@ -1160,8 +1250,6 @@ class EngineImpl final : public Engine {
       s.rt = in.rt;
       s.timers = in.timers;
       s.finished = in.finished;
-      s.ckpt_dirty = in.ckpt_dirty;
-      s.ckpt_steps = in.ckpt_steps;
     }
     in.batch_slot = static_cast<std::int32_t>(n_saved_++);
     mark_ckpt(in);
@@ -1405,6 +1493,9 @@ class EngineImpl final : public Engine {
   std::unique_ptr<storage::Store> store_;
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
+  asio::io_context writer_io_;  // the writer thread: commits while the loop goes on
+  asio::executor_work_guard<asio::io_context::executor_type> writer_work_{asio::make_work_guard(writer_io_)};
+  std::thread writer_;
   asio::steady_timer wake_;
   std::thread thread_;
   std::atomic<std::thread::id> io_thread_id_{};
@@ -1423,6 +1514,20 @@ class EngineImpl final : public Engine {
   std::set<std::string> stored_wf_;
   std::vector<Saved> saved_;  // the instances the batch touched, as they were before it
   std::size_t n_saved_ = 0;
+
+  // The transaction being written by the writer thread.
+  struct Flight {
+    bool active = false;
+    storage::Batch batch;
+    std::vector<std::function<void(std::exception_ptr)>> waiting;
+    std::vector<Saved> saved;
+    std::size_t n_saved = 0;
+    std::vector<std::pair<Instance*, Timer>> new_timers;
+    std::map<std::string, storage::WorkflowRecord> pending_wf;
+    std::vector<Instance*> ckpt_written;
+  } flight_;
+  bool force_ckpt_ = false;            // the next flush carries a checkpoint
+  std::promise<void>* drain_ = nullptr;  // stop(): told when nothing is left to write
   std::vector<std::pair<Instance*, Timer>> new_timers_;
   std::vector<std::function<void(std::exception_ptr)>> waiting_;
   std::exception_ptr pending_error_;
@@ -1436,6 +1541,7 @@ class EngineImpl final : public Engine {
   // Checkpoints (see checkpoint()).
   std::int64_t last_seq_ = 0;              // the last committed event
   std::vector<std::string> ckpt_list_;     // instances changed since the last one
+  std::vector<Instance*> ckpt_written_;    // in the checkpoint being committed
   bool ckpt_due_ = false;                  // ckpt_timer_ armed
   std::chrono::steady_clock::time_point last_ckpt_ = std::chrono::steady_clock::now();
   std::unique_ptr<asio::steady_timer> ckpt_timer_;
