@@ -311,6 +311,27 @@ static int act(jr_engine* e, const char* id, const char* step, const char* actio
   return ok_or_report(st, err, action, __LINE__);
 }
 
+struct async_seen {
+  int ok, refused, other;
+  char id[64];
+};
+
+static void on_done(jr_status status, const char* text, size_t len, void* user_data) {
+  struct async_seen* s = user_data;
+  if (len != strlen(text)) {
+    s->other++;
+    return;
+  }
+  if (status == JR_OK) {
+    s->ok++;
+    if (len > 0 && len < sizeof s->id) memcpy(s->id, text, len + 1);
+  } else if ((status == JR_REFUSED || status == JR_FORBIDDEN) && len > 0) {
+    s->refused++;
+  } else {
+    s->other++;
+  }
+}
+
 static void test_engine(void) {
   jr_error* err = NULL;
   char* db = path_in(scratch_dir, "c_api_test.db");
@@ -418,6 +439,26 @@ static void test_engine(void) {
       CHECK(contains(list, id));
     }
     jr_string_free(list);
+
+    /* asynchronous calls: answered through the callback, in order, so a
+       blocking call made after them returns after their callbacks ran */
+    struct async_seen as = {0, 0, 0, ""};
+    OK(jr_engine_act_async(e, id, JR_NTS, "site_selection", JR_NTS, "accept", JR_NTS, "自然资源局", JR_NTS, NULL, 0,
+                           NULL, 0, -1, on_done, &as, &err));
+    OK(jr_engine_act_async(e, id, JR_NTS, "site_selection", JR_NTS, "accept", JR_NTS, "自然资源局", JR_NTS, NULL, 0,
+                           NULL, 0, -1, on_done, &as, &err)); /* twice: refused */
+    OK(jr_engine_start_async(e, file, JR_NTS, "异步项目", JR_NTS, NULL, 0, 0, on_done, &as, &err));
+    CHECK(jr_engine_act_async(e, id, JR_NTS, NULL, 0, "accept", JR_NTS, "自然资源局", JR_NTS, NULL, 0, NULL, 0, -1,
+                              on_done, &as, NULL) == JR_INVALID_ARGUMENT);
+    CHECK(jr_engine_act_async(e, id, JR_NTS, "site_selection", JR_NTS, "accept", JR_NTS, "自然资源局", JR_NTS, NULL,
+                              0, NULL, 0, -1, NULL, &as, NULL) == JR_INVALID_ARGUMENT);
+    char* after = NULL;
+    if (OK(jr_engine_status(e, id, id_len, &after, NULL, &err))) CHECK(contains(after, "\"state\":\"accepted\""));
+    jr_string_free(after);
+    CHECK(as.ok == 2);
+    CHECK(as.refused == 1);
+    CHECK(as.other == 0);
+    CHECK(strlen(as.id) > 0 && strcmp(as.id, id) != 0);
 
     /* the fake clock moves on request; timers fire when asked */
     OK(jr_engine_set_clock(e, "2025-03-10", JR_NTS, &err));

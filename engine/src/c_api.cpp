@@ -498,6 +498,52 @@ void jr_engine_close(jr_engine* engine) {
   delete engine;
 }
 
+namespace {
+
+jointreview::StartRequest start_request(const char* workflow_file, size_t workflow_file_len, const char* project,
+                                        size_t project_len, const char* applicant, size_t applicant_len, int green) {
+  jointreview::StartRequest r;
+  r.workflow_file = need(workflow_file, workflow_file_len, "workflow_file");
+  r.project = need(project, project_len, "project");
+  if (applicant) r.applicant = in(applicant, applicant_len);
+  r.green = green != 0;
+  return r;
+}
+
+jointreview::ActRequest act_request(const char* instance_id, size_t instance_id_len, const char* step,
+                                    size_t step_len, const char* action, size_t action_len, const char* actor,
+                                    size_t actor_len, const char* note, size_t note_len, const char* material,
+                                    size_t material_len, double days) {
+  jointreview::ActRequest r;
+  r.instance = need(instance_id, instance_id_len, "instance_id");
+  r.step = need(step, step_len, "step");
+  r.action = need(action, action_len, "action");
+  r.actor = need(actor, actor_len, "actor");
+  r.note = in(note, note_len);
+  r.material = in(material, material_len);
+  r.days = days < 0 ? -1 : days;
+  return r;
+}
+
+// Reports the outcome of an asynchronous call through its callback: the
+// error, if any, mapped to a status exactly as guard() maps a thrown one.
+void report(jr_done_callback done, void* user_data, std::exception_ptr error, const std::string& text) noexcept {
+  try {
+    if (!error) {
+      done(JR_OK, text.c_str(), text.size(), user_data);
+      return;
+    }
+    jr_error* e = nullptr;
+    const jr_status st = guard(&e, [&] { std::rethrow_exception(error); });
+    const std::string message = e ? e->message : std::string();
+    jr_error_free(e);
+    done(st, message.c_str(), message.size(), user_data);
+  } catch (...) {
+  }
+}
+
+}  // namespace
+
 jr_status jr_engine_start(jr_engine* engine, const char* workflow_file, size_t workflow_file_len,
                           const char* project, size_t project_len, const char* applicant, size_t applicant_len,
                           int green, char** instance_id, size_t* instance_id_len, jr_error** err) {
@@ -505,12 +551,9 @@ jr_status jr_engine_start(jr_engine* engine, const char* workflow_file, size_t w
   return guard(err, [&] {
     need_out(instance_id, "instance_id");
     jointreview::Engine& e = live(engine);
-    jointreview::StartRequest r;
-    r.workflow_file = need(workflow_file, workflow_file_len, "workflow_file");
-    r.project = need(project, project_len, "project");
-    if (applicant) r.applicant = in(applicant, applicant_len);
-    r.green = green != 0;
-    out_string(e.start(r), instance_id, instance_id_len);
+    out_string(e.start(start_request(workflow_file, workflow_file_len, project, project_len, applicant,
+                                     applicant_len, green)),
+               instance_id, instance_id_len);
   });
 }
 
@@ -520,15 +563,35 @@ jr_status jr_engine_act(jr_engine* engine, const char* instance_id, size_t insta
                         size_t material_len, double days, jr_error** err) {
   return guard(err, [&] {
     jointreview::Engine& e = live(engine);
-    jointreview::ActRequest r;
-    r.instance = need(instance_id, instance_id_len, "instance_id");
-    r.step = need(step, step_len, "step");
-    r.action = need(action, action_len, "action");
-    r.actor = need(actor, actor_len, "actor");
-    r.note = in(note, note_len);
-    r.material = in(material, material_len);
-    r.days = days < 0 ? -1 : days;
-    e.act(r);
+    e.act(act_request(instance_id, instance_id_len, step, step_len, action, action_len, actor, actor_len, note,
+                      note_len, material, material_len, days));
+  });
+}
+
+jr_status jr_engine_start_async(jr_engine* engine, const char* workflow_file, size_t workflow_file_len,
+                                const char* project, size_t project_len, const char* applicant,
+                                size_t applicant_len, int green, jr_done_callback done, void* user_data,
+                                jr_error** err) {
+  return guard(err, [&] {
+    if (done == nullptr) throw BadArgument{"done is NULL"};
+    jointreview::Engine& e = live(engine);
+    e.start_async(
+        start_request(workflow_file, workflow_file_len, project, project_len, applicant, applicant_len, green),
+        [done, user_data](const std::string& id, std::exception_ptr error) { report(done, user_data, error, id); });
+  });
+}
+
+jr_status jr_engine_act_async(jr_engine* engine, const char* instance_id, size_t instance_id_len, const char* step,
+                              size_t step_len, const char* action, size_t action_len, const char* actor,
+                              size_t actor_len, const char* note, size_t note_len, const char* material,
+                              size_t material_len, double days, jr_done_callback done, void* user_data,
+                              jr_error** err) {
+  return guard(err, [&] {
+    if (done == nullptr) throw BadArgument{"done is NULL"};
+    jointreview::Engine& e = live(engine);
+    e.act_async(act_request(instance_id, instance_id_len, step, step_len, action, action_len, actor, actor_len,
+                            note, note_len, material, material_len, days),
+                [done, user_data](std::exception_ptr error) { report(done, user_data, error, std::string()); });
   });
 }
 

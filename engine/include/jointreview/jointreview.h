@@ -248,6 +248,27 @@ JR_API jr_status jr_engine_act(jr_engine* engine, const char* instance_id, size_
                                const char* actor, size_t actor_len, const char* note, size_t note_len,
                                const char* material, size_t material_len, double days, jr_error** err);
 
+/* Asynchronous forms of jr_engine_start and jr_engine_act, for a caller that
+   keeps many calls in flight without a thread for each: they return at once
+   (JR_OK, or JR_INVALID_ARGUMENT for a NULL argument, when `done` is never
+   called) and `done` is called exactly once, on the engine's thread, when the
+   call is durable or has failed: status is JR_OK or the code the blocking
+   form would return; text is the new instance id (start) or "" (act) on
+   success, else the reason; text is NUL-terminated and valid only during the
+   call. Calls are answered in the order they were made, so a blocking call
+   made after them returns after their callbacks ran. The callback may call
+   the engine (except jr_engine_close); it must return quickly. */
+typedef void (*jr_done_callback)(jr_status status, const char* text, size_t text_len, void* user_data);
+JR_API jr_status jr_engine_start_async(jr_engine* engine, const char* workflow_file, size_t workflow_file_len,
+                                       const char* project, size_t project_len, const char* applicant,
+                                       size_t applicant_len, int green, jr_done_callback done, void* user_data,
+                                       jr_error** err);
+JR_API jr_status jr_engine_act_async(jr_engine* engine, const char* instance_id, size_t instance_id_len,
+                                     const char* step, size_t step_len, const char* action, size_t action_len,
+                                     const char* actor, size_t actor_len, const char* note, size_t note_len,
+                                     const char* material, size_t material_len, double days, jr_done_callback done,
+                                     void* user_data, jr_error** err);
+
 /* The state of an instance as a JSON object (docs/embedding.md).
    *out: caller frees with jr_string_free(). */
 JR_API jr_status jr_engine_status(jr_engine* engine, const char* instance_id, size_t instance_id_len,
