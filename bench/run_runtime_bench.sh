@@ -4,7 +4,12 @@
 # bpmn-engine npm package with its state saved by better-sqlite3.
 #
 #   bench/run_runtime_bench.sh [--instances N] [--threads T] [--runs R]
+#                              [--async W] [--async-instances N]
 #                              [--bpmn-instances N] [--no-build] [--no-bpmn]
+#
+# Two ways of driving the engine: T client threads calling the blocking API,
+# and one thread keeping W instances in flight on the asynchronous API
+# (raw SQLite is driven the same way in each; --async 0 skips the second).
 #
 # Builds with -DJR_BUILD_BENCH=ON into build-bench, installs the npm peer in
 # bench/bpmn (node_modules is git-ignored) when missing, runs all three and
@@ -18,6 +23,8 @@ instances=4000
 threads=256
 runs=5
 bpmn_instances=100
+async=1000
+async_instances=8000
 build=1
 bpmn=1
 while [[ $# -gt 0 ]]; do
@@ -26,9 +33,11 @@ while [[ $# -gt 0 ]]; do
     --threads) threads="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
     --bpmn-instances) bpmn_instances="$2"; shift 2 ;;
+    --async) async="$2"; shift 2 ;;
+    --async-instances) async_instances="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
     --no-bpmn) bpmn=0; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "run_runtime_bench.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -47,11 +56,18 @@ data="$root/build-bench/bench-data"
 mkdir -p "$data"
 log_cpp="$data/runtime_bench.log"
 log_js="$data/bpmn_bench.log"
+log_async="$data/runtime_bench_async.log"
 
 echo "== $(date -u '+%F %H:%M UTC'), commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- engine storage || echo ' (engine/ or storage/ modified in the tree)'), load:$(uptime | sed 's/.*load average://')"
 echo "== JointReview engine and raw SQLite ($instances instances, $threads client threads, $runs runs per mode)"
 ./build-bench/bench/runtime_bench --instances "$instances" --threads "$threads" --runs "$runs" \
   --sync full,normal --dir "$data" --workflow bench/joint_review_bench.yaml | tee "$log_cpp"
+if [[ $async -gt 0 ]]; then
+  echo "== asynchronous API: $async_instances instances, $async in flight, $runs runs per mode"
+  ./build-bench/bench/runtime_bench --instances "$async_instances" --async "$async" --max-batch 8192 \
+    --runs "$runs" --sync full,normal --no-state-variant --dir "$data" --workflow bench/joint_review_bench.yaml |
+    tee "$log_async"
+fi
 
 if [[ $bpmn -eq 1 ]]; then
   if [[ ! -d bench/bpmn/node_modules/bpmn-engine || ! -d bench/bpmn/node_modules/better-sqlite3 ]]; then
@@ -84,5 +100,14 @@ for mode in full normal; do
     "$(field ratio_median "$line")" "$(field rawstate_median "$line")" "$(field ratio_state_median "$line")" \
     "${peer:--}" "$(ratio "$e" "$peer")"
 done
+if [[ $async -gt 0 ]]; then
+  for mode in full normal; do
+    line=$(grep "^SUMMARY sync=$mode" "$log_async")
+    peer=$([[ $mode == full ]] && echo "$bpmn_full" || echo "$bpmn_normal")
+    e=$(field engine_median "$line")
+    printf '%-10s %10s %10s %12s %14s %12s %14s %12s\n' "$mode-async" "$e" "$(field raw_median "$line")" \
+      "$(field ratio_median "$line")" "-" "-" "${peer:--}" "$(ratio "$e" "$peer")"
+  done
+fi
 [[ -n "$bpmn_mem" ]] && echo "bpmn-engine in memory (no saving): $bpmn_mem instances/s"
 echo "(engine/raw is the median of the per-run ratios; raw runs right after the engine in each run)"
