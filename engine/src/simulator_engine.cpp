@@ -397,6 +397,7 @@ void Engine::dispatch(std::uint32_t p, std::uint32_t s, std::int32_t slot, doubl
   }
   queue_change(d);
   (inst_[p].green ? green_q_[d] : normal_q_[d]).items.push_back(w);
+  ++queued_;
   const double len = static_cast<double>(green_q_[d].size() + normal_q_[d].size());
   if (len > acc_->qmax[d]) acc_->qmax[d] = len;
 }
@@ -424,6 +425,7 @@ void Engine::pull(std::uint32_t d) {
     if (q.empty()) return;
     queue_change(d);
     const Waiting w = q.items[q.head++];
+    --queued_;
     if (q.empty()) q.clear();
     if (!review_current(w.project, w.step, w.stamp)) {
       ++acc_->stale;  // its round is over (or the case closed) while it waited
@@ -469,7 +471,7 @@ void Engine::handle(const Ev& ev) {
       } else {
         ++acc_->stale;
       }
-      pull(dept);
+      if (queued_ != 0) pull(dept);  // no review waits anywhere: nothing to pull
       break;
     }
     case Kind::resubmit: {
@@ -552,6 +554,7 @@ void Engine::run_events(std::uint64_t seed, std::uint64_t rep, Accumulator& acc)
   }
   std::fill(last_visit_.begin(), last_visit_.end(), -1.0);
   std::fill(ps_.begin(), ps_.end(), StepSim{});
+  queued_ = 0;
   for (std::uint32_t d = 0; d < nd_; ++d) {
     busy_[d] = 0;
     green_q_[d].clear();

@@ -193,6 +193,7 @@ class Engine {
   // per department
   std::vector<std::uint32_t> busy_;
   std::vector<Queue> green_q_, normal_q_;
+  std::uint32_t queued_ = 0;  // reviews waiting in all queues
   std::vector<double> q_last_;
 
   // tracing

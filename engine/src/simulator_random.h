@@ -109,7 +109,9 @@ struct Sampler {
 
   bool is_fixed() const { return kind == Distribution::Kind::fixed; }
 
-  double operator()(Rng& r) const {
+  // Inlined where it is drawn (a few times per replication); the kinds that
+  // loop (pert, lognormal) stay out of line.
+  [[gnu::always_inline]] inline double operator()(Rng& r) const {
     switch (kind) {
       case Distribution::Kind::fixed: return a;
       case Distribution::Kind::exponential: return -a * std::log(r.uniform_open0());
@@ -120,16 +122,21 @@ struct Sampler {
         if (u < split) return a + std::sqrt(u * (c - a) * (b - a));
         return c - std::sqrt((1.0 - u) * (c - a) * (c - b));
       }
-      case Distribution::Kind::pert: {
-        if (c <= a) return a;
-        const double x = r.gamma(alpha), y = r.gamma(beta);
-        return a + (c - a) * (x / (x + y));
-      }
-      case Distribution::Kind::lognormal:
-        if (sigma <= 0) return a;
-        return std::exp(mu + sigma * r.normal());
+      case Distribution::Kind::pert:
+      case Distribution::Kind::lognormal: return draw_slow(r);
     }
     return a;
+  }
+
+ private:
+  [[gnu::noinline]] double draw_slow(Rng& r) const {
+    if (kind == Distribution::Kind::pert) {
+      if (c <= a) return a;
+      const double x = r.gamma(alpha), y = r.gamma(beta);
+      return a + (c - a) * (x / (x + y));
+    }
+    if (sigma <= 0) return a;
+    return std::exp(mu + sigma * r.normal());
   }
 };
 
