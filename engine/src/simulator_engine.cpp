@@ -201,15 +201,9 @@ void Engine::fire_alerts(std::uint32_t p, double t, std::uint32_t seq) {
 }
 
 void Engine::immediate(std::uint32_t p, Action a, std::uint32_t s, Actor who, std::int32_t slot, double value) {
-  // Built in place; drain() hands it to act() without a copy.
-  Immediate& x = imm_.emplace_back();
-  x.project = p;
-  x.e.action = a;
-  x.e.step = s;
-  x.e.actor = who;
-  x.e.slot = slot;
-  x.e.at = now_;
-  x.e.value = value;
+  // Every field given at once (no default values written first);
+  // drain() hands it to act() without a copy.
+  imm_.push_back(Immediate{p, Event{a, TimerKind::none, s, who, slot, now_, value}});
 }
 
 void Engine::trip(std::uint32_t p, std::uint32_t s) {
@@ -594,9 +588,11 @@ void Engine::run_events(std::uint64_t seed, std::uint64_t rep, Accumulator& acc)
 void Engine::finish(Accumulator& acc, double* totals, double* counted) {
   const double horizon = last_activity_;
   acc.horizon += horizon;
-  for (std::uint32_t d = 0; d < nd_; ++d) {
+  // Close the queue-length integrals. With every queue empty (as at the end
+  // of every run so far) each would add 0 * (time): skipped.
+  if (queued_ != 0) {
     now_ = std::max(now_, horizon);
-    queue_change(d);
+    for (std::uint32_t d = 0; d < nd_; ++d) queue_change(d);
   }
   for (std::uint32_t p = 0; p < np_; ++p) {
     const InstanceRuntime& st = inst_[p];
