@@ -32,6 +32,7 @@
 // Usage: runtime_bench [--instances N] [--threads T] [--runs R]
 //                      [--sync full,normal] [--dir DIR] [--workflow FILE]
 //                      [--max-batch B] [--no-state-variant] [--async W]
+//                      [--checkpoint-ms MS]
 //
 // --async W: no client threads; W instances are kept in flight through
 // Engine::start_async/act_async, each completion issuing the instance's next
@@ -76,6 +77,7 @@ struct Config {
   std::size_t max_batch = 512;
   bool state_variant = true;
   int inflight = 0;  // --async W: W instances in flight on the asynchronous API, no client threads
+  int checkpoint_ms = -1;  // --checkpoint-ms: EngineOptions::checkpoint_interval (default: the engine's)
 };
 
 // The workflow's steps, the department that accepts and approves each, in
@@ -120,6 +122,7 @@ EngineResult run_engine(const Config& cfg, const std::string& db, const std::str
   o.database = db;
   o.synchronous = sync;
   o.max_batch = cfg.max_batch;
+  if (cfg.checkpoint_ms >= 0) o.checkpoint_interval = std::chrono::milliseconds(cfg.checkpoint_ms);
   // A Tuesday morning, so that every transition happens in working time.
   o.clock = jr::FakeClock::at("2026-12-01T09:30");
   auto engine = jr::Engine::open(o);
@@ -569,6 +572,7 @@ Config parse(int argc, char** argv) {
     else if (a == "--max-batch") c.max_batch = static_cast<std::size_t>(std::stoul(value()));
     else if (a == "--no-state-variant") c.state_variant = false;
     else if (a == "--async") c.inflight = std::stoi(value());
+    else if (a == "--checkpoint-ms") c.checkpoint_ms = std::stoi(value());
     else throw std::runtime_error("unknown option " + a);
   }
   if (c.workflow.empty()) {

@@ -949,8 +949,7 @@ class EngineImpl final : public Engine {
     }
     Flight& f = flight_;
     f.active = true;
-    f.batch = std::move(batch_);
-    batch_ = {};
+    std::swap(f.batch, batch_);  // batch_ takes the emptied buffers of the last flight: no regrowing
     for (auto& [hash, w] : pending_wf_) f.batch.workflows.push_back(w);
     f.pending_wf = std::move(pending_wf_);
     pending_wf_.clear();
@@ -1006,7 +1005,7 @@ class EngineImpl final : public Engine {
       } catch (...) {
         later = err;
       }
-      batch_ = {};
+      clear_keeping_capacity(batch_);
       new_timers_.clear();
       action_row_ = SIZE_MAX;
       restore(saved_, n_saved_, 0);
@@ -1027,12 +1026,10 @@ class EngineImpl final : public Engine {
     f.ckpt_written.clear();
     auto waiting = std::move(f.waiting);
     f.waiting.clear();
-    storage::Batch done = std::move(f.batch);
-    f.batch = {};
     f.active = false;
     for (auto& w : waiting) w(err);
     if (!err)
-      for (const auto& e : done.events)
+      for (const auto& e : f.batch.events)
         for (auto& [token, fn] : subscribers_) {
           try {
             fn(e);
@@ -1040,6 +1037,7 @@ class EngineImpl final : public Engine {
             // A subscriber's failure never affects the engine.
           }
         }
+    clear_keeping_capacity(f.batch);
     if (!batch_.empty() || !waiting_.empty() || n_saved_ > 0 || force_ckpt_ || checkpoint_due()) {
       flush();  // the next batch, formed while this one was written
       return;
@@ -1047,6 +1045,15 @@ class EngineImpl final : public Engine {
     schedule_checkpoint();
     maybe_drained();
     arm_wake();
+  }
+
+  static void clear_keeping_capacity(storage::Batch& b) {
+    b.workflows.clear();
+    b.instances.clear();
+    b.steps.clear();
+    b.events.clear();
+    b.inputs.clear();
+    b.checkpoint_seq.reset();
   }
 
   void maybe_drained() {
