@@ -763,3 +763,35 @@ TEST_CASE("a commit that fails puts every instance of its batch back, and the lo
   e = Engine::open(options(d, clock));
   CHECK(statuses_json(e->instances()) == before);
 }
+
+TEST_CASE("a version-1 database is migrated: its tables were current, nothing is replayed", "[runtime][replay]") {
+  TempDir d;
+  const std::string wf = d.file("joint.yaml", kJoint);
+  auto clock = FakeClock::at("2026-03-02T09:00");
+  std::string id, before;
+  {
+    auto e = Engine::open(options(d, clock));
+    id = e->start(wf, "old");
+    e->act({id, "review_a", "submit", "applicant"});
+    e->act({id, "review_a", "accept", "发展改革委"});
+    before = statuses_json(e->instances());
+  }
+  {
+    // Back to the version-1 schema: no input column, no meta table.
+    sqlite3* h = nullptr;
+    REQUIRE(sqlite3_open(d.db().c_str(), &h) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(h, "DROP TABLE meta; ALTER TABLE events DROP COLUMN input; PRAGMA user_version=1;", nullptr,
+                         nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(h);
+  }
+  CHECK(sql_scalar(d.db(), "PRAGMA user_version") == "1");
+  auto e = Engine::open(options(d, clock));
+  CHECK(statuses_json(e->instances()) == before);
+  e->act({id, "review_a", "approve", "发展改革委"});
+  CHECK(state_of(e->status(id), "review_a") == "approved");
+  e.reset();
+  CHECK(sql_scalar(d.db(), "PRAGMA user_version") == "2");
+  CHECK(sql_scalar(d.db(), "SELECT count(*) FROM events WHERE input IS NOT NULL") == "1");  // the approve
+  e = Engine::open(options(d, clock));
+  CHECK(state_of(e->status(id), "review_a") == "approved");
+}
