@@ -119,8 +119,8 @@ void Engine::configure(bool tracing) {
   machine_.set_trusted_actors(true);
 }
 
-void Engine::push(double t, Kind k, std::uint32_t p, std::uint32_t s, std::int8_t slot, std::uint8_t stamp,
-                  TimerKind timer) {
+inline void Engine::push(double t, Kind k, std::uint32_t p, std::uint32_t s, std::int8_t slot, std::uint8_t stamp,
+                         TimerKind timer) {
   const Ev ev{t, seq_++, p, s, k, timer, slot, stamp};
   // Sift the hole up from the end.
   std::size_t i = heap_.size();
@@ -213,6 +213,37 @@ void Engine::trip(std::uint32_t p, std::uint32_t s) {
   if (last == now_) return;  // already at this window at this moment
   last = now_;
   ++trips_[p];
+}
+
+inline void Engine::start_review(std::uint32_t d, const Waiting& w) {
+  ++busy_[d];
+  const double wait = now_ - w.since;
+  acc_->qwait_sum[w.step] += wait;
+  ++acc_->qwait_n[w.step];
+  acc_->dqwait[d] += wait;
+  ++acc_->reviews[d];
+  const double dur = ps_[static_cast<std::size_t>(w.project) * n_ + w.step].dur;
+  acc_->busy[d] += dur;
+  if (trace_ && w.project == trace_project_) {
+    if (wait > 0) trace_->push_back(TraceRecord{TraceRecord::Kind::queue, 0, w.step, d, w.since, now_});
+    trace_->push_back(TraceRecord{TraceRecord::Kind::review, 0, w.step, d, now_, now_ + dur});
+  }
+  push(now_ + dur, Kind::review_done, w.project, w.step, static_cast<std::int8_t>(w.slot), w.stamp);
+}
+
+inline void Engine::dispatch(std::uint32_t p, std::uint32_t s, std::int32_t slot, double since) {
+  const std::uint32_t d = w_.dept_of(s, static_cast<std::uint32_t>(slot));
+  const Waiting w{p, s, slot, inst_[p].steps[s].rounds, since};
+  const std::uint32_t cap = m_.capacity[d];
+  if (cap == 0 || busy_[d] < cap) {
+    start_review(d, w);
+    return;
+  }
+  queue_change(d);
+  (inst_[p].green ? green_q_[d] : normal_q_[d]).items.push_back(w);
+  ++queued_;
+  const double len = static_cast<double>(green_q_[d].size() + normal_q_[d].size());
+  if (len > acc_->qmax[d]) acc_->qmax[d] = len;
 }
 
 inline void Engine::on_effects(std::uint32_t p, std::size_t first) {
@@ -381,36 +412,7 @@ void Engine::queue_change(std::uint32_t d) {
   q_last_[d] = now_;
 }
 
-void Engine::dispatch(std::uint32_t p, std::uint32_t s, std::int32_t slot, double since) {
-  const std::uint32_t d = w_.dept_of(s, static_cast<std::uint32_t>(slot));
-  const Waiting w{p, s, slot, inst_[p].steps[s].rounds, since};
-  const std::uint32_t cap = m_.capacity[d];
-  if (cap == 0 || busy_[d] < cap) {
-    start_review(d, w);
-    return;
-  }
-  queue_change(d);
-  (inst_[p].green ? green_q_[d] : normal_q_[d]).items.push_back(w);
-  ++queued_;
-  const double len = static_cast<double>(green_q_[d].size() + normal_q_[d].size());
-  if (len > acc_->qmax[d]) acc_->qmax[d] = len;
-}
 
-void Engine::start_review(std::uint32_t d, const Waiting& w) {
-  ++busy_[d];
-  const double wait = now_ - w.since;
-  acc_->qwait_sum[w.step] += wait;
-  ++acc_->qwait_n[w.step];
-  acc_->dqwait[d] += wait;
-  ++acc_->reviews[d];
-  const double dur = ps_[static_cast<std::size_t>(w.project) * n_ + w.step].dur;
-  acc_->busy[d] += dur;
-  if (trace_ && w.project == trace_project_) {
-    if (wait > 0) trace_->push_back(TraceRecord{TraceRecord::Kind::queue, 0, w.step, d, w.since, now_});
-    trace_->push_back(TraceRecord{TraceRecord::Kind::review, 0, w.step, d, now_, now_ + dur});
-  }
-  push(now_ + dur, Kind::review_done, w.project, w.step, static_cast<std::int8_t>(w.slot), w.stamp);
-}
 
 void Engine::pull(std::uint32_t d) {
   const std::uint32_t cap = m_.capacity[d];

@@ -130,8 +130,8 @@ class Engine {
   };
 
   void configure(bool tracing);
-  void push(double t, Kind k, std::uint32_t p, std::uint32_t s, std::int8_t slot = -1, std::uint8_t stamp = 0,
-            TimerKind timer = TimerKind::none);
+  [[gnu::always_inline]] inline void push(double t, Kind k, std::uint32_t p, std::uint32_t s, std::int8_t slot = -1,
+                                         std::uint8_t stamp = 0, TimerKind timer = TimerKind::none);
   Ev pop();
   void defer_alert(std::uint32_t p, std::uint32_t s, double t);
   void fire_alerts(std::uint32_t p, double t, std::uint32_t seq);
@@ -142,8 +142,8 @@ class Engine {
   [[gnu::always_inline]] inline void on_effects(std::uint32_t p, std::size_t first);
   void handle(const Ev& ev);
   void drain();
-  void dispatch(std::uint32_t p, std::uint32_t s, std::int32_t slot, double since);
-  void start_review(std::uint32_t d, const Waiting& w);
+  [[gnu::always_inline]] inline void dispatch(std::uint32_t p, std::uint32_t s, std::int32_t slot, double since);
+  [[gnu::always_inline]] inline void start_review(std::uint32_t d, const Waiting& w);
   void pull(std::uint32_t d);
   bool review_current(std::uint32_t p, std::uint32_t s, std::uint8_t stamp) const;
   void queue_change(std::uint32_t d);
