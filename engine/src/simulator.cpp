@@ -44,6 +44,15 @@ double percentile(const std::vector<double>& sorted, double q) {
   return sorted[rank - 1];
 }
 
+// The same value from unsorted values, in linear time (reorders them).
+double select_percentile(std::vector<double>& values, double q) {
+  const std::size_t n = values.size();
+  std::size_t rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(n) - 1e-9));
+  rank = std::clamp<std::size_t>(rank, 1, n);
+  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(rank - 1), values.end());
+  return values[rank - 1];
+}
+
 void check_options(const Workflow& wf, const SimulationOptions& o) {
   if (o.runs == 0) throw Error(Error::Code::invalid_argument, "--runs must be at least 1");
   if (o.runs > 1'000'000'000ull) throw Error(Error::Code::invalid_argument, "--runs is limited to 1000000000");
@@ -211,15 +220,18 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
     r.planned_days = plan(wf, po).total_days;
   }
 
-  std::vector<double> sorted, sorted_counted;
-  sorted.reserve(total.completed);
+  // The completed totals need only three order statistics, the minimum and
+  // the maximum: selected, not sorted. The counted days are summed in sorted
+  // order, so they are sorted.
+  std::vector<double> done_totals, sorted_counted;
+  done_totals.reserve(total.completed);
   sorted_counted.reserve(total.completed);
   double sum = 0, sum_g = 0, sum_n = 0;
   std::uint64_t n_g = 0, n_n = 0;
   for (std::size_t i = 0; i < totals.size(); ++i) {
     const double t = totals[i];
     if (std::isnan(t)) continue;
-    sorted.push_back(t);
+    done_totals.push_back(t);
     sorted_counted.push_back(counted[i]);
     sum += t;
     if (model.green[i % o.projects]) {
@@ -230,39 +242,40 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
       ++n_n;
     }
   }
-  if (!sorted.empty()) {
-    const double cnt = static_cast<double>(sorted.size());
+  if (!done_totals.empty()) {
+    const double cnt = static_cast<double>(done_totals.size());
     const double mean = sum / cnt;
     double ss = 0;
     for (double t : totals)
       if (!std::isnan(t)) ss += (t - mean) * (t - mean);
-    std::sort(sorted.begin(), sorted.end());
+    const auto [min_it, max_it] = std::minmax_element(done_totals.begin(), done_totals.end());
+    const double min_total = *min_it, max_total = *max_it;
     std::sort(sorted_counted.begin(), sorted_counted.end());
     r.mean_counted_days = std::accumulate(sorted_counted.begin(), sorted_counted.end(), 0.0) / cnt;
     r.p50_counted_days = percentile(sorted_counted, 0.50);
     r.p90_counted_days = percentile(sorted_counted, 0.90);
     r.p95_counted_days = percentile(sorted_counted, 0.95);
     r.mean_days = mean;
-    r.sd_days = sorted.size() > 1 ? std::sqrt(ss / (cnt - 1)) : 0.0;
-    r.min_days = sorted.front();
-    r.max_days = sorted.back();
-    r.p50_days = percentile(sorted, 0.50);
-    r.p90_days = percentile(sorted, 0.90);
-    r.p95_days = percentile(sorted, 0.95);
+    r.sd_days = done_totals.size() > 1 ? std::sqrt(ss / (cnt - 1)) : 0.0;
+    r.min_days = min_total;
+    r.max_days = max_total;
+    r.p50_days = select_percentile(done_totals, 0.50);
+    r.p90_days = select_percentile(done_totals, 0.90);
+    r.p95_days = select_percentile(done_totals, 0.95);
     if (n_g && n_n) {
       r.mean_days_green = sum_g / static_cast<double>(n_g);
       r.mean_days_normal = sum_n / static_cast<double>(n_n);
     }
     // Histogram
     const std::uint32_t bins = o.histogram_bins;
-    double lo = std::floor(std::min(sorted.front(), sorted_counted.front())), hi = std::ceil(sorted.back());
+    double lo = std::floor(std::min(min_total, sorted_counted.front())), hi = std::ceil(max_total);
     if (r.time_limit) hi = std::max(hi, std::ceil(*r.time_limit));
     if (hi <= lo) hi = lo + 1;
     r.hist_min = lo;
     r.hist_width = (hi - lo) / bins;
     r.histogram.assign(bins, 0);
     r.histogram_counted.assign(bins, 0);
-    for (double t : sorted) {
+    for (double t : done_totals) {
       auto k = static_cast<std::size_t>((t - lo) / r.hist_width);
       ++r.histogram[std::min<std::size_t>(k, bins - 1)];
     }
