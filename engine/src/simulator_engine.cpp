@@ -5,6 +5,7 @@
 #include "simulator_engine.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <limits>
 
@@ -362,9 +363,10 @@ inline void Engine::on_effects(std::uint32_t p, std::size_t first) {
 }
 
 // `e` may live in imm_, which on_effects can grow (and move): e is not read
-// after on_effects starts.
+// after on_effects starts. Actions are never applied while the effects of
+// another are read (immediate() queues them), so fx_ starts empty.
 Refusal Engine::act(std::uint32_t p, const Event& e) {
-  const std::size_t first = fx_.size();
+  assert(fx_.empty());
   const Refusal r = machine_.apply(inst_[p], e, fx_);
   if (r != Refusal::none) {
     const std::size_t ps = static_cast<std::size_t>(p) * n_ + e.step;
@@ -386,8 +388,8 @@ Refusal Engine::act(std::uint32_t p, const Event& e) {
     case Action::supply: trip(p, e.step); break;
     default: break;
   }
-  on_effects(p, first);
-  fx_.resize(first);
+  on_effects(p, 0);
+  fx_.clear();
   return r;
 }
 
