@@ -113,6 +113,7 @@ double median(std::vector<double> v) {
 
 struct EngineResult {
   double seconds = 0;
+  double calls_per_txn = 0;  // from Engine::stats(), over the timed part
   std::vector<std::string> ids;  // instances driven in the timed part, in start order
   std::string warmup_id;
 };
@@ -150,6 +151,12 @@ EngineResult run_engine(const Config& cfg, const std::string& db, const std::str
 
   EngineResult r;
   r.warmup_id = drive("warm-up");  // loads and stores the definition outside the timing
+  const jr::EngineStats s0 = engine->stats();
+  auto batch_size = [&] {
+    const jr::EngineStats s1 = engine->stats();
+    const double txns = double(s1.transactions - s0.transactions);
+    return txns > 0 ? double(s1.calls - s0.calls) / txns : 0.0;
+  };
   r.ids.resize(static_cast<std::size_t>(cfg.instances));
   if (cfg.inflight > 0) {
     // Asynchronous: every completion (on the engine's thread) issues the
@@ -214,6 +221,7 @@ EngineResult run_engine(const Config& cfg, const std::string& db, const std::str
     }
     r.seconds = seconds_since(t0);
     if (failure) std::rethrow_exception(failure);
+    r.calls_per_txn = batch_size();
     auto st = engine->status(r.ids.back());
     if (st.state != "completed") throw std::runtime_error("instance " + r.ids.back() + " ended " + st.state);
     return r;
@@ -239,6 +247,7 @@ EngineResult run_engine(const Config& cfg, const std::string& db, const std::str
   for (auto& c : clients) c.join();
   r.seconds = seconds_since(t0);
   if (failure) std::rethrow_exception(failure);
+  r.calls_per_txn = batch_size();
   // Spot check: the last instance really completed.
   auto st = engine->status(r.ids.back());
   if (st.state != "completed") throw std::runtime_error("instance " + r.ids.back() + " ended " + st.state);
@@ -614,8 +623,8 @@ int main(int argc, char** argv) try {
       raw.push_back(q);
       ratio.push_back(e / q);
       batch.push_back(double(rr.calls) / double(rr.transactions));
-      std::printf("run %d sync=%s engine %.0f inst/s (%.3f s)  raw %.0f inst/s (%.3f s, %.1f calls/txn)", run,
-                  sync.c_str(), e, er.seconds, q, rr.seconds, batch.back());
+      std::printf("run %d sync=%s engine %.0f inst/s (%.3f s, %.1f calls/txn)  raw %.0f inst/s (%.3f s, %.1f calls/txn)",
+                  run, sync.c_str(), e, er.seconds, er.calls_per_txn, q, rr.seconds, batch.back());
       if (cfg.state_variant) {
         RawResult rs = run_raw(cfg, rdb, sync, w, true);
         remove_db(rdb);

@@ -459,6 +459,13 @@ static void test_engine(void) {
     CHECK(as.refused == 1);
     CHECK(as.other == 0);
     CHECK(strlen(as.id) > 0 && strcmp(as.id, id) != 0);
+    char* stats = NULL;
+    if (OK(jr_engine_stats(e, &stats, NULL, &err))) {
+      CHECK(contains(stats, "\"transactions\":"));
+      CHECK(contains(stats, "\"instances\":2"));
+      CHECK(contains(stats, "\"failed_transactions\":0"));
+    }
+    jr_string_free(stats);
 
     /* the fake clock moves on request; timers fire when asked */
     OK(jr_engine_set_clock(e, "2025-03-10", JR_NTS, &err));

@@ -630,6 +630,11 @@ TEST_CASE("after a crash the log since the last checkpoint is replayed to the sa
     INFO((pass == 0 ? "replayed from the log" : "reopened from the checkpoint"));
     auto e = Engine::open(options(d, end_clock()));
     CHECK(statuses_json(e->instances()) == live.str());
+    if (pass == 0)
+      CHECK(e->stats().replayed_inputs >= 20);
+    else
+      CHECK(e->stats().replayed_inputs == 0);
+    CHECK(e->stats().instances == 2);
     e.reset();
     CHECK(count_rows(d.db(), "1") == rows);  // logged timers were not fired a second time
     CHECK(sql_scalar(d.db(), "SELECT value FROM meta WHERE key='checkpoint_seq'") ==
@@ -697,6 +702,12 @@ TEST_CASE("asynchronous calls: many in flight from one thread, refusals through 
   }
   CHECK(errors == 0);
   for (const auto& id : ids) CHECK(e->status(id).state == "completed");
+  const EngineStats st = e->stats();
+  CHECK(st.events >= static_cast<std::uint64_t>(kInstances * 13));
+  CHECK(st.calls >= static_cast<std::uint64_t>(kInstances * 13));
+  CHECK(st.transactions >= 1);
+  CHECK(st.transactions <= st.calls);
+  CHECK(st.failed_transactions == 0);
 
   // A refusal and a bad workflow come back through `done`, as the error the blocking call throws.
   std::promise<std::exception_ptr> refused, bad_file;
@@ -750,6 +761,7 @@ TEST_CASE("a commit that fails puts every instance of its batch back, and the lo
   std::exception_ptr x1 = first.get_future().get(), x2 = second.get_future().get();
   CHECK(x1 != nullptr);
   CHECK(x2 != nullptr);  // its row was in the same transaction
+  CHECK(e->stats().failed_transactions >= 1);
   CHECK_THROWS_AS(e->act({a, "review_a", "accept", "发展改革委", "boom"}), Error);
   CHECK(state_of(e->status(a), "review_a") == "submitted");
   CHECK(state_of(e->status(b), "review_a") == "submitted");

@@ -646,6 +646,23 @@ jr_status jr_engine_unsubscribe(jr_engine* engine, int token, jr_error** err) {
   return guard(err, [&] { live(engine).unsubscribe(token); });
 }
 
+jr_status jr_engine_stats(jr_engine* engine, char** out, size_t* out_len, jr_error** err) {
+  if (out) *out = nullptr;
+  return guard(err, [&] {
+    need_out(out, "out");
+    const jointreview::EngineStats st = live(engine).stats();
+    json j = {{"transactions", st.transactions},
+              {"calls", st.calls},
+              {"events", st.events},
+              {"checkpoints", st.checkpoints},
+              {"failed_transactions", st.failed_transactions},
+              {"replayed_inputs", st.replayed_inputs},
+              {"instances", st.instances},
+              {"pending_checkpoint", st.pending_checkpoint}};
+    out_string(j.dump(), out, out_len);
+  });
+}
+
 jr_status jr_engine_fire_due_timers(jr_engine* engine, jr_error** err) {
   return guard(err, [&] { live(engine).fire_due_timers(); });
 }

@@ -445,6 +445,7 @@ class EngineImpl final : public Engine {
                                               in->def->machine->explain(in->rt, e, r) + ")");
       mark_all_steps(*in);
       last_seq_ = row.seq;
+      ++stats_.replayed_inputs;
       any = true;
     }
     if (any) checkpoint();
@@ -815,6 +816,15 @@ class EngineImpl final : public Engine {
     return format_local(clock_->now(), opt_.utc_offset_minutes).substr(0, 10);
   }
 
+  EngineStats stats() override {
+    return call([&] {
+      EngineStats s = stats_;
+      s.instances = instances_.size();
+      s.pending_checkpoint = ckpt_list_.size();
+      return s;
+    });
+  }
+
  private:
   // Runs fn on the event-loop thread and waits for the commit of what it did.
   template <class F>
@@ -989,12 +999,17 @@ class EngineImpl final : public Engine {
     Flight& f = flight_;
     if (!err) {
       if (!f.batch.events.empty()) last_seq_ = f.batch.events.back().seq;
+      if (!f.batch.empty()) ++stats_.transactions;
+      stats_.calls += f.waiting.size();
+      stats_.events += f.batch.events.size();
+      if (f.batch.checkpoint_seq) ++stats_.checkpoints;
       if (f.batch.checkpoint_seq) last_ckpt_ = std::chrono::steady_clock::now();
       for (auto& [hash, w] : f.pending_wf) stored_wf_.insert(hash);
       for (auto& [inst, t] : f.new_timers) push_heap(inst, t);
     } else {
       // Nothing of it was written. What the next batch applied on top of it
       // goes first, then every instance it touched goes back to how it was.
+      ++stats_.failed_transactions;
       for (Instance* in : f.ckpt_written) mark_all_steps(*in);
       std::exception_ptr later;
       try {
@@ -1534,6 +1549,7 @@ class EngineImpl final : public Engine {
     std::vector<Instance*> ckpt_written;
   } flight_;
   bool force_ckpt_ = false;            // the next flush carries a checkpoint
+  EngineStats stats_;
   std::promise<void>* drain_ = nullptr;  // stop(): told when nothing is left to write
   std::vector<std::pair<Instance*, Timer>> new_timers_;
   std::vector<std::function<void(std::exception_ptr)>> waiting_;

@@ -148,6 +148,17 @@ struct StartRequest {
 
 using Subscriber = std::function<void(const EventRecord&)>;
 
+struct EngineStats {
+  std::uint64_t transactions = 0;     // committed
+  std::uint64_t calls = 0;            // answered (queries included) after their batch committed
+  std::uint64_t events = 0;           // log rows written
+  std::uint64_t checkpoints = 0;      // committed with a checkpoint of the current-state tables
+  std::uint64_t failed_transactions = 0;
+  std::uint64_t replayed_inputs = 0;  // inputs replayed at open (logged after the last checkpoint)
+  std::size_t instances = 0;          // in memory (every instance of the database)
+  std::size_t pending_checkpoint = 0; // instances changed since the last checkpoint
+};
+
 // The JSON forms used by `jreview status/events --format json` and the C API.
 // status: {"instance", "workflow", "workflow_hash", "title", "project", "applicant",
 //          "state", "green", "started", "finished", "deadline", "warned", "overdue",
@@ -210,6 +221,9 @@ class Engine {
 
   // The local date of the clock's now, and the working-day calendar in use.
   virtual std::string today() = 0;
+
+  // Counters since open, for monitoring (docs/runtime.md).
+  virtual EngineStats stats() = 0;
 };
 
 }  // namespace jointreview

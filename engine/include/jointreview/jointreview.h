@@ -296,6 +296,11 @@ JR_API jr_status jr_engine_subscribe(jr_engine* engine, jr_event_callback callba
    on the engine's thread at that moment, when called from another thread). */
 JR_API jr_status jr_engine_unsubscribe(jr_engine* engine, int token, jr_error** err);
 
+/* Counters since open, as a JSON object: {"transactions", "calls", "events",
+   "checkpoints", "failed_transactions", "replayed_inputs", "instances",
+   "pending_checkpoint"} (docs/runtime.md). Caller frees *out. */
+JR_API jr_status jr_engine_stats(jr_engine* engine, char** out, size_t* out_len, jr_error** err);
+
 /* Fires every timer due at the clock's current time (warnings, overdue
    marks, verification dates ...). */
 JR_API jr_status jr_engine_fire_due_timers(jr_engine* engine, jr_error** err);
