@@ -166,6 +166,12 @@ EngineResult run_engine(const Config& cfg, const std::string& db, const std::str
     int started = 0, finished = 0;
     std::exception_ptr failure;
     std::function<void(int)> launch;
+    auto fail = [&](std::exception_ptr err) {
+      std::lock_guard<std::mutex> l(m);
+      failure = err;
+      finished = cfg.instances;
+      cv.notify_all();
+    };
     std::function<void(int, int)> step = [&](int i, int k) {
       if (k == kActsPerInstance - 1) {
         int n;
@@ -185,13 +191,7 @@ EngineResult run_engine(const Config& cfg, const std::string& db, const std::str
       a.action = k % 3 == 0 ? "submit" : k % 3 == 1 ? "accept" : "approve";
       a.actor = k % 3 == 0 ? "applicant" : s.department;
       engine->act_async(a, [&, i, k](std::exception_ptr err) {
-        if (err) {
-          std::lock_guard<std::mutex> l(m);
-          failure = err;
-          finished = cfg.instances;
-          cv.notify_all();
-          return;
-        }
+        if (err) return fail(err);
         step(i, k + 1);
       });
     };
@@ -200,13 +200,7 @@ EngineResult run_engine(const Config& cfg, const std::string& db, const std::str
       sr.workflow_file = cfg.workflow;
       sr.project = "项目" + std::to_string(i);
       engine->start_async(sr, [&, i](const std::string& id, std::exception_ptr err) {
-        if (err) {
-          std::lock_guard<std::mutex> l(m);
-          failure = err;
-          finished = cfg.instances;
-          cv.notify_all();
-          return;
-        }
+        if (err) return fail(err);
         r.ids[static_cast<std::size_t>(i)] = id;
         step(i, 0);
       });

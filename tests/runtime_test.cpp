@@ -26,6 +26,7 @@
 
 #include "jointreview/engine.h"
 #include "jointreview/error.h"
+#include "rules_workflow.h"
 
 namespace fs = std::filesystem;
 using namespace jointreview;
@@ -486,35 +487,7 @@ TEST_CASE("a subscriber may act on the engine from its callback", "[runtime]") {
 
 namespace {
 
-const char* kRich = R"(workflow: rich
-time_limit: 30
-departments: {A: {}, B: {}, C: {}}
-steps:
-  - id: s1
-    department: A
-    days: 5
-    needs: [申请表]
-    produces: [d1]
-  - id: joint
-    departments: [A, B, C]
-    lead: B
-    days: 10
-    needs: [d1, m2]
-    produces: [d2]
-    deferred: [{material: m2, within: 3, grace: 2}]
-    excluded: [{reason: 专家评审, days: 4}]
-  - id: promise
-    department: C
-    days: 3
-    needs: [d1]
-    produces: [d3]
-    commitment: {verify_after: 20}
-  - id: final
-    department: A
-    days: 2
-    needs: [d2, d3]
-    produces: [permit]
-)";
+const char* const kRich = jrtest::kRulesWorkflow;
 
 // Drives two instances through timers (warnings, overdue, 容缺 deadlines,
 // automatic acceptance, verification), returns, exclusions and a failed

@@ -7,6 +7,7 @@
 #include <random>
 #include <sstream>
 
+#include "rules_workflow.h"
 #include "state_machine_harness.h"
 
 using namespace jointreview;
@@ -14,36 +15,7 @@ using jrtest::Harness;
 
 namespace {
 
-const char* kWorkflow = R"(
-workflow: sm
-time_limit: 30
-departments: {A: {}, B: {}, C: {}}
-steps:
-  - id: s1
-    department: A
-    days: 5
-    needs: [申请表]
-    produces: [d1]
-  - id: joint
-    departments: [A, B, C]
-    lead: B
-    days: 10
-    needs: [d1, m2]
-    produces: [d2]
-    deferred: [{material: m2, within: 3, grace: 2}]
-    excluded: [{reason: 专家评审, days: 4}]
-  - id: promise
-    department: C
-    days: 3
-    needs: [d1]
-    produces: [d3]
-    commitment: {verify_after: 20}
-  - id: final
-    department: A
-    days: 2
-    needs: [d2, d3]
-    produces: [permit]
-)";
+const char* const kWorkflow = jrtest::kRulesWorkflow;
 
 // Brings step s1 into `state`.
 void reach(Harness& h, const std::string& state) {

@@ -319,15 +319,9 @@ class EngineImpl final : public Engine {
     store_ = storage::open_sqlite_store(o.database, o.synchronous);
     // Load every instance, then fire what fell due while the engine was closed.
     for (auto& rec : store_->instances()) {
-      auto inst = std::make_unique<Instance>();
-      inst->id = rec.id;
-      inst->def = &definition(rec.workflow_hash);
-      inst->project = rec.project;
-      inst->applicant = rec.applicant;
-      inst->started = rec.started;
-      inst->finished = rec.finished;
-      decode(rec.snapshot, *inst);
-      instances_.emplace(inst->id, std::move(inst));
+      Instance& in = add_instance(rec.id, rec.workflow_hash, rec.project, rec.applicant, rec.started);
+      in.finished = rec.finished;
+      decode(rec.snapshot, in);
     }
     replay();
     for (auto& [id, in] : instances_)
@@ -414,16 +408,10 @@ class EngineImpl final : public Engine {
       const Event& e = input.event;
       Instance* in = nullptr;
       if (e.action == Action::start) {
-        auto inst = std::make_unique<Instance>();
-        inst->id = row.instance;
-        inst->def = &definition(input.workflow_hash);
-        inst->project = input.project;
-        inst->applicant = input.applicant;
-        inst->started = row.time;
-        inst->def->machine->reset(inst->rt, input.green);
-        in = inst.get();
-        if (!instances_.emplace(row.instance, std::move(inst)).second)
+        if (instances_.count(row.instance))
           throw Error(Error::Code::storage, "the log starts instance " + row.instance + " twice");
+        in = &add_instance(row.instance, input.workflow_hash, input.project, input.applicant, row.time);
+        in->def->machine->reset(in->rt, input.green);
       } else {
         auto it = instances_.find(row.instance);
         if (it == instances_.end())
@@ -449,6 +437,20 @@ class EngineImpl final : public Engine {
       any = true;
     }
     if (any) checkpoint();
+  }
+
+  // An instance read back from the database (checkpoint or log).
+  Instance& add_instance(const std::string& id, const std::string& workflow_hash, const std::string& project,
+                         const std::string& applicant, const std::string& started) {
+    auto inst = std::make_unique<Instance>();
+    inst->id = id;
+    inst->def = &definition(workflow_hash);
+    inst->project = project;
+    inst->applicant = applicant;
+    inst->started = started;
+    Instance& ref = *inst;
+    instances_.emplace(id, std::move(inst));
+    return ref;
   }
 
   // Replay: fires, without logging, the instance's pending timers due by
