@@ -261,6 +261,19 @@ static void test_simulate(void) {
     }
     jr_string_free(a);
     jr_string_free(b);
+    /* overdue_share is counted unless asked not to */
+    a = NULL;
+    if (OK(jr_workflow_simulate(wf, "{\"runs\": 50, \"count_overdue\": false, \"trace_median\": false}", JR_NTS, &a,
+                                NULL, &err))) {
+      CHECK(contains(a, "\"overdue_share\": null"));
+    }
+    jr_string_free(a);
+    a = NULL;
+    if (OK(jr_workflow_simulate(wf, "{\"runs\": 50, \"trace_median\": false}", JR_NTS, &a, NULL, &err))) {
+      CHECK(contains(a, "\"overdue_share\": "));
+      CHECK(!contains(a, "\"overdue_share\": null"));
+    }
+    jr_string_free(a);
     char* out = NULL;
     jr_status st = jr_workflow_simulate(wf, "{\"runs\": 0}", JR_NTS, &out, NULL, &err);
     CHECK(st == JR_INVALID_ARGUMENT && out == NULL);

@@ -197,6 +197,9 @@ jointreview::SimulationOptions simulation_options(const json& o) {
     } else if (k == "trace_median") {
       if (!v.is_boolean()) throw BadArgument{"simulation options: trace_median must be true or false"};
       s.trace_median = v.get<bool>();
+    } else if (k == "count_overdue") {
+      if (!v.is_boolean()) throw BadArgument{"simulation options: count_overdue must be true or false"};
+      s.count_overdue = v.get<bool>();
     } else if (k == "capacity") {
       if (!v.is_object())
         throw BadArgument{"simulation options: capacity must be an object {\"department\": reviews at once}"};
@@ -208,7 +211,7 @@ jointreview::SimulationOptions simulation_options(const json& o) {
     } else {
       throw BadArgument{"simulation options: unknown key \"" + k +
                         "\" (known: runs, seed, start, projects, arrival_window, green_projects, "
-                        "capacity, threads, histogram_bins, trace_median)"};
+                        "capacity, threads, histogram_bins, trace_median, count_overdue)"};
     }
   }
   return s;
