@@ -526,6 +526,33 @@ steps:
   CHECK(hist == r.completed);
 }
 
+TEST_CASE("simulator: a finish date past the calendar's last year reads 'after', the days still stand",
+          "[simulator]") {
+  Workflow wf = load(R"(
+workflow: late
+calendar: cn
+departments: {A: {}}
+steps:
+  - {id: s, department: A, days: 20, duration: {dist: uniform, min: 2, max: 40}}
+)");
+  SimulationOptions o;
+  o.runs = 2000;
+  o.start = Date::from_ymd(2026, 12, 1);  // about 22 working days left in the covered years
+  const SimulationResult r = simulate(wf, o);
+  REQUIRE(r.p50_days);
+  REQUIRE(r.calendar_last_day);
+  CHECK(r.calendar_last_day->str() == "2026-12-31");
+  CHECK(r.p50_finish_date);     // about 21 working days: still in 2026
+  CHECK(!r.p95_finish_date);    // about 38: after the last covered day
+  const std::string table = render_simulation(r, SimulationFormat::table);
+  CHECK(table.find("after 2026-12-31") != std::string::npos);
+  const auto j = nlohmann::json::parse(render_simulation(r, SimulationFormat::json));
+  CHECK(j["p95_finish_date"].is_null());
+  CHECK(j["calendar_last_day"] == "2026-12-31");
+  CHECK(j["p95_days"].get<double>() > 30);
+  CHECK(render_simulation(r, SimulationFormat::html).find("after 2026-12-31") != std::string::npos);
+}
+
 TEST_CASE("jreview simulate: JSON contract and errors", "[simulator][cli]") {
   const std::string wf = std::string(JR_SOURCE_DIR) + "/workflows/four-certificates.yaml";
   Command c = shell("simulate " + wf + " --runs 300 --seed 7 --start 2026-03-02 --format json --threads 2");

@@ -34,6 +34,13 @@ nlohmann::ordered_json opt_date(const std::optional<Date>& d) {
   return d ? nlohmann::ordered_json(d->str()) : nlohmann::ordered_json(nullptr);
 }
 
+// A finish date, "after YYYY-12-31" past the calendar, or "-".
+std::string date_text(const SimulationResult& r, const std::optional<Date>& d) {
+  if (d) return d->str();
+  if (r.start_date && r.calendar_last_day && r.p50_days) return "after " + r.calendar_last_day->str();
+  return "-";
+}
+
 // ------------------------------------------------------------------ table
 std::string table(const SimulationResult& r) {
   std::string out;
@@ -43,7 +50,7 @@ std::string table(const SimulationResult& r) {
                      pct(r.revoked_share));
   std::vector<std::vector<std::string>> sum;
   sum.push_back({"", "working days", "finish date"});
-  auto date = [](const std::optional<Date>& d) { return d ? d->str() : std::string("-"); };
+  auto date = [&](const std::optional<Date>& d) { return date_text(r, d); };
   sum.push_back({"mean", opt1(r.mean_days), ""});
   sum.push_back({"p50", opt1(r.p50_days), date(r.p50_finish_date)});
   sum.push_back({"p90", opt1(r.p90_days), date(r.p90_finish_date)});
@@ -131,6 +138,7 @@ std::string json(const SimulationResult& r) {
   j["p50_finish_date"] = opt_date(r.p50_finish_date);
   j["p90_finish_date"] = opt_date(r.p90_finish_date);
   j["p95_finish_date"] = opt_date(r.p95_finish_date);
+  j["calendar_last_day"] = opt_date(r.calendar_last_day);
   j["stale_events"] = r.stale_events;
   j["refused_events"] = r.refused_events;
   auto steps = nlohmann::ordered_json::array();
@@ -194,11 +202,10 @@ std::string csv(const SimulationResult& r) {
   row("run", r.workflow, "rejected_share", num(r.rejected_share));
   row("run", r.workflow, "revoked_share", num(r.revoked_share));
   row("run", r.workflow, "mean_trips", num(r.mean_trips));
-  if (r.p50_finish_date) {
-    row("run", r.workflow, "p50_finish_date", r.p50_finish_date->str());
-    row("run", r.workflow, "p90_finish_date", r.p90_finish_date->str());
-    row("run", r.workflow, "p95_finish_date", r.p95_finish_date->str());
-  }
+  if (r.p50_finish_date) row("run", r.workflow, "p50_finish_date", r.p50_finish_date->str());
+  if (r.p90_finish_date) row("run", r.workflow, "p90_finish_date", r.p90_finish_date->str());
+  if (r.p95_finish_date) row("run", r.workflow, "p95_finish_date", r.p95_finish_date->str());
+  if (r.calendar_last_day) row("run", r.workflow, "calendar_last_day", r.calendar_last_day->str());
   for (const auto& s : r.steps) {
     row("step", s.id, "criticality", num(s.criticality));
     row("step", s.id, "mean_queue_wait", num(s.mean_queue_wait));
@@ -445,9 +452,9 @@ std::string html(const SimulationResult& r) {
          "</div></div>\n";
   };
   card("最可能办结（p50）", r.p50_days ? f1(*r.p50_days) + " 个工作日" : "-");
-  if (r.p50_finish_date) card("p50 办结日期", r.p50_finish_date->str());
+  if (r.start_date && r.p50_days) card("p50 办结日期", date_text(r, r.p50_finish_date));
   card("p90 / p95", r.p90_days ? f1(*r.p90_days) + " / " + f1(*r.p95_days) : "-");
-  if (r.p90_finish_date) card("p90 办结日期", r.p90_finish_date->str());
+  if (r.start_date && r.p90_days) card("p90 办结日期", date_text(r, r.p90_finish_date));
   if (r.time_limit) {
     const double p = r.on_time_probability.value_or(0);
     card("承诺时限内办结（" + plan_fmt::num(*r.time_limit) + " 个工作日）", pct(p), p >= 0.9 ? "good" : (p < 0.5 ? "bad" : ""));

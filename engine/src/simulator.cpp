@@ -369,7 +369,15 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
     std::shared_ptr<const Calendar> cal = o.calendar;
     if (!cal) cal = load_workflow_calendar(wf);
     r.start_date = *o.start;
-    auto date_at = [&](double t) { return cal->add_fractional(*o.start, std::max(0.0, t)); };
+    auto date_at = [&](double t) -> std::optional<Date> {
+      try {
+        return cal->add_fractional(*o.start, std::max(0.0, t));
+      } catch (const Error& e) {
+        if (e.code() != Error::Code::out_of_range) throw;
+        r.calendar_last_day = Date::from_ymd(cal->last_year(), 12, 31);  // the working days still stand
+        return std::nullopt;
+      }
+    };
     if (r.p50_days) {
       r.p50_finish_date = date_at(*r.p50_days);
       r.p90_finish_date = date_at(*r.p90_days);

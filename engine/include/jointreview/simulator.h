@@ -130,6 +130,9 @@ struct SimulationResult {
   std::uint64_t refused_events = 0; // actions the state machine refused (0 unless the models disagree)
   // Dates (with a start): add_fractional(start, days).
   std::optional<Date> start_date, p50_finish_date, p90_finish_date, p95_finish_date;
+  // Set when a finish date fell after the calendar's last covered day (this
+  // day); such a date is left unset and shown as "after" it.
+  std::optional<Date> calendar_last_day;
   std::vector<SimulatedStep> steps;              // declared order
   std::vector<SimulatedDepartment> departments;  // declared order
   // Histograms of completed totals and of counted days: the same bins of
