@@ -534,7 +534,10 @@ void Engine::drain() {
   imm_head_ = 0;
 }
 
-void Engine::run_events(std::uint64_t seed, std::uint64_t rep, Accumulator& acc) {
+// Flattened: the event loop with everything it calls from this file (pop,
+// handle, act, drain, on_effects, the common draws) inlined into it; only the
+// machine's apply (another file) and the rare slow paths stay calls.
+[[gnu::flatten]] void Engine::run_events(std::uint64_t seed, std::uint64_t rep, Accumulator& acc) {
   acc_ = &acc;
   rng_.seed(seed, rep);
   heap_.clear();

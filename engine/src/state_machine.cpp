@@ -249,7 +249,11 @@ Refusal StateMachine::check_actor(const InstanceRuntime& st, const Event& e) con
   return Refusal::none;
 }
 
-Refusal StateMachine::apply(InstanceRuntime& st, const Event& e, std::vector<Effect>& out) const {
+// Flattened: every helper it calls (set_state, arm, run_clock, accept,
+// request_reviews, settle, approve_step, ... and the effect list's
+// push_back) is inlined into it, so an action pays one call instead of one
+// per helper. Same code, same rules, same effects; only fewer calls.
+[[gnu::flatten]] Refusal StateMachine::apply(InstanceRuntime& st, const Event& e, std::vector<Effect>& out) const {
   const CompiledWorkflow& w = *wf_;
   if (e.action == Action::start) {
     if (st.started) return Refusal::already_started;
