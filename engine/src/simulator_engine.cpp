@@ -252,9 +252,10 @@ inline void Engine::on_effects(std::uint32_t p, std::size_t first) {
   InstanceRuntime& st = inst_[p];
   const Effect* fx = fx_.data();
   const std::size_t end = fx_.size();
+  // This project's per-step records; ps_ does not grow here either.
+  StepSim* const sim = ps_.data() + static_cast<std::size_t>(p) * n_;
   for (std::size_t i = first; i < end; ++i) {
     const Effect& e = fx[i];
-    const std::size_t ps = static_cast<std::size_t>(p) * n_ + e.step;
     switch (e.kind) {
       case EffectKind::step_state: {
         const auto to = static_cast<StepState>(e.to);
@@ -264,15 +265,15 @@ inline void Engine::on_effects(std::uint32_t p, std::size_t first) {
           immediate(p, w_.has_commitment[e.step] ? Action::commit : Action::submit, e.step, Actor::applicant());
         } else if (to == StepState::accepted) {
           // This round's review takes one draw, shared by the step's departments.
-          ps_[ps].dur = m_.duration[e.step](rng_);
-          if (ps_[ps].excl_state == 0 && w_.excluded_offset[e.step + 1] > w_.excluded_offset[e.step]) {
-            ps_[ps].excl_state = 1;
-            ps_[ps].excl_next = 1;
+          sim[e.step].dur = m_.duration[e.step](rng_);
+          if (sim[e.step].excl_state == 0 && w_.excluded_offset[e.step + 1] > w_.excluded_offset[e.step]) {
+            sim[e.step].excl_state = 1;
+            sim[e.step].excl_next = 1;
             immediate(p, Action::exclude, e.step, Actor::department(w_.lead(e.step)), -1,
                       m_.excluded[w_.excluded_offset[e.step]](rng_));
           }
         } else if (to == StepState::approved) {
-          ps_[ps].finish_at = e.at;
+          sim[e.step].finish_at = e.at;
         }
         break;
       }
@@ -283,8 +284,8 @@ inline void Engine::on_effects(std::uint32_t p, std::size_t first) {
           const bool fail = rng_.chance(w_.verify_fail_probability[e.step]);
           immediate(p, fail ? Action::verify_failed : Action::verify, e.step,
                     Actor::department(static_cast<std::uint32_t>(e.dept)));
-        } else if (ps_[ps].excl_state == 1) {
-          ps_[ps].held |= bit(e.slot);  // reviewed once the excluded period is over
+        } else if (sim[e.step].excl_state == 1) {
+          sim[e.step].held |= bit(e.slot);  // reviewed once the excluded period is over
         } else {
           dispatch(p, e.step, e.slot, now_);
         }
@@ -329,8 +330,8 @@ inline void Engine::on_effects(std::uint32_t p, std::size_t first) {
           push(std::max(e.at, now_), Kind::timer, p, e.step, static_cast<std::int8_t>(e.slot), 0, e.timer);
         else if (e.timer == TimerKind::overdue)
           defer_alert(p, e.step, std::max(e.at, now_));
-        if (e.timer == TimerKind::deferred_due && e.slot >= 0 && !(ps_[ps].supply_planned & bit(e.slot))) {
-          ps_[ps].supply_planned |= bit(e.slot);
+        if (e.timer == TimerKind::deferred_due && e.slot >= 0 && !(sim[e.step].supply_planned & bit(e.slot))) {
+          sim[e.step].supply_planned |= bit(e.slot);
           const CompiledDeferred& dm = w_.deferred[w_.deferred_offset[e.step] + static_cast<std::uint32_t>(e.slot)];
           double when;
           if (rng_.chance(dm.late_probability))
@@ -341,16 +342,16 @@ inline void Engine::on_effects(std::uint32_t p, std::size_t first) {
         }
         break;
       case EffectKind::clock_stopped:
-        if (ps_[ps].excl_state == 1) {
-          ps_[ps].excluded_days += e.at - now_;
+        if (sim[e.step].excl_state == 1) {
+          sim[e.step].excluded_days += e.at - now_;
           push(e.at, Kind::exclusion_over, p, e.step);
           if (trace_ && p == trace_project_)
             trace_->push_back(TraceRecord{TraceRecord::Kind::excluded, 0, e.step, 0, now_, e.at});
         }
         break;
       case EffectKind::overdue:
-        if (e.step != kNoStep && !ps_[ps].overdue) {
-          ps_[ps].overdue = 1;
+        if (e.step != kNoStep && !sim[e.step].overdue) {
+          sim[e.step].overdue = 1;
           ++acc_->overdue[e.step];
         }
         break;
@@ -381,13 +382,12 @@ Refusal Engine::act(std::uint32_t p, const Event& e) {
     }
     return r;
   }
-  switch (e.action) {
-    case Action::submit:
-    case Action::commit:
-    case Action::resubmit:
-    case Action::supply: trip(p, e.step); break;
-    default: break;
-  }
+  // The applicant's visits: submit, commit, resubmit, supply (one test of a mask).
+  constexpr std::uint32_t kVisits = 1u << static_cast<unsigned>(Action::submit) |
+                                    1u << static_cast<unsigned>(Action::commit) |
+                                    1u << static_cast<unsigned>(Action::resubmit) |
+                                    1u << static_cast<unsigned>(Action::supply);
+  if (kVisits & (1u << static_cast<unsigned>(e.action))) trip(p, e.step);
   on_effects(p, 0);
   fx_.clear();
   return r;
