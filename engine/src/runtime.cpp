@@ -208,7 +208,7 @@ void decode(const std::string& s, Instance& in) {
   get(s, pos, nt);
   if (pos + nt * sizeof(Timer) > s.size()) throw Error(Error::Code::storage, "corrupt timers of instance " + in.id);
   in.timers.resize(nt);
-  std::memcpy(in.timers.data(), s.data() + pos, nt * sizeof(Timer));
+  if (nt > 0) std::memcpy(in.timers.data(), s.data() + pos, nt * sizeof(Timer));  // data() may be null when empty
 }
 
 // ---- inputs: what an event row gave the state machine, for replay ----
