@@ -157,6 +157,16 @@ EngineResult run_engine(const Config& cfg, const std::string& db, const std::str
     const double txns = double(s1.transactions - s0.transactions);
     return txns > 0 ? double(s1.calls - s0.calls) / txns : 0.0;
   };
+  // The timed part is over: the batch size, and a spot check that the last
+  // instance really completed.
+  auto finish = [&](std::chrono::steady_clock::time_point t0, std::exception_ptr failure) {
+    r.seconds = seconds_since(t0);
+    if (failure) std::rethrow_exception(failure);
+    r.calls_per_txn = batch_size();
+    auto st = engine->status(r.ids.back());
+    if (st.state != "completed") throw std::runtime_error("instance " + r.ids.back() + " ended " + st.state);
+    return r;
+  };
   r.ids.resize(static_cast<std::size_t>(cfg.instances));
   if (cfg.inflight > 0) {
     // Asynchronous: every completion (on the engine's thread) issues the
@@ -213,12 +223,7 @@ EngineResult run_engine(const Config& cfg, const std::string& db, const std::str
       std::unique_lock<std::mutex> l(m);
       cv.wait(l, [&] { return finished >= cfg.instances; });
     }
-    r.seconds = seconds_since(t0);
-    if (failure) std::rethrow_exception(failure);
-    r.calls_per_txn = batch_size();
-    auto st = engine->status(r.ids.back());
-    if (st.state != "completed") throw std::runtime_error("instance " + r.ids.back() + " ended " + st.state);
-    return r;
+    return finish(t0, failure);
   }
   std::atomic<int> next{0};
   std::vector<std::thread> clients;
@@ -239,13 +244,7 @@ EngineResult run_engine(const Config& cfg, const std::string& db, const std::str
   auto t0 = std::chrono::steady_clock::now();
   go.store(true, std::memory_order_release);
   for (auto& c : clients) c.join();
-  r.seconds = seconds_since(t0);
-  if (failure) std::rethrow_exception(failure);
-  r.calls_per_txn = batch_size();
-  // Spot check: the last instance really completed.
-  auto st = engine->status(r.ids.back());
-  if (st.state != "completed") throw std::runtime_error("instance " + r.ids.back() + " ended " + st.state);
-  return r;
+  return finish(t0, failure);
 }
 
 // ---------------------------------------------------------------- sqlite

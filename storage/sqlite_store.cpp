@@ -277,15 +277,6 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  std::optional<InstanceRecord> instance(const std::string& id) override {
-    Stmt& s = st("get_inst");
-    s.bind(1, id);
-    std::optional<InstanceRecord> out;
-    if (s.step()) out = read_instance(s);
-    s.reset();
-    return out;
-  }
-
   std::vector<EventRecord> events(const std::string& instance) override {
     Stmt& s = st("get_ev");
     s.bind(1, instance);
@@ -310,26 +301,6 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  std::vector<StepRecord> steps(const std::string& instance) override {
-    Stmt& s = st("get_steps");
-    s.bind(1, instance);
-    std::vector<StepRecord> out;
-    while (s.step()) {
-      StepRecord r;
-      r.instance = instance;
-      r.index = static_cast<int>(s.integer(0));
-      r.step = s.text(1);
-      r.state = s.text(2);
-      r.department = s.text(3);
-      r.deadline = s.text(4);
-      r.warned = s.integer(5) != 0;
-      r.overdue = s.integer(6) != 0;
-      out.push_back(std::move(r));
-    }
-    s.reset();
-    return out;
-  }
-
   std::int64_t checkpoint_seq() override {
     Stmt& s = st("get_ckpt");
     std::int64_t n = 0;
@@ -347,22 +318,12 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  int schema_version() override {
+ private:
+  int schema_version() {
     Stmt s(db_, "PRAGMA user_version");
     return s.step() ? static_cast<int>(s.integer(0)) : 0;
   }
 
-  std::string integrity_check() override {
-    Stmt s(db_, "PRAGMA integrity_check");
-    std::string out;
-    while (s.step()) {
-      if (!out.empty()) out += "; ";
-      out += s.text(0);
-    }
-    return out;
-  }
-
- private:
   void exec(const char* sql) {
     char* err = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
@@ -412,13 +373,9 @@ class SqliteStore final : public Store {
     add("get_wf", "SELECT hash,id,title,file,bundle FROM workflows WHERE hash=?1");
     add("all_inst",
         "SELECT id,workflow_hash,project,applicant,green,state,started,finished,snapshot FROM instances ORDER BY rowid");
-    add("get_inst",
-        "SELECT id,workflow_hash,project,applicant,green,state,started,finished,snapshot FROM instances WHERE id=?1");
     add("get_ev",
         "SELECT seq,instance,time,actor,kind,action,step,from_state,to_state,note,material,detail FROM events "
         "WHERE instance=?1 ORDER BY seq");
-    add("get_steps",
-        "SELECT idx,step,state,department,deadline,warned,overdue FROM steps WHERE instance=?1 ORDER BY idx");
   }
 
   void add(const char* name, const char* sql) { stmts_.emplace(name, Stmt(db_, sql)); }

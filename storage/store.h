@@ -83,15 +83,11 @@ class Store {
   virtual void commit(Batch& batch) = 0;
   virtual std::optional<WorkflowRecord> workflow(const std::string& hash) = 0;
   virtual std::vector<InstanceRecord> instances() = 0;
-  virtual std::optional<InstanceRecord> instance(const std::string& id) = 0;
   virtual std::vector<EventRecord> events(const std::string& instance) = 0;
-  virtual std::vector<StepRecord> steps(const std::string& instance) = 0;
   // The seq up to which the instances and steps tables reflect the log.
   virtual std::int64_t checkpoint_seq() = 0;
   // The input rows after `seq`, in log order: what to replay on open.
   virtual std::vector<InputRow> inputs_after(std::int64_t seq) = 0;
-  virtual int schema_version() = 0;
-  virtual std::string integrity_check() = 0;  // "ok" when sound
 };
 
 // Opens or creates a SQLite database in WAL mode, migrating older schemas.
