@@ -734,6 +734,16 @@ TEST_CASE("a commit that fails puts every instance of its batch back, and the lo
   std::exception_ptr x1 = first.get_future().get(), x2 = second.get_future().get();
   CHECK(x1 != nullptr);
   CHECK(x2 != nullptr);  // its row was in the same transaction
+  auto message = [](std::exception_ptr p) -> std::string {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const Error& x) {
+      return x.code() == Error::Code::storage ? x.what() : "not a storage error";
+    }
+    return "";
+  };
+  CHECK(message(x1).find("disk on fire") != std::string::npos);
+  CHECK(message(x2).find("disk on fire") != std::string::npos);
   CHECK(e->stats().failed_transactions >= 1);
   CHECK_THROWS_AS(e->act({a, "review_a", "accept", "发展改革委", "boom"}), Error);
   CHECK(state_of(e->status(a), "review_a") == "submitted");
