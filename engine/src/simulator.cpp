@@ -4,14 +4,17 @@
 #include "jointreview/simulator.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <limits>
 #include <map>
 #include <mutex>
-#include <numeric>
+#include <system_error>
 #include <thread>
+#include <cstdio>
+#include <cstdlib>
 
 #include "compiled.h"
 #include "jointreview/error.h"
@@ -35,22 +38,52 @@ std::string join_departments(const Step& s) {
   return out;
 }
 
-// Nearest-rank percentile of sorted values: the smallest value with at least
-// q of the values at or below it.
-double percentile(const std::vector<double>& sorted, double q) {
-  const std::size_t n = sorted.size();
-  std::size_t rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(n) - 1e-9));
-  rank = std::clamp<std::size_t>(rank, 1, n);
-  return sorted[rank - 1];
+// Nearest-rank percentiles: for each q, the smallest value with at least q
+// of the values at or below it. Linear time; reorders the values. Each
+// selection leaves the larger values after it, so the next (larger) q
+// searches only those.
+std::array<double, 3> select_percentiles(std::vector<double>& values, const std::array<double, 3>& qs) {
+  const std::size_t n = values.size();
+  std::array<double, 3> out{};
+  auto from = values.begin();
+  for (std::size_t i = 0; i < qs.size(); ++i) {
+    std::size_t rank = static_cast<std::size_t>(std::ceil(qs[i] * static_cast<double>(n) - 1e-9));
+    rank = std::clamp<std::size_t>(rank, 1, n);
+    const auto at = values.begin() + static_cast<std::ptrdiff_t>(rank - 1);
+    if (at >= from) {
+      std::nth_element(from, at, values.end());
+      from = at;
+    }
+    out[i] = *at;
+  }
+  return out;
 }
 
-// The same value from unsorted values, in linear time (reorders them).
-double select_percentile(std::vector<double>& values, double q) {
-  const std::size_t n = values.size();
-  std::size_t rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(n) - 1e-9));
-  rank = std::clamp<std::size_t>(rank, 1, n);
-  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(rank - 1), values.end());
-  return values[rank - 1];
+// What the summary reports of one series of completed runs.
+struct Series {
+  double mean = 0, sd = 0, min = 0, max = 0;
+  std::array<double, 3> p{};  // p50, p90, p95
+};
+
+// Sums in the order given; then reorders the values (selection).
+Series summarise(std::vector<double>& values) {
+  Series out;
+  if (values.empty()) return out;
+  double sum = 0, lo = values.front(), hi = lo;
+  for (double v : values) {
+    sum += v;
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  const double n = static_cast<double>(values.size());
+  out.mean = sum / n;
+  double ss = 0;
+  for (double v : values) ss += (v - out.mean) * (v - out.mean);
+  out.sd = values.size() > 1 ? std::sqrt(ss / (n - 1)) : 0.0;
+  out.min = lo;
+  out.max = hi;
+  out.p = select_percentiles(values, {0.50, 0.90, 0.95});
+  return out;
 }
 
 void check_options(const Workflow& wf, const SimulationOptions& o) {
@@ -137,6 +170,7 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
 
   // ---- run the blocks
   const std::uint64_t runs = o.runs;
+  if (getenv("JR_TIMING")) fprintf(stderr, "setup %.4f\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   const std::uint64_t blocks = (runs + kBlock - 1) / kBlock;
   unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<std::uint64_t>(threads, blocks));
@@ -180,6 +214,7 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
     worker();
   }
   for (auto& t : pool) t.join();
+  const auto tj = std::chrono::steady_clock::now(); if (getenv("JR_TIMING")) fprintf(stderr, "to join %.4f\n", std::chrono::duration<double>(tj - t0).count());
   if (failure) std::rethrow_exception(failure);
   if (o.progress) o.progress(runs, runs);
 
@@ -220,21 +255,42 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
     r.planned_days = plan(wf, po).total_days;
   }
 
-  // The completed totals need only three order statistics, the minimum and
-  // the maximum: selected, not sorted. The counted days are summed in sorted
-  // order, so they are sorted.
-  std::vector<double> done_totals, sorted_counted;
-  done_totals.reserve(total.completed);
-  sorted_counted.reserve(total.completed);
-  double sum = 0, sum_g = 0, sum_n = 0;
+  // Each series (total days, counted days) reports its mean, minimum,
+  // maximum and three percentiles: selected (linear time), never sorted.
+  // Sums run in replication order, the same for any number of threads. The
+  // two series are independent: with more than one thread, the counted days
+  // are summarised on a second thread meanwhile.
+  std::vector<double> done_totals;  // a copy: `totals` keeps replication order for the median run
+  double sum_g = 0, sum_n = 0;
   std::uint64_t n_g = 0, n_n = 0;
-  for (std::size_t i = 0; i < totals.size(); ++i) {
+  Series total_days, counted_days;
+  auto summarise_counted = [&] {
+    // Not needed afterwards: compacted in place. A run is NaN in both
+    // series or in neither.
+    counted.erase(std::remove_if(counted.begin(), counted.end(), [](double c) { return std::isnan(c); }),
+                  counted.end());
+    counted_days = summarise(counted);
+  };
+  std::thread helper;
+  struct Joiner {  // joined on every way out, a throw included
+    std::thread& t;
+    ~Joiner() {
+      if (t.joinable()) t.join();
+    }
+  } joiner{helper};
+  if (threads > 1) {
+    try {
+      helper = std::thread(summarise_counted);
+    } catch (const std::system_error&) {  // no thread to be had: here, later
+    }
+  }
+  done_totals.reserve(total.completed);
+  std::uint32_t project = 0;  // i % projects, without a division per value
+  for (std::size_t i = 0; i < totals.size(); ++i, project = project + 1 == o.projects ? 0 : project + 1) {
     const double t = totals[i];
     if (std::isnan(t)) continue;
     done_totals.push_back(t);
-    sorted_counted.push_back(counted[i]);
-    sum += t;
-    if (model.green[i % o.projects]) {
+    if (model.green[project]) {
       sum_g += t;
       ++n_g;
     } else {
@@ -242,33 +298,24 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
       ++n_n;
     }
   }
+  if (!done_totals.empty()) total_days = summarise(done_totals);
+  if (helper.joinable()) helper.join();
+  else summarise_counted();
   if (!done_totals.empty()) {
-    const double cnt = static_cast<double>(done_totals.size());
-    const double mean = sum / cnt;
-    double ss = 0;
-    for (double t : totals)
-      if (!std::isnan(t)) ss += (t - mean) * (t - mean);
-    const auto [min_it, max_it] = std::minmax_element(done_totals.begin(), done_totals.end());
-    const double min_total = *min_it, max_total = *max_it;
-    std::sort(sorted_counted.begin(), sorted_counted.end());
-    r.mean_counted_days = std::accumulate(sorted_counted.begin(), sorted_counted.end(), 0.0) / cnt;
-    r.p50_counted_days = percentile(sorted_counted, 0.50);
-    r.p90_counted_days = percentile(sorted_counted, 0.90);
-    r.p95_counted_days = percentile(sorted_counted, 0.95);
-    r.mean_days = mean;
-    r.sd_days = done_totals.size() > 1 ? std::sqrt(ss / (cnt - 1)) : 0.0;
-    r.min_days = min_total;
-    r.max_days = max_total;
-    r.p50_days = select_percentile(done_totals, 0.50);
-    r.p90_days = select_percentile(done_totals, 0.90);
-    r.p95_days = select_percentile(done_totals, 0.95);
-    if (n_g && n_n) {
-      r.mean_days_green = sum_g / static_cast<double>(n_g);
-      r.mean_days_normal = sum_n / static_cast<double>(n_n);
-    }
-    // Histogram
+    r.mean_days = total_days.mean;
+    r.sd_days = total_days.sd;
+    r.min_days = total_days.min;
+    r.max_days = total_days.max;
+    r.p50_days = total_days.p[0];
+    r.p90_days = total_days.p[1];
+    r.p95_days = total_days.p[2];
+    r.mean_counted_days = counted_days.mean;
+    r.p50_counted_days = counted_days.p[0];
+    r.p90_counted_days = counted_days.p[1];
+    r.p95_counted_days = counted_days.p[2];
+    // Histograms (any order of the values gives the same counts).
     const std::uint32_t bins = o.histogram_bins;
-    double lo = std::floor(std::min(min_total, sorted_counted.front())), hi = std::ceil(max_total);
+    double lo = std::floor(std::min(total_days.min, counted_days.min)), hi = std::ceil(total_days.max);
     if (r.time_limit) hi = std::max(hi, std::ceil(*r.time_limit));
     if (hi <= lo) hi = lo + 1;
     r.hist_min = lo;
@@ -279,9 +326,13 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
       auto k = static_cast<std::size_t>((t - lo) / r.hist_width);
       ++r.histogram[std::min<std::size_t>(k, bins - 1)];
     }
-    for (double t : sorted_counted) {
+    for (double t : counted) {
       auto k = static_cast<std::size_t>(std::max(0.0, t - lo) / r.hist_width);
       ++r.histogram_counted[std::min<std::size_t>(k, bins - 1)];
+    }
+    if (n_g && n_n) {
+      r.mean_days_green = sum_g / static_cast<double>(n_g);
+      r.mean_days_normal = sum_n / static_cast<double>(n_n);
     }
     // The median run: the first project run (in replication order) whose total is p50.
     for (std::size_t i = 0; i < totals.size(); ++i)
@@ -385,6 +436,7 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
     }
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (getenv("JR_TIMING")) fprintf(stderr, "total %.4f\n", r.seconds);
   return r;
 }
 

@@ -46,8 +46,10 @@ struct Model {
 };
 
 // Statistics of a block of replications; blocks are merged in block order so
-// that sums do not depend on which thread ran which block.
-struct Accumulator {
+// that sums do not depend on which thread ran which block. Neighbouring
+// blocks usually run on different threads at the same time: a cache line of
+// their own each, so that one's counters never share a line with the other's.
+struct alignas(64) Accumulator {
   // per step
   std::vector<std::uint64_t> critical, returns, finish_n, overdue;
   std::vector<double> qwait_sum, finish_sum;
