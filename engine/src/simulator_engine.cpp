@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "jointreview/error.h"
+#include "state_machine_rules.h"
 
 namespace jointreview::sim {
 
@@ -19,18 +20,24 @@ inline std::uint32_t bit(std::int32_t k) { return 1u << k; }
 }  // namespace
 
 void Accumulator::init(std::uint32_t steps, std::uint32_t depts) {
-  critical.assign(steps, 0);
-  returns.assign(steps, 0);
-  finish_n.assign(steps, 0);
-  overdue.assign(steps, 0);
-  qwait_sum.assign(steps, 0);
-  finish_sum.assign(steps, 0);
-  qwait_n.assign(steps, 0);
-  busy.assign(depts, 0);
-  qint.assign(depts, 0);
-  dqwait.assign(depts, 0);
-  reviews.assign(depts, 0);
-  qmax.assign(depts, 0);
+  steps_ = steps;
+  depts_ = depts;
+  counts_.assign(5 * static_cast<std::size_t>(steps) + depts, 0);
+  sums_.assign(2 * static_cast<std::size_t>(steps) + 4 * static_cast<std::size_t>(depts), 0.0);
+  std::uint64_t* u = counts_.data();
+  critical = u;
+  returns = u + steps;
+  finish_n = u + 2 * steps;
+  overdue = u + 3 * steps;
+  qwait_n = u + 4 * steps;
+  reviews = u + 5 * steps;
+  double* d = sums_.data();
+  qwait_sum = d;
+  finish_sum = d + steps;
+  busy = d + 2 * steps;
+  qint = busy + depts;
+  dqwait = busy + 2 * depts;
+  qmax = busy + 3 * depts;
   horizon = 0;
   completed = rejected = revoked = withdrawn = other = on_time = on_time_elapsed = 0;
   trips = 0;
@@ -38,20 +45,17 @@ void Accumulator::init(std::uint32_t steps, std::uint32_t depts) {
 }
 
 void Accumulator::add(const Accumulator& o) {
-  for (std::size_t i = 0; i < critical.size(); ++i) {
-    critical[i] += o.critical[i];
-    returns[i] += o.returns[i];
-    finish_n[i] += o.finish_n[i];
-    overdue[i] += o.overdue[i];
+  // Counts add up the same in any order; sums are added array by array in
+  // the order of the fields, as they always were.
+  for (std::size_t i = 0; i < counts_.size(); ++i) counts_[i] += o.counts_[i];
+  for (std::uint32_t i = 0; i < steps_; ++i) {
     qwait_sum[i] += o.qwait_sum[i];
     finish_sum[i] += o.finish_sum[i];
-    qwait_n[i] += o.qwait_n[i];
   }
-  for (std::size_t d = 0; d < busy.size(); ++d) {
+  for (std::uint32_t d = 0; d < depts_; ++d) {
     busy[d] += o.busy[d];
     qint[d] += o.qint[d];
     dqwait[d] += o.dqwait[d];
-    reviews[d] += o.reviews[d];
     qmax[d] = std::max(qmax[d], o.qmax[d]);
   }
   horizon += o.horizon;
@@ -84,13 +88,12 @@ Engine::Engine(const Model& m)
   alerts_.resize(np_);
   heap_.reserve(256);
   imm_.reserve(64);
-  fx_.reserve(64);
 }
 
 void Engine::configure(bool tracing) {
   // Reference mode drives the machine as a literal driver would: every
   // effect, every actor checked. Otherwise the machine builds only the
-  // effects on_effects acts on (the rest it would throw away), and skips the
+  // effects on_effect acts on (the rest it would throw away), and skips the
   // actor check: every action here is taken by the actor it belongs to (the
   // applicant submits, commits, resubmits and supplies; the lead accepts,
   // excludes, contacts, verifies and rejects; the department of a review
@@ -108,13 +111,13 @@ void Engine::configure(bool tracing) {
   f.kinds = F::of(EffectKind::step_state) | F::of(EffectKind::review_requested) | F::of(EffectKind::notice) |
             F::of(EffectKind::arm_timer) | F::of(EffectKind::clock_stopped) | F::of(EffectKind::overdue) |
             F::of(EffectKind::instance_state);
-  // The timers that go into the heap or the alert lists (see on_effects);
+  // The timers that go into the heap or the alert lists (see on_effect);
   // `overdue` only when overdue_share is counted: it sets a flag and
   // reports, nothing else.
   f.timers = F::of(TimerKind::deferred_due) | F::of(TimerKind::grace_due) | F::of(TimerKind::verify_due) |
              F::of(TimerKind::exclusion_end);
   if (m_.count_overdue) f.timers |= F::of(TimerKind::overdue);
-  // on_effects reacts to these states; a trace records every state.
+  // on_effect reacts to these states; a trace records every state.
   f.states = tracing ? ~0u : F::of(StepState::ready) | F::of(StepState::accepted) | F::of(StepState::approved);
   machine_.set_filter(f);
   machine_.set_trusted_actors(true);
@@ -184,26 +187,21 @@ void Engine::fire_alerts(std::uint32_t p, double t, std::uint32_t seq) {
   Event e;
   e.action = Action::timer;
   e.timer = TimerKind::overdue;
+  Sink sink{*this, p};
   while (!a.empty() && (a.back().t < t || (a.back().t == t && a.back().seq < seq))) {
     const Alert x = a.back();
     a.pop_back();
     if (!StateMachine::overdue_fires(inst_[p], x.step, x.t)) continue;
     e.step = x.step;
     e.at = x.t;
-    const std::size_t first = fx_.size();
-    machine_.apply(inst_[p], e, fx_);
-    if (fx_.size() != first) {
-      now_ = x.t;
-      on_effects(p, first);
-      fx_.resize(first);
-    }
+    now_ = x.t;  // its effects happen at its own time
+    machine_.apply(inst_[p], e, sink);
   }
   now_ = now;
 }
 
 void Engine::immediate(std::uint32_t p, Action a, std::uint32_t s, Actor who, std::int32_t slot, double value) {
-  // Every field given at once (no default values written first);
-  // drain() hands it to act() without a copy.
+  // Every field given at once (no default values written first).
   imm_.push_back(Immediate{p, Event{a, TimerKind::none, s, who, slot, now_, value}});
 }
 
@@ -247,128 +245,124 @@ inline void Engine::dispatch(std::uint32_t p, std::uint32_t s, std::int32_t slot
   if (len > acc_->qmax[d]) acc_->qmax[d] = len;
 }
 
-inline void Engine::on_effects(std::uint32_t p, std::size_t first) {
-  // Nothing below applies an event, so fx_ does not change while we read it.
+inline void Engine::on_effect(std::uint32_t p, const Effect& e) {
   InstanceRuntime& st = inst_[p];
-  const Effect* fx = fx_.data();
-  const std::size_t end = fx_.size();
-  // This project's per-step records; ps_ does not grow here either.
+  // This project's per-step records.
   StepSim* const sim = ps_.data() + static_cast<std::size_t>(p) * n_;
-  for (std::size_t i = first; i < end; ++i) {
-    const Effect& e = fx[i];
-    switch (e.kind) {
-      case EffectKind::step_state: {
-        const auto to = static_cast<StepState>(e.to);
-        if (trace_ && p == trace_project_)
-          trace_->push_back(TraceRecord{TraceRecord::Kind::state, e.to, e.step, 0, e.at, e.at});
-        if (to == StepState::ready) {
-          immediate(p, w_.has_commitment[e.step] ? Action::commit : Action::submit, e.step, Actor::applicant());
-        } else if (to == StepState::accepted) {
-          // This round's review takes one draw, shared by the step's departments.
-          sim[e.step].dur = m_.duration[e.step](rng_);
-          if (sim[e.step].excl_state == 0 && w_.excluded_offset[e.step + 1] > w_.excluded_offset[e.step]) {
-            sim[e.step].excl_state = 1;
-            sim[e.step].excl_next = 1;
-            immediate(p, Action::exclude, e.step, Actor::department(w_.lead(e.step)), -1,
-                      m_.excluded[w_.excluded_offset[e.step]](rng_));
-          }
-        } else if (to == StepState::approved) {
-          sim[e.step].finish_at = e.at;
+  switch (e.kind) {
+    case EffectKind::step_state: {
+      const auto to = static_cast<StepState>(e.to);
+      if (trace_ && p == trace_project_)
+        trace_->push_back(TraceRecord{TraceRecord::Kind::state, e.to, e.step, 0, e.at, e.at});
+      if (to == StepState::ready) {
+        immediate(p, w_.has_commitment[e.step] ? Action::commit : Action::submit, e.step, Actor::applicant());
+      } else if (to == StepState::accepted) {
+        // This round's review takes one draw, shared by the step's departments.
+        sim[e.step].dur = m_.duration[e.step](rng_);
+        if (sim[e.step].excl_state == 0 && w_.excluded_offset[e.step + 1] > w_.excluded_offset[e.step]) {
+          sim[e.step].excl_state = 1;
+          sim[e.step].excl_next = 1;
+          immediate(p, Action::exclude, e.step, Actor::department(w_.lead(e.step)), -1,
+                    m_.excluded[w_.excluded_offset[e.step]](rng_));
         }
-        break;
+      } else if (to == StepState::approved) {
+        sim[e.step].finish_at = e.at;
       }
-      case EffectKind::review_requested:
-        if (e.slot == -1) {
-          immediate(p, Action::accept, e.step, Actor::department(static_cast<std::uint32_t>(e.dept)));
-        } else if (e.slot == -2) {
-          const bool fail = rng_.chance(w_.verify_fail_probability[e.step]);
-          immediate(p, fail ? Action::verify_failed : Action::verify, e.step,
-                    Actor::department(static_cast<std::uint32_t>(e.dept)));
-        } else if (sim[e.step].excl_state == 1) {
-          sim[e.step].held |= bit(e.slot);  // reviewed once the excluded period is over
-        } else {
-          dispatch(p, e.step, e.slot, now_);
-        }
-        break;
-      case EffectKind::notice: {
-        ++acc_->returns[e.step];
-        const std::uint8_t rounds = st.steps[e.step].rounds;
-        if (rounds > w_.max_rounds[e.step]) {  // max_rounds correction rounds used up
-          immediate(p, Action::reject, e.step, Actor::department(w_.lead(e.step)));
-        } else {
-          push(now_ + m_.turnaround[e.step](rng_), Kind::resubmit, p, e.step, -1, rounds);
-        }
-        break;
-      }
-      case EffectKind::contact_task:
-        immediate(p, Action::contact, e.step, Actor::department(w_.lead(e.step)));
-        break;
-      case EffectKind::arm_timer:
-        // Which timers go into the heap. The machine decides what a timer
-        // does (StateMachine::timer_changes_state); here only: which of them
-        // can make a difference to what this simulator reports.
-        //  - warn, project_warn, project_overdue, contact_due only set flags
-        //    and report; the simulator ignores those reports, and the flags
-        //    they set only decide whether more such timers are armed. Left out.
-        //  - overdue only sets a flag too, but its report feeds overdue_share:
-        //    kept out of the heap and fired lazily (defer_alert, fire_alerts).
-        //  - acceptance_due can change a state: it accepts a step still
-        //    `submitted` when it fires. It never finds one here: a step
-        //    becomes `submitted` only in the machine's request_acceptance,
-        //    which in the same apply asks the lead department to accept
-        //    (review_requested, slot -1); this engine answers that with an
-        //    immediate accept, and every immediate is applied (drain) before
-        //    the next heap event. The accept is refused only when the step is
-        //    no longer `submitted` or the instance is closed, and then the
-        //    timer would do nothing either (it needs a running instance). So
-        //    at every heap event no step of a running instance is `submitted`,
-        //    and the timer, which fires only as a heap event, is a no-op.
-        //    Left out; the test "the lean timer set gives the same results as
-        //    arming every timer" checks this against Model::all_timers.
-        //  - deferred_due, grace_due, verify_due, exclusion_end: into the heap.
-        if (m_.all_timers || (StateMachine::timer_changes_state(e.timer) && e.timer != TimerKind::acceptance_due))
-          push(std::max(e.at, now_), Kind::timer, p, e.step, static_cast<std::int8_t>(e.slot), 0, e.timer);
-        else if (e.timer == TimerKind::overdue)
-          defer_alert(p, e.step, std::max(e.at, now_));
-        if (e.timer == TimerKind::deferred_due && e.slot >= 0 && !(sim[e.step].supply_planned & bit(e.slot))) {
-          sim[e.step].supply_planned |= bit(e.slot);
-          const CompiledDeferred& dm = w_.deferred[w_.deferred_offset[e.step] + static_cast<std::uint32_t>(e.slot)];
-          double when;
-          if (rng_.chance(dm.late_probability))
-            when = e.at + rng_.uniform_open0() * 2.0 * std::max(dm.grace, 1.0);
-          else
-            when = now_ + rng_.uniform() * std::max(0.0, e.at - now_);
-          push(when, Kind::supply, p, e.step, static_cast<std::int8_t>(e.slot));
-        }
-        break;
-      case EffectKind::clock_stopped:
-        if (sim[e.step].excl_state == 1) {
-          sim[e.step].excluded_days += e.at - now_;
-          push(e.at, Kind::exclusion_over, p, e.step);
-          if (trace_ && p == trace_project_)
-            trace_->push_back(TraceRecord{TraceRecord::Kind::excluded, 0, e.step, 0, now_, e.at});
-        }
-        break;
-      case EffectKind::overdue:
-        if (e.step != kNoStep && !sim[e.step].overdue) {
-          sim[e.step].overdue = 1;
-          ++acc_->overdue[e.step];
-        }
-        break;
-      case EffectKind::instance_state:
-        last_activity_ = std::max(last_activity_, e.at);
-        break;
-      default: break;
+      break;
     }
+    case EffectKind::review_requested:
+      if (e.slot == -1) {
+        immediate(p, Action::accept, e.step, Actor::department(static_cast<std::uint32_t>(e.dept)));
+      } else if (e.slot == -2) {
+        const bool fail = rng_.chance(w_.verify_fail_probability[e.step]);
+        immediate(p, fail ? Action::verify_failed : Action::verify, e.step,
+                  Actor::department(static_cast<std::uint32_t>(e.dept)));
+      } else if (sim[e.step].excl_state == 1) {
+        sim[e.step].held |= bit(e.slot);  // reviewed once the excluded period is over
+      } else {
+        dispatch(p, e.step, e.slot, now_);
+      }
+      break;
+    case EffectKind::notice: {
+      ++acc_->returns[e.step];
+      const std::uint8_t rounds = st.steps[e.step].rounds;
+      if (rounds > w_.max_rounds[e.step]) {  // max_rounds correction rounds used up
+        immediate(p, Action::reject, e.step, Actor::department(w_.lead(e.step)));
+      } else {
+        push(now_ + m_.turnaround[e.step](rng_), Kind::resubmit, p, e.step, -1, rounds);
+      }
+      break;
+    }
+    case EffectKind::contact_task:
+      immediate(p, Action::contact, e.step, Actor::department(w_.lead(e.step)));
+      break;
+    case EffectKind::arm_timer:
+      // Which timers go into the heap. The machine decides what a timer
+      // does (StateMachine::timer_changes_state); here only: which of them
+      // can make a difference to what this simulator reports.
+      //  - warn, project_warn, project_overdue, contact_due only set flags
+      //    and report; the simulator ignores those reports, and the flags
+      //    they set only decide whether more such timers are armed. Left out.
+      //  - overdue only sets a flag too, but its report feeds overdue_share:
+      //    kept out of the heap and fired lazily (defer_alert, fire_alerts).
+      //  - acceptance_due can change a state: it accepts a step still
+      //    `submitted` when it fires. It never finds one here: a step
+      //    becomes `submitted` only in the machine's request_acceptance,
+      //    which in the same apply asks the lead department to accept
+      //    (review_requested, slot -1); this engine answers that with an
+      //    immediate accept, and every immediate is applied (drain) before
+      //    the next heap event. The accept is refused only when the step is
+      //    no longer `submitted` or the instance is closed, and then the
+      //    timer would do nothing either (it needs a running instance). So
+      //    at every heap event no step of a running instance is `submitted`,
+      //    and the timer, which fires only as a heap event, is a no-op.
+      //    Left out; the test "the lean timer set gives the same results as
+      //    arming every timer" checks this against Model::all_timers.
+      //  - deferred_due, grace_due, verify_due, exclusion_end: into the heap.
+      if (m_.all_timers || (StateMachine::timer_changes_state(e.timer) && e.timer != TimerKind::acceptance_due))
+        push(std::max(e.at, now_), Kind::timer, p, e.step, static_cast<std::int8_t>(e.slot), 0, e.timer);
+      else if (e.timer == TimerKind::overdue)
+        defer_alert(p, e.step, std::max(e.at, now_));
+      if (e.timer == TimerKind::deferred_due && e.slot >= 0 && !(sim[e.step].supply_planned & bit(e.slot))) {
+        sim[e.step].supply_planned |= bit(e.slot);
+        const CompiledDeferred& dm = w_.deferred[w_.deferred_offset[e.step] + static_cast<std::uint32_t>(e.slot)];
+        double when;
+        if (rng_.chance(dm.late_probability))
+          when = e.at + rng_.uniform_open0() * 2.0 * std::max(dm.grace, 1.0);
+        else
+          when = now_ + rng_.uniform() * std::max(0.0, e.at - now_);
+        push(when, Kind::supply, p, e.step, static_cast<std::int8_t>(e.slot));
+      }
+      break;
+    case EffectKind::clock_stopped:
+      if (sim[e.step].excl_state == 1) {
+        sim[e.step].excluded_days += e.at - now_;
+        push(e.at, Kind::exclusion_over, p, e.step);
+        if (trace_ && p == trace_project_)
+          trace_->push_back(TraceRecord{TraceRecord::Kind::excluded, 0, e.step, 0, now_, e.at});
+      }
+      break;
+    case EffectKind::overdue:
+      if (e.step != kNoStep && !sim[e.step].overdue) {
+        sim[e.step].overdue = 1;
+        ++acc_->overdue[e.step];
+      }
+      break;
+    case EffectKind::instance_state:
+      last_activity_ = std::max(last_activity_, e.at);
+      break;
+    default: break;
   }
 }
 
-// `e` may live in imm_, which on_effects can grow (and move): e is not read
-// after on_effects starts. Actions are never applied while the effects of
-// another are read (immediate() queues them), so fx_ starts empty.
-Refusal Engine::act(std::uint32_t p, const Event& e) {
-  assert(fx_.empty());
-  const Refusal r = machine_.apply(inst_[p], e, fx_);
+inline void Engine::Sink::push_back(const Effect& e) { engine.on_effect(project, e); }
+
+// By value: the effects of the action queue further actions in imm_, which
+// may grow (and move) while the machine still reads the event. The sink
+// never applies an action itself (immediate() queues them).
+Refusal Engine::act(std::uint32_t p, const Event e) {
+  Sink sink{*this, p};
+  const Refusal r = machine_.apply(inst_[p], e, sink);
   if (r != Refusal::none) {
     const std::size_t ps = static_cast<std::size_t>(p) * n_ + e.step;
     if (e.action == Action::resubmit && r == Refusal::materials_missing) {
@@ -388,8 +382,6 @@ Refusal Engine::act(std::uint32_t p, const Event& e) {
                                     1u << static_cast<unsigned>(Action::resubmit) |
                                     1u << static_cast<unsigned>(Action::supply);
   if (kVisits & (1u << static_cast<unsigned>(e.action))) trip(p, e.step);
-  on_effects(p, 0);
-  fx_.clear();
   return r;
 }
 
@@ -437,10 +429,8 @@ void Engine::handle(const Ev& ev) {
   const std::uint32_t p = ev.project;
   switch (ev.kind) {
     case Kind::arrival: {
-      fx_.clear();
-      machine_.start(inst_[p], now_, fx_);
-      on_effects(p, 0);
-      fx_.clear();
+      Sink sink{*this, p};
+      machine_.start(inst_[p], now_, sink);
       break;
     }
     case Kind::timer: {
@@ -525,7 +515,8 @@ void Engine::handle(const Ev& ev) {
 }
 
 void Engine::drain() {
-  // By index and by reference: no copy of the queued action (see act).
+  // By index: act() takes its own copy of the queued action, as the actions
+  // it queues may move imm_.
   while (imm_head_ < imm_.size()) {
     const std::size_t i = imm_head_++;
     act(imm_[i].project, imm_[i].e);
@@ -535,7 +526,7 @@ void Engine::drain() {
 }
 
 // Flattened: the event loop with everything it calls from this file (pop,
-// handle, act, drain, on_effects, the common draws) inlined into it; only the
+// handle, act, drain, on_effect, the common draws) inlined into it; only the
 // machine's apply (another file) and the rare slow paths stay calls.
 [[gnu::flatten]] void Engine::run_events(std::uint64_t seed, std::uint64_t rep, Accumulator& acc) {
   acc_ = &acc;
@@ -544,7 +535,6 @@ void Engine::drain() {
   for (auto& a : alerts_) a.clear();
   imm_.clear();
   imm_head_ = 0;
-  fx_.clear();
   seq_ = 0;
   events_ = 0;
   now_ = 0;

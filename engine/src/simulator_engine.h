@@ -50,21 +50,33 @@ struct Model {
 // blocks usually run on different threads at the same time: a cache line of
 // their own each, so that one's counters never share a line with the other's.
 struct alignas(64) Accumulator {
+  // The arrays below point into two buffers of this accumulator's own (one
+  // allocation each, however many steps and departments): a run allocates a
+  // block's accumulator per 64 replications and frees them all at the end.
   // per step
-  std::vector<std::uint64_t> critical, returns, finish_n, overdue;
-  std::vector<double> qwait_sum, finish_sum;
-  std::vector<std::uint64_t> qwait_n;
+  std::uint64_t *critical = nullptr, *returns = nullptr, *finish_n = nullptr, *overdue = nullptr;
+  double *qwait_sum = nullptr, *finish_sum = nullptr;
+  std::uint64_t* qwait_n = nullptr;
   // per department
-  std::vector<double> busy, qint, dqwait;
-  std::vector<std::uint64_t> reviews;
-  std::vector<double> qmax;
+  double *busy = nullptr, *qint = nullptr, *dqwait = nullptr;
+  std::uint64_t* reviews = nullptr;
+  double* qmax = nullptr;
   double horizon = 0;
   std::uint64_t completed = 0, rejected = 0, revoked = 0, withdrawn = 0, other = 0, on_time = 0, on_time_elapsed = 0;
   double trips = 0;
   std::uint64_t stale = 0, refused = 0;
 
+  Accumulator() = default;
+  Accumulator(const Accumulator&) = delete;  // the pointers would point into the original
+  Accumulator& operator=(const Accumulator&) = delete;
+
   void init(std::uint32_t steps, std::uint32_t depts);
   void add(const Accumulator& o);
+
+ private:
+  std::uint32_t steps_ = 0, depts_ = 0;
+  std::vector<std::uint64_t> counts_;
+  std::vector<double> sums_;
 };
 
 // Raw records of one project in a traced replication.
@@ -138,10 +150,16 @@ class Engine {
   void defer_alert(std::uint32_t p, std::uint32_t s, double t);
   void fire_alerts(std::uint32_t p, double t, std::uint32_t seq);
   void immediate(std::uint32_t p, Action a, std::uint32_t s, Actor who, std::int32_t slot = -1, double value = -1);
-  Refusal act(std::uint32_t p, const Event& e);
-  // Inlined into its three callers: it runs once per applied action, and a
-  // call of its own costs a second save and restore of every register.
-  [[gnu::always_inline]] inline void on_effects(std::uint32_t p, std::size_t first);
+  Refusal act(std::uint32_t p, Event e);
+  // The machine's effect sink (StateMachine::apply): each effect is acted on
+  // the moment the machine emits it, with no list in between. Inlined into
+  // every emission, where the effect's kind is known: one branch is left.
+  struct Sink {
+    Engine& engine;
+    std::uint32_t project;
+    void push_back(const Effect& e);  // engine.on_effect(project, e)
+  };
+  [[gnu::always_inline]] inline void on_effect(std::uint32_t p, const Effect& e);
   void handle(const Ev& ev);
   void drain();
   [[gnu::always_inline]] inline void dispatch(std::uint32_t p, std::uint32_t s, std::int32_t slot, double since);
@@ -171,7 +189,6 @@ class Engine {
   std::vector<std::vector<Alert>> alerts_;     // per project, latest first
   std::vector<Immediate> imm_;
   std::size_t imm_head_ = 0;
-  std::vector<Effect> fx_;
 
   // per project
   std::vector<InstanceRuntime> inst_;

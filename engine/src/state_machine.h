@@ -178,11 +178,21 @@ class StateMachine {
   void reset(InstanceRuntime& st, bool green) const;
 
   // Applies one event. On refusal nothing in `st` changes and no effect is
-  // added. Effects are appended to `out` (the caller clears it).
-  Refusal apply(InstanceRuntime& st, const Event& e, std::vector<Effect>& out) const;
+  // added. Effects are handed to `out.push_back(const Effect&)` in order:
+  // a std::vector<Effect> collects them (the caller clears it); a driver
+  // may instead pass a sink of its own that acts on each one at once (the
+  // simulator does). A sink is called while `apply` runs: every refusal is
+  // decided before the first effect, so a sink never hears of a refused
+  // event; it must not call `apply` itself, and it may read only what the
+  // machine has settled by then (the step's `rounds` and the instance's
+  // `green` are). The definitions are in state_machine_rules.h; this
+  // library instantiates std::vector<Effect>.
+  template <class Out>
+  Refusal apply(InstanceRuntime& st, const Event& e, Out& out) const;
 
   // Start the instance at time t: steps without predecessors become ready.
-  Refusal start(InstanceRuntime& st, double t, std::vector<Effect>& out) const {
+  template <class Out>
+  Refusal start(InstanceRuntime& st, double t, Out& out) const {
     Event e;
     e.action = Action::start;
     e.at = t;
@@ -215,27 +225,42 @@ class StateMachine {
 
  private:
   Refusal check_actor(const InstanceRuntime& st, const Event& e) const;
-  void set_state(InstanceRuntime& st, std::uint32_t s, StepState to, double at, std::vector<Effect>& out) const;
-  void set_instance(InstanceRuntime& st, InstanceState to, double at, std::vector<Effect>& out) const;
-  void run_clock(InstanceRuntime& st, std::uint32_t s, double from, double now, std::vector<Effect>& out) const;
-  void accept(InstanceRuntime& st, std::uint32_t s, double clock_from, double at, std::vector<Effect>& out) const;
   void stop_clock(StepRuntime& r, double at) const;
-  void request_acceptance(InstanceRuntime& st, std::uint32_t s, double at, std::vector<Effect>& out) const;
-  void request_reviews(InstanceRuntime& st, std::uint32_t s, std::uint32_t mask, std::vector<Effect>& out) const;
-  void settle(InstanceRuntime& st, std::uint32_t s, double at, std::vector<Effect>& out) const;
-  void approve_step(InstanceRuntime& st, std::uint32_t s, double at, std::vector<Effect>& out) const;
-  void return_step(InstanceRuntime& st, std::uint32_t s, std::uint32_t mask, double at, std::vector<Effect>& out) const;
-  void stop_dependents(InstanceRuntime& st, std::uint32_t s, StepState as, double at, std::vector<Effect>& out) const;
-  void on_timer(InstanceRuntime& st, const Event& e, std::vector<Effect>& out) const;
+  template <class Out>
+  void set_state(InstanceRuntime& st, std::uint32_t s, StepState to, double at, Out& out) const;
+  template <class Out>
+  void set_instance(InstanceRuntime& st, InstanceState to, double at, Out& out) const;
+  template <class Out>
+  void run_clock(InstanceRuntime& st, std::uint32_t s, double from, double now, Out& out) const;
+  template <class Out>
+  void accept(InstanceRuntime& st, std::uint32_t s, double clock_from, double at, Out& out) const;
+  template <class Out>
+  void request_acceptance(InstanceRuntime& st, std::uint32_t s, double at, Out& out) const;
+  template <class Out>
+  void request_reviews(InstanceRuntime& st, std::uint32_t s, std::uint32_t mask, Out& out) const;
+  template <class Out>
+  void settle(InstanceRuntime& st, std::uint32_t s, double at, Out& out) const;
+  template <class Out>
+  void approve_step(InstanceRuntime& st, std::uint32_t s, double at, Out& out) const;
+  template <class Out>
+  void return_step(InstanceRuntime& st, std::uint32_t s, std::uint32_t mask, double at, Out& out) const;
+  template <class Out>
+  void stop_dependents(InstanceRuntime& st, std::uint32_t s, StepState as, double at, Out& out) const;
+  template <class Out>
+  void on_timer(InstanceRuntime& st, const Event& e, Out& out) const;
   bool wants(EffectKind k) const { return (filter_.kinds & EffectFilter::of(k)) != 0; }
-  void emit(std::vector<Effect>& out, const Effect& e) const {
+  template <class Out>
+  void emit(Out& out, const Effect& e) const {
     if (wants(e.kind)) out.push_back(e);
   }
-  void arm(std::vector<Effect>& out, TimerKind k, std::uint32_t step, double at, std::int32_t slot = -1) const;
+  template <class Out>
+  void arm(Out& out, TimerKind k, std::uint32_t step, double at, std::int32_t slot = -1) const;
 
   std::shared_ptr<const CompiledWorkflow> wf_;
   EffectFilter filter_;
   bool trusted_actors_ = false;
 };
+
+extern template Refusal StateMachine::apply(InstanceRuntime&, const Event&, std::vector<Effect>&) const;
 
 }  // namespace jointreview
