@@ -9,6 +9,7 @@
 
 #include "rules_workflow.h"
 #include "state_machine_harness.h"
+#include "state_machine_rules.h"  // apply() with a sink of the test's own
 
 using namespace jointreview;
 using jrtest::Harness;
@@ -440,6 +441,20 @@ bool passes(const EffectFilter& f, const Effect& e) {
   return true;
 }
 
+// An effect sink of a driver's own (as the simulator passes one): records
+// each effect and what the instance showed at that moment.
+struct RecordingSink {
+  const InstanceRuntime* st = nullptr;
+  std::vector<Effect> got;
+  std::vector<std::uint8_t> rounds;  // the effect's step's `rounds` when it was emitted
+  std::vector<bool> green;
+  void push_back(const Effect& e) {
+    got.push_back(e);
+    rounds.push_back(e.step < st->steps.size() ? st->steps[e.step].rounds : 0);
+    green.push_back(st->green);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("an effect filter leaves out exactly the effects not asked for and changes nothing else",
@@ -450,6 +465,11 @@ TEST_CASE("an effect filter leaves out exactly the effects not asked for and cha
   // every call both must have refused alike, hold the same runtime, and the
   // filtered one must have built exactly the full one's effects that pass
   // the filter, in the same order.
+  // A third instance follows the walk through the full machine with a sink
+  // instead of a list: it must hear exactly the list's effects, nothing at
+  // all on a refusal, and when it hears of a step, that step's `rounds` and
+  // the instance's `green` must already be what they are after the call
+  // (what StateMachine::apply promises a sink; the simulator relies on it).
   auto cw = jrtest::compile_yaml(kWorkflow);
   using F = EffectFilter;
   std::vector<EffectFilter> filters(4);
@@ -475,9 +495,12 @@ TEST_CASE("an effect filter leaves out exactly the effects not asked for and cha
       lean.set_trusted_actors(true);
       CHECK(lean.trusted_actors());
       CHECK_FALSE(full.trusted_actors());
-      InstanceRuntime a, b;
+      InstanceRuntime a, b, c;
       full.reset(a, seed % 2 == 0);
       lean.reset(b, seed % 2 == 0);
+      full.reset(c, seed % 2 == 0);
+      RecordingSink sink;
+      sink.st = &c;
       std::vector<Effect> fa, fb, timers;
       double now = 0.5;
       std::mt19937 rng(seed);
@@ -502,7 +525,20 @@ TEST_CASE("an effect filter leaves out exactly the effects not asked for and cha
       auto both = [&](const Event& e) {
         fa.clear();
         fb.clear();
+        sink.got.clear();
+        sink.rounds.clear();
+        sink.green.clear();
         const Refusal ra = full.apply(a, e, fa), rb = lean.apply(b, e, fb);
+        const Refusal rc = full.apply(c, e, sink);
+        REQUIRE(rc == ra);
+        if (rc != Refusal::none) REQUIRE(sink.got.empty());
+        REQUIRE(sink.got.size() == fa.size());
+        for (std::size_t i = 0; i < fa.size(); ++i) {
+          CHECK(same_effect(sink.got[i], fa[i]));
+          if (fa[i].step < c.steps.size()) CHECK(sink.rounds[i] == c.steps[fa[i].step].rounds);
+          CHECK(sink.green[i] == c.green);
+        }
+        REQUIRE(dump(c) == dump(a));
         compare(ra, rb);
       };
       Event start;
