@@ -10,6 +10,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <system_error>
 #include <thread>
@@ -42,16 +43,16 @@ std::string join_departments(const Step& s) {
 // of the values at or below it. Linear time; reorders the values. Each
 // selection leaves the larger values after it, so the next (larger) q
 // searches only those.
-std::array<double, 3> select_percentiles(std::vector<double>& values, const std::array<double, 3>& qs) {
-  const std::size_t n = values.size();
+std::array<double, 3> select_percentiles(double* first, double* last, const std::array<double, 3>& qs) {
+  const std::size_t n = static_cast<std::size_t>(last - first);
   std::array<double, 3> out{};
-  auto from = values.begin();
+  double* from = first;
   for (std::size_t i = 0; i < qs.size(); ++i) {
     std::size_t rank = static_cast<std::size_t>(std::ceil(qs[i] * static_cast<double>(n) - 1e-9));
     rank = std::clamp<std::size_t>(rank, 1, n);
-    const auto at = values.begin() + static_cast<std::ptrdiff_t>(rank - 1);
+    double* const at = first + (rank - 1);
     if (at >= from) {
-      std::nth_element(from, at, values.end());
+      std::nth_element(from, at, last);
       from = at;
     }
     out[i] = *at;
@@ -66,23 +67,24 @@ struct Series {
 };
 
 // Sums in the order given; then reorders the values (selection).
-Series summarise(std::vector<double>& values) {
+Series summarise(double* first, double* last) {
   Series out;
-  if (values.empty()) return out;
-  double sum = 0, lo = values.front(), hi = lo;
-  for (double v : values) {
-    sum += v;
-    lo = std::min(lo, v);
-    hi = std::max(hi, v);
+  if (first == last) return out;
+  double sum = 0, lo = *first, hi = lo;
+  for (const double* v = first; v != last; ++v) {
+    sum += *v;
+    lo = std::min(lo, *v);
+    hi = std::max(hi, *v);
   }
-  const double n = static_cast<double>(values.size());
+  const std::size_t count = static_cast<std::size_t>(last - first);
+  const double n = static_cast<double>(count);
   out.mean = sum / n;
   double ss = 0;
-  for (double v : values) ss += (v - out.mean) * (v - out.mean);
-  out.sd = values.size() > 1 ? std::sqrt(ss / (n - 1)) : 0.0;
+  for (const double* v = first; v != last; ++v) ss += (*v - out.mean) * (*v - out.mean);
+  out.sd = count > 1 ? std::sqrt(ss / (n - 1)) : 0.0;
   out.min = lo;
   out.max = hi;
-  out.p = select_percentiles(values, {0.50, 0.90, 0.95});
+  out.p = select_percentiles(first, last, {0.50, 0.90, 0.95});
   return out;
 }
 
@@ -175,7 +177,10 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
   unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<std::uint64_t>(threads, blocks));
   std::vector<sim::Accumulator> acc(blocks);
-  std::vector<double> totals(runs * o.projects), counted(runs * o.projects);
+  // Every value is written by a worker before anything reads it: not zeroed
+  // first, so that the pages are first touched by the threads that fill them.
+  const std::uint64_t n_samples = runs * o.projects;
+  std::unique_ptr<double[]> totals(new double[n_samples]), counted(new double[n_samples]);
   std::atomic<std::uint64_t> next{0}, done{0};
   std::exception_ptr failure;
   std::mutex failure_mutex;
@@ -264,12 +269,12 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
   double sum_g = 0, sum_n = 0;
   std::uint64_t n_g = 0, n_n = 0;
   Series total_days, counted_days;
+  double* counted_end = counted.get();
   auto summarise_counted = [&] {
     // Not needed afterwards: compacted in place. A run is NaN in both
     // series or in neither.
-    counted.erase(std::remove_if(counted.begin(), counted.end(), [](double c) { return std::isnan(c); }),
-                  counted.end());
-    counted_days = summarise(counted);
+    counted_end = std::remove_if(counted.get(), counted.get() + n_samples, [](double c) { return std::isnan(c); });
+    counted_days = summarise(counted.get(), counted_end);
   };
   std::thread helper;
   struct Joiner {  // joined on every way out, a throw included
@@ -286,7 +291,7 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
   }
   done_totals.reserve(total.completed);
   std::uint32_t project = 0;  // i % projects, without a division per value
-  for (std::size_t i = 0; i < totals.size(); ++i, project = project + 1 == o.projects ? 0 : project + 1) {
+  for (std::size_t i = 0; i < n_samples; ++i, project = project + 1 == o.projects ? 0 : project + 1) {
     const double t = totals[i];
     if (std::isnan(t)) continue;
     done_totals.push_back(t);
@@ -298,7 +303,7 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
       ++n_n;
     }
   }
-  if (!done_totals.empty()) total_days = summarise(done_totals);
+  total_days = summarise(done_totals.data(), done_totals.data() + done_totals.size());
   if (helper.joinable()) helper.join();
   else summarise_counted();
   if (!done_totals.empty()) {
@@ -326,7 +331,8 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
       auto k = static_cast<std::size_t>((t - lo) / r.hist_width);
       ++r.histogram[std::min<std::size_t>(k, bins - 1)];
     }
-    for (double t : counted) {
+    for (const double* c = counted.get(); c != counted_end; ++c) {
+      const double t = *c;
       auto k = static_cast<std::size_t>(std::max(0.0, t - lo) / r.hist_width);
       ++r.histogram_counted[std::min<std::size_t>(k, bins - 1)];
     }
@@ -335,7 +341,7 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
       r.mean_days_normal = sum_n / static_cast<double>(n_n);
     }
     // The median run: the first project run (in replication order) whose total is p50.
-    for (std::size_t i = 0; i < totals.size(); ++i)
+    for (std::size_t i = 0; i < n_samples; ++i)
       if (totals[i] == *r.p50_days) {
         r.median_run = i / o.projects;
         r.median_project = static_cast<std::uint32_t>(i % o.projects);
