@@ -1,4 +1,4 @@
-// jreview plan FILE [--start DATE] [--format ...] [--output FILE]
+// jreview plan FILE [--start DATE] [--weekend-fallback] [--format ...] [--output FILE]
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -17,6 +17,7 @@ struct PlanCliOptions {
   std::string start;
   std::string format = "table";
   std::string output;
+  bool weekend_fallback = false;
 };
 
 // Prints the loader's diagnostics; true when the workflow loaded.
@@ -52,6 +53,8 @@ void add_plan(CLI::App& app, Runner& run) {
   sub->add_option("--format", o->format, "table, json, dot, mermaid, svg (Gantt chart) or html")
       ->check(CLI::IsMember({"table", "json", "dot", "mermaid", "svg", "html"}));
   sub->add_option("--output,-o", o->output, "write to this file instead of stdout");
+  sub->add_flag("--weekend-fallback", o->weekend_fallback,
+                "dates outside the calendar's years count weekends only (with a warning) instead of failing");
   sub->callback([o, &run] {
     run = [o] {
       std::optional<jointreview::Workflow> wf;
@@ -71,6 +74,16 @@ void add_plan(CLI::App& app, Runner& run) {
           return 2;
         }
         po.start = *d;
+        if (o->weekend_fallback) {
+          jointreview::CalendarOptions co;
+          co.weekend_fallback = true;
+          try {
+            po.calendar = jointreview::load_workflow_calendar(*wf, co);
+          } catch (const jointreview::Error& e) {
+            std::cerr << "jreview: error: " << e.what() << "\n";
+            return 2;
+          }
+        }
       }
       jointreview::Plan p;
       try {

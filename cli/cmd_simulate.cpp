@@ -1,5 +1,5 @@
 // jreview simulate FILE [--runs N] [--seed S] [--start DATE] [--projects N]
-//                       [--capacity DEPT=N ...] [--threads N]
+//                       [--capacity DEPT=N ...] [--threads N] [--weekend-fallback]
 //                       [--format table|json|csv] [--html FILE]
 #include <unistd.h>
 
@@ -31,6 +31,7 @@ struct SimulateCliOptions {
   unsigned threads = 0;
   std::string format = "table";
   std::string html;
+  bool weekend_fallback = false;
 };
 
 int fail(const std::string& what, int code = 2) {
@@ -38,13 +39,14 @@ int fail(const std::string& what, int code = 2) {
   return code;
 }
 
-// Today's date (local time) if the calendar covers it.
-std::optional<jointreview::Date> today_if_covered(const jointreview::Calendar& cal) {
+// Today's date (local time) if the calendar covers it, or in any case with
+// the weekends-only fallback.
+std::optional<jointreview::Date> today_if_covered(const jointreview::Calendar& cal, bool fallback) {
   std::time_t now = std::time(nullptr);
   std::tm local{};
   localtime_r(&now, &local);
   auto d = jointreview::Date::from_ymd(local.tm_year + 1900, local.tm_mon + 1, local.tm_mday);
-  if (!cal.covers(d)) return std::nullopt;
+  if (!fallback && !cal.covers(d)) return std::nullopt;
   return d;
 }
 
@@ -95,19 +97,24 @@ int run_simulate(const SimulateCliOptions& o) {
     so.capacity.emplace_back(name, static_cast<std::uint32_t>(std::stoul(num)));
   }
 
-  // Dates: --start, else today when the calendar covers it, else none.
+  // Dates: --start, else today when the calendar covers it (with
+  // --weekend-fallback: in any case), else none.
   try {
-    auto cal = jointreview::load_workflow_calendar(wf);
+    jointreview::CalendarOptions co;
+    co.weekend_fallback = o.weekend_fallback;
+    auto cal = jointreview::load_workflow_calendar(wf, co);
     so.calendar = cal;
     if (!o.start.empty()) {
       auto d = jointreview::Date::try_parse(o.start);
       if (!d) return fail("bad --start date '" + o.start + "'; write it as YYYY-MM-DD, e.g. 2026-03-02");
-      if (!cal->covers(*d))
+      if (!o.weekend_fallback && !cal->covers(*d))
         return fail("--start " + o.start + " is outside calendar '" + cal->id() + "' (" +
-                    std::to_string(cal->first_year()) + "-" + std::to_string(cal->last_year()) + ")");
+                    std::to_string(cal->first_year()) + "-" + std::to_string(cal->last_year()) +
+                    "); add that year's holidays to the calendar file, or pass --weekend-fallback for dates that "
+                    "count weekends only");
       so.start = d;
     } else {
-      so.start = today_if_covered(*cal);
+      so.start = today_if_covered(*cal, o.weekend_fallback);
     }
   } catch (const jointreview::Error& e) {
     if (!o.start.empty()) return fail(std::string("--start: ") + e.what());
@@ -147,6 +154,8 @@ void add_simulate(CLI::App& app, Runner& run) {
   sub->add_option("--threads", o->threads, "worker threads (default: all cores)");
   sub->add_option("--format", o->format, "table (default), json or csv")->check(CLI::IsMember({"table", "json", "csv"}));
   sub->add_option("--html", o->html, "also write a self-contained HTML report to FILE");
+  sub->add_flag("--weekend-fallback", o->weekend_fallback,
+                "dates outside the calendar's years count weekends only (estimates, marked *) instead of none");
   sub->callback([o, &run] { run = [o] { return run_simulate(*o); }; });
 }
 

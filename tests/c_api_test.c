@@ -274,6 +274,24 @@ static void test_simulate(void) {
       CHECK(!contains(a, "\"overdue_share\": null"));
     }
     jr_string_free(a);
+    /* finish dates past the calendar: null, or weekends-only estimates when asked */
+    a = NULL;
+    if (OK(jr_workflow_simulate(wf, "{\"runs\": 50, \"start\": \"2026-12-01\", \"trace_median\": false}", JR_NTS,
+                                &a, NULL, &err))) {
+      CHECK(contains(a, "\"p50_finish_date\": null"));
+      CHECK(contains(a, "\"calendar_last_day\": \"2026-12-31\""));
+      CHECK(contains(a, "\"weekend_fallback_after\": null"));
+    }
+    jr_string_free(a);
+    a = NULL;
+    if (OK(jr_workflow_simulate(wf,
+                                "{\"runs\": 50, \"start\": \"2026-12-01\", \"trace_median\": false, "
+                                "\"weekend_fallback\": true}",
+                                JR_NTS, &a, NULL, &err))) {
+      CHECK(contains(a, "\"p50_finish_date\": \"2027-"));
+      CHECK(contains(a, "\"weekend_fallback_after\": \"2026-12-31\""));
+    }
+    jr_string_free(a);
     char* out = NULL;
     jr_status st = jr_workflow_simulate(wf, "{\"runs\": 0}", JR_NTS, &out, NULL, &err);
     CHECK(st == JR_INVALID_ARGUMENT && out == NULL);

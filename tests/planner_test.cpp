@@ -448,6 +448,25 @@ TEST_CASE("jreview plan: error paths", "[planner][cli]") {
   CHECK(m.code == 1);
   CHECK_THAT(m.err, Catch::Contains("cannot read"));
 
+  // The error names the way out, and the way out exists: dates past the
+  // calendar counted with weekends only, said to be estimates.
+  const std::string legacy = std::string(JR_SOURCE_DIR) + "/workflows/four-certificates-legacy.yaml";
+  Run late = jreview("plan \"" + legacy + "\" --start 2026-11-30");
+  CHECK(late.code == 2);
+  CHECK_THAT(late.err, Catch::Contains("jreview --weekend-fallback"));
+  Run fb = jreview("plan \"" + legacy + "\" --start 2026-11-30 --weekend-fallback --format json");
+  REQUIRE(fb.code == 0);
+  CHECK_THAT(fb.err, Catch::Contains("counting weekends only (no holidays, no make-up days) for 2027"));
+  auto j = nlohmann::json::parse(fb.out);
+  CHECK(j["weekend_fallback_after"] == "2026-12-31");
+  CHECK(j["finish_date"].get<std::string>() > "2027-01-01");
+  Run fbt = jreview("plan \"" + legacy + "\" --start 2026-11-30 --weekend-fallback");
+  CHECK_THAT(fbt.out, Catch::Contains("estimates after 2026-12-31"));
+  Run in = jreview("plan \"" + good.string() + "\" --start 2026-03-02 --weekend-fallback --format json");
+  REQUIRE(in.code == 0);
+  CHECK(nlohmann::json::parse(in.out)["weekend_fallback_after"].is_null());
+  CHECK(in.err.empty());
+
   fs::path out = scratch_dir() / "plan.svg";
   Run w = jreview("plan \"" + good.string() + "\" --format svg --output \"" + out.string() + "\"");
   CHECK(w.code == 0);

@@ -553,6 +553,86 @@ steps:
   CHECK(render_simulation(r, SimulationFormat::html).find("after 2026-12-31") != std::string::npos);
 }
 
+TEST_CASE("simulator: with the weekends-only fallback, dates past the calendar are estimates and say so",
+          "[simulator]") {
+  Workflow wf = load(R"(
+workflow: late
+calendar: cn
+departments: {A: {}}
+steps:
+  - {id: s, department: A, days: 20, duration: {dist: uniform, min: 2, max: 40}}
+)");
+  CalendarOptions co;
+  co.weekend_fallback = true;
+  std::vector<std::string> warnings;
+  co.on_warning = [&](const std::string& w) { warnings.push_back(w); };
+  SimulationOptions o;
+  o.runs = 2000;
+  o.start = Date::from_ymd(2026, 12, 1);
+  o.calendar = load_workflow_calendar(wf, co);
+  const SimulationResult r = simulate(wf, o);
+  CHECK(!r.calendar_last_day);  // every date could be counted
+  REQUIRE(r.weekend_fallback_after);
+  CHECK(r.weekend_fallback_after->str() == "2026-12-31");
+  REQUIRE(r.p95_finish_date);
+  CHECK(*r.p95_finish_date > Date::from_ymd(2026, 12, 31));
+  // Counted by hand: the working days of the real calendar up to its last
+  // day, then Monday to Friday only.
+  const Date last = Date::from_ymd(2026, 12, 31);
+  long days = load_workflow_calendar(wf)->between(*o.start, last);
+  for (Date d = last + 1; d <= *r.p95_finish_date; d = d + 1)
+    if (d.weekday() <= 5) ++days;
+  CHECK(days == static_cast<long>(std::ceil(*r.p95_days - 1e-9)));
+  CHECK(r.p95_finish_date->weekday() <= 5);
+  REQUIRE(warnings.size() == 1);  // once per year
+  CHECK_THAT(warnings[0], Catch::Contains("counting weekends only"));
+  const std::string table = render_simulation(r, SimulationFormat::table);
+  CHECK_THAT(table, Catch::Contains(r.p95_finish_date->str() + "*"));
+  CHECK_THAT(table, Catch::Contains("* an estimate: after 2026-12-31"));
+  CHECK(table.find("after 2026-12-31  ") == std::string::npos);
+  const auto j = nlohmann::json::parse(render_simulation(r, SimulationFormat::json));
+  CHECK(j["weekend_fallback_after"] == "2026-12-31");
+  CHECK(j["p95_finish_date"] == r.p95_finish_date->str());
+  CHECK(j["calendar_last_day"].is_null());
+  CHECK_THAT(render_simulation(r, SimulationFormat::html), Catch::Contains("估计值"));
+  CHECK_THAT(render_simulation(r, SimulationFormat::csv), Catch::Contains("weekend_fallback_after,2026-12-31"));
+
+  // Dates within the covered years are exact: nothing is marked.
+  o.start = Date::from_ymd(2026, 3, 2);
+  const SimulationResult in = simulate(wf, o);
+  CHECK(!in.weekend_fallback_after);
+  CHECK(render_simulation(in, SimulationFormat::table).find('*') == std::string::npos);
+}
+
+TEST_CASE("jreview simulate --weekend-fallback: dates into the next year, marked; refused without it",
+          "[simulator][cli]") {
+  const std::string wf = std::string(JR_SOURCE_DIR) + "/workflows/four-certificates.yaml";
+  Command with = shell("simulate " + wf + " --runs 300 --start 2026-12-01 --weekend-fallback --format json");
+  REQUIRE(with.status == 0);
+  CHECK_THAT(with.out, Catch::Contains("jreview: warning: calendar 'cn' covers 2025-2026 only"));
+  const auto j = nlohmann::json::parse(with.out.substr(with.out.find('{')));
+  CHECK(j["weekend_fallback_after"] == "2026-12-31");
+  CHECK(j["p50_finish_date"].get<std::string>() > "2027-01-01");
+  CHECK(j["calendar_last_day"].is_null());
+
+  Command without = shell("simulate " + wf + " --runs 300 --start 2026-12-01 --format json");
+  REQUIRE(without.status == 0);
+  const auto k = nlohmann::json::parse(without.out);
+  CHECK(k["p50_finish_date"].is_null());
+  CHECK(k["calendar_last_day"] == "2026-12-31");
+  CHECK(k["weekend_fallback_after"].is_null());
+  CHECK(k["p50_days"] == j["p50_days"]);  // the working days do not depend on the calendar
+
+  Command outside = shell("simulate " + wf + " --runs 100 --start 2027-01-04");
+  CHECK(outside.status == 2);
+  CHECK_THAT(outside.out, Catch::Contains("--start 2027-01-04 is outside calendar 'cn' (2025-2026)"));
+  CHECK_THAT(outside.out, Catch::Contains("--weekend-fallback"));
+  Command allowed = shell("simulate " + wf + " --runs 100 --start 2027-01-04 --weekend-fallback");
+  CHECK(allowed.status == 0);
+  CHECK_THAT(allowed.out, Catch::Contains("start date: 2027-01-04"));
+  CHECK_THAT(allowed.out, Catch::Contains("* an estimate: after 2026-12-31"));
+}
+
 TEST_CASE("jreview simulate: JSON contract and errors", "[simulator][cli]") {
   const std::string wf = std::string(JR_SOURCE_DIR) + "/workflows/four-certificates.yaml";
   Command c = shell("simulate " + wf + " --runs 300 --seed 7 --start 2026-03-02 --format json --threads 2");

@@ -164,8 +164,10 @@ std::string event_object(const jointreview::EventRecord& ev) {
 
 // ----------------------------------------------------------- simulation
 
-jointreview::SimulationOptions simulation_options(const json& o) {
+// `weekend_fallback` needs the workflow's calendar, so it is returned apart.
+jointreview::SimulationOptions simulation_options(const json& o, bool& weekend_fallback) {
   jointreview::SimulationOptions s;
+  weekend_fallback = false;
   if (o.is_null()) return s;
   if (!o.is_object()) throw BadArgument{"simulation options: expected a JSON object"};
   for (auto it = o.begin(); it != o.end(); ++it) {
@@ -200,6 +202,9 @@ jointreview::SimulationOptions simulation_options(const json& o) {
     } else if (k == "count_overdue") {
       if (!v.is_boolean()) throw BadArgument{"simulation options: count_overdue must be true or false"};
       s.count_overdue = v.get<bool>();
+    } else if (k == "weekend_fallback") {
+      if (!v.is_boolean()) throw BadArgument{"simulation options: weekend_fallback must be true or false"};
+      weekend_fallback = v.get<bool>();
     } else if (k == "capacity") {
       if (!v.is_object())
         throw BadArgument{"simulation options: capacity must be an object {\"department\": reviews at once}"};
@@ -211,7 +216,7 @@ jointreview::SimulationOptions simulation_options(const json& o) {
     } else {
       throw BadArgument{"simulation options: unknown key \"" + k +
                         "\" (known: runs, seed, start, projects, arrival_window, green_projects, "
-                        "capacity, threads, histogram_bins, trace_median, count_overdue)"};
+                        "capacity, threads, histogram_bins, trace_median, count_overdue, weekend_fallback)"};
     }
   }
   return s;
@@ -425,7 +430,17 @@ jr_status jr_workflow_simulate(const jr_workflow* wf, const char* options_json, 
     const jointreview::Workflow& w = loaded(wf);
     json o;
     if (auto text = opt_in(options_json, options_len); text && !text->empty()) o = json::parse(*text);
-    jointreview::SimulationResult r = jointreview::simulate(w, simulation_options(o));
+    bool fallback = false;
+    jointreview::SimulationOptions so = simulation_options(o, fallback);
+    if (fallback && so.start) {
+      // The report's weekend_fallback_after says when dates are estimates;
+      // a library writes nothing to stderr.
+      jointreview::CalendarOptions co;
+      co.weekend_fallback = true;
+      co.on_warning = [](const std::string&) {};
+      so.calendar = jointreview::load_workflow_calendar(w, co);
+    }
+    jointreview::SimulationResult r = jointreview::simulate(w, so);
     out_string(jointreview::render_simulation(r, jointreview::SimulationFormat::json), out, out_len);
   });
 }

@@ -113,6 +113,10 @@ std::string table(const Workflow& wf, const Plan& p) {
   if (dates)
     sum.push_back({"dates:", fmt::format("start {}, finish {} (calendar {})", p.start_date->str(),
                                          p.finish_date->str(), p.calendar)});
+  if (dates && p.weekend_fallback_after)
+    sum.push_back({"", fmt::format("estimates after {}: the calendar has no holidays for later years, only "
+                                   "weekends are counted off",
+                                   p.weekend_fallback_after->str())});
   if (p.time_limit) {
     double margin = *p.time_limit - p.total_days;
     sum.push_back({"time limit:", p.time_limit_met()
@@ -171,6 +175,7 @@ std::string json(const Workflow& wf, const Plan& p) {
     j["calendar"] = p.calendar;
     j["start_date"] = p.start_date->str();
     j["finish_date"] = p.finish_date->str();
+    j["weekend_fallback_after"] = p.weekend_fallback_after ? ojson(p.weekend_fallback_after->str()) : ojson(nullptr);
   }
   ojson steps = ojson::array();
   for (const auto& s : p.steps) {

@@ -247,6 +247,11 @@ Plan plan(const Workflow& wf, const PlanOptions& options) {
       s.scheduled_start_date = date_on(*cal, start, s.scheduled_start);
       s.scheduled_finish_date = date_on(*cal, start, s.scheduled_finish);
     }
+    // The latest date of the plan; earlier ones are covered when it is.
+    const Date last_covered = Date::from_ymd(cal->last_year(), 12, 31);
+    Date latest = std::max(*p.finish_date, *p.constrained_finish_date);
+    for (const auto& s : p.steps) latest = std::max({latest, *s.finish_date, *s.scheduled_finish_date});
+    if (latest > last_covered || *p.start_date > last_covered) p.weekend_fallback_after = last_covered;
   }
   return p;
 }

@@ -34,9 +34,10 @@ nlohmann::ordered_json opt_date(const std::optional<Date>& d) {
   return d ? nlohmann::ordered_json(d->str()) : nlohmann::ordered_json(nullptr);
 }
 
-// A finish date, "after YYYY-12-31" past the calendar, or "-".
+// A finish date ("*" after it: counted with weekends only, an estimate),
+// "after YYYY-12-31" past the calendar, or "-".
 std::string date_text(const SimulationResult& r, const std::optional<Date>& d) {
-  if (d) return d->str();
+  if (d) return d->str() + (r.weekend_fallback_after && *d > *r.weekend_fallback_after ? "*" : "");
   if (r.start_date && r.calendar_last_day && r.p50_days) return "after " + r.calendar_last_day->str();
   return "-";
 }
@@ -71,6 +72,13 @@ std::string table(const SimulationResult& r) {
     out += fmt::format("mean days: green channel {}, others {}\n", f1(*r.mean_days_green), f1(*r.mean_days_normal));
   out += fmt::format("applicant trips per project: {}\n", f2(r.mean_trips));
   if (r.start_date) out += fmt::format("start date: {} (calendar {})\n", r.start_date->str(), r.calendar);
+  if (r.weekend_fallback_after)
+    out += fmt::format("* an estimate: after {} the calendar {} has no holidays, so only weekends are counted off\n",
+                       r.weekend_fallback_after->str(), r.calendar);
+  else if (r.calendar_last_day && r.p50_days)
+    out += fmt::format("(calendar {} ends on {}: later dates need that year's holidays in the calendar file, or "
+                       "--weekend-fallback for an estimate)\n",
+                       r.calendar, r.calendar_last_day->str());
 
   std::vector<std::vector<std::string>> st;
   st.push_back({"step", "name", "departments", "critical", "queue wait", "returns", "finish", "overdue"});
@@ -139,6 +147,7 @@ std::string json(const SimulationResult& r) {
   j["p90_finish_date"] = opt_date(r.p90_finish_date);
   j["p95_finish_date"] = opt_date(r.p95_finish_date);
   j["calendar_last_day"] = opt_date(r.calendar_last_day);
+  j["weekend_fallback_after"] = opt_date(r.weekend_fallback_after);
   j["stale_events"] = r.stale_events;
   j["refused_events"] = r.refused_events;
   auto steps = nlohmann::ordered_json::array();
@@ -206,6 +215,7 @@ std::string csv(const SimulationResult& r) {
   if (r.p90_finish_date) row("run", r.workflow, "p90_finish_date", r.p90_finish_date->str());
   if (r.p95_finish_date) row("run", r.workflow, "p95_finish_date", r.p95_finish_date->str());
   if (r.calendar_last_day) row("run", r.workflow, "calendar_last_day", r.calendar_last_day->str());
+  if (r.weekend_fallback_after) row("run", r.workflow, "weekend_fallback_after", r.weekend_fallback_after->str());
   for (const auto& s : r.steps) {
     row("step", s.id, "criticality", num(s.criticality));
     row("step", s.id, "mean_queue_wait", num(s.mean_queue_wait));
@@ -462,6 +472,16 @@ std::string html(const SimulationResult& r) {
   card("平均跑动次数", f2(r.mean_trips));
   card("未办结（不予许可 / 撤销）", pct(r.rejected_share) + " / " + pct(r.revoked_share));
   h += "</div>\n";
+  if (r.weekend_fallback_after)
+    h += "<div class=\"sub\">" +
+         xml_escape("* 估计值：日历 " + r.calendar + " 只收录到 " + r.weekend_fallback_after->str() +
+                    "，此后只扣除周末，未计节假日与调休") +
+         "</div>\n";
+  else if (r.calendar_last_day && r.p50_days)
+    h += "<div class=\"sub\">" +
+         xml_escape("日历 " + r.calendar + " 只收录到 " + r.calendar_last_day->str() +
+                    "，此后的办结日期无法推算；补充该年节假日，或用 --weekend-fallback 按周末估算") +
+         "</div>\n";
 
   h += "<h2>办结用时分布（工作日）</h2>\n" + histogram_svg(r) + "\n";
   h += "<h2>中位数一次的甘特图（鱼刺图）</h2>\n<div class=\"sub\">" +

@@ -426,9 +426,12 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
     std::shared_ptr<const Calendar> cal = o.calendar;
     if (!cal) cal = load_workflow_calendar(wf);
     r.start_date = *o.start;
+    const Date last_covered = Date::from_ymd(cal->last_year(), 12, 31);
     auto date_at = [&](double t) -> std::optional<Date> {
       try {
-        return cal->add_fractional(*o.start, std::max(0.0, t));
+        const Date d = cal->add_fractional(*o.start, std::max(0.0, t));
+        if (d > last_covered) r.weekend_fallback_after = last_covered;
+        return d;
       } catch (const Error& e) {
         if (e.code() != Error::Code::out_of_range) throw;
         r.calendar_last_day = Date::from_ymd(cal->last_year(), 12, 31);  // the working days still stand

@@ -137,6 +137,10 @@ struct Plan {
   std::optional<Date> start_date, finish_date, constrained_finish_date;
   std::string calendar;  // calendar id used for dates ("" without start)
   std::shared_ptr<const Calendar> calendar_data;  // the calendar itself (null without start)
+  // Set when a date fell after the calendar's last covered day (this day),
+  // counted with CalendarOptions::weekend_fallback: weekends only, no
+  // holidays or make-up days; such dates are estimates.
+  std::optional<Date> weekend_fallback_after;
 
   // The date on which offset t falls: add(start, t), or add_fractional for a
   // fraction; unset without a start date. May throw Error(out_of_range).

@@ -133,6 +133,11 @@ struct SimulationResult {
   // Set when a finish date fell after the calendar's last covered day (this
   // day); such a date is left unset and shown as "after" it.
   std::optional<Date> calendar_last_day;
+  // Set when the calendar was loaded with CalendarOptions::weekend_fallback
+  // and a reported date (start or finish) fell after its last covered day
+  // (this day): such dates count weekends only, without holidays or make-up
+  // days, and are estimates.
+  std::optional<Date> weekend_fallback_after;
   std::vector<SimulatedStep> steps;              // declared order
   std::vector<SimulatedDepartment> departments;  // declared order
   // Histograms of completed totals and of counted days: the same bins of
