@@ -86,8 +86,8 @@ Engine::Engine(const Model& m)
   normal_q_.resize(nd_);
   q_last_.assign(nd_, 0);
   alerts_.resize(np_);
-  heap_.reserve(256);
-  imm_.reserve(64);
+  heap_.resize(256);
+  imm_.resize(64);
 }
 
 void Engine::configure(bool tracing) {
@@ -127,8 +127,8 @@ inline void Engine::push(double t, Kind k, std::uint32_t p, std::uint32_t s, std
                          TimerKind timer) {
   const Ev ev{t, seq_++, p, s, k, timer, slot, stamp};
   // Sift the hole up from the end.
-  std::size_t i = heap_.size();
-  heap_.emplace_back();
+  if (heap_n_ == heap_.size()) heap_.resize(2 * heap_.size());
+  std::size_t i = heap_n_++;
   Ev* h = heap_.data();
   while (i > 0) {
     const std::size_t parent = (i - 1) / 2;
@@ -142,9 +142,8 @@ inline void Engine::push(double t, Kind k, std::uint32_t p, std::uint32_t s, std
 Engine::Ev Engine::pop() {
   Ev* h = heap_.data();
   const Ev top = h[0];
-  const Ev last = h[heap_.size() - 1];
-  heap_.pop_back();
-  const std::size_t n = heap_.size();
+  const std::size_t n = --heap_n_;
+  const Ev last = h[n];
   if (n == 0) return top;
   // Sift the hole down from the root and drop `last` into it.
   std::size_t i = 0;
@@ -202,7 +201,8 @@ void Engine::fire_alerts(std::uint32_t p, double t, std::uint32_t seq) {
 
 void Engine::immediate(std::uint32_t p, Action a, std::uint32_t s, Actor who, std::int32_t slot, double value) {
   // Every field given at once (no default values written first).
-  imm_.push_back(Immediate{p, Event{a, TimerKind::none, s, who, slot, now_, value}});
+  if (imm_n_ == imm_.size()) imm_.resize(2 * imm_.size());
+  imm_[imm_n_++] = Immediate{p, Event{a, TimerKind::none, s, who, slot, now_, value}};
 }
 
 void Engine::trip(std::uint32_t p, std::uint32_t s) {
@@ -517,11 +517,11 @@ void Engine::handle(const Ev& ev) {
 void Engine::drain() {
   // By index: act() takes its own copy of the queued action, as the actions
   // it queues may move imm_.
-  while (imm_head_ < imm_.size()) {
+  while (imm_head_ < imm_n_) {
     const std::size_t i = imm_head_++;
     act(imm_[i].project, imm_[i].e);
   }
-  imm_.clear();
+  imm_n_ = 0;
   imm_head_ = 0;
 }
 
@@ -531,9 +531,9 @@ void Engine::drain() {
 [[gnu::flatten]] void Engine::run_events(std::uint64_t seed, std::uint64_t rep, Accumulator& acc) {
   acc_ = &acc;
   rng_.seed(seed, rep);
-  heap_.clear();
+  heap_n_ = 0;
   for (auto& a : alerts_) a.clear();
-  imm_.clear();
+  imm_n_ = 0;
   imm_head_ = 0;
   seq_ = 0;
   events_ = 0;
@@ -562,7 +562,7 @@ void Engine::drain() {
   }
   for (std::uint32_t p = 0; p < np_; ++p) push(arrival_[p], Kind::arrival, p, 0);
 
-  while (!heap_.empty()) {
+  while (heap_n_ != 0) {
     const Ev ev = pop();
     if (!alerts_[ev.project].empty()) fire_alerts(ev.project, ev.t, ev.seq);
     now_ = ev.t;

@@ -185,10 +185,14 @@ class Engine {
   double last_activity_ = 0;
   Accumulator* acc_ = nullptr;
 
-  std::vector<Ev> heap_;                       // binary min-heap by before()
+  // Both kept with a count of their own: the storage only grows, and the
+  // hot path neither constructs nor destroys an element, nor divides a byte
+  // length by the element size to learn how many there are.
+  std::vector<Ev> heap_;                       // binary min-heap by before(): heap_[0 .. heap_n_)
+  std::size_t heap_n_ = 0;
   std::vector<std::vector<Alert>> alerts_;     // per project, latest first
-  std::vector<Immediate> imm_;
-  std::size_t imm_head_ = 0;
+  std::vector<Immediate> imm_;                 // queued actions: imm_[imm_head_ .. imm_n_)
+  std::size_t imm_head_ = 0, imm_n_ = 0;
 
   // per project
   std::vector<InstanceRuntime> inst_;
