@@ -34,7 +34,7 @@ struct Model {
   // arms put into the event heap. Off (default), the machine builds only the
   // effects the engine acts on and skips the actor check (Engine::configure),
   // and the engine leaves out the timers that cannot matter here and fires
-  // the red-flag ones lazily (Engine::on_effects explains why both are
+  // the red-flag ones lazily (Engine::on_effect explains why both are
   // exact); the simulator tests check that both modes give identical results.
   bool all_timers = false;
   // Count red flags for overdue_share (SimulationOptions::count_overdue).
