@@ -14,8 +14,6 @@
 #include <mutex>
 #include <system_error>
 #include <thread>
-#include <cstdio>
-#include <cstdlib>
 
 #include "compiled.h"
 #include "jointreview/error.h"
@@ -172,7 +170,6 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
 
   // ---- run the blocks
   const std::uint64_t runs = o.runs;
-  if (getenv("JR_TIMING")) fprintf(stderr, "setup %.4f\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   const std::uint64_t blocks = (runs + kBlock - 1) / kBlock;
   unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<std::uint64_t>(threads, blocks));
@@ -219,7 +216,6 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
     worker();
   }
   for (auto& t : pool) t.join();
-  const auto tj = std::chrono::steady_clock::now(); if (getenv("JR_TIMING")) fprintf(stderr, "to join %.4f\n", std::chrono::duration<double>(tj - t0).count());
   if (failure) std::rethrow_exception(failure);
   if (o.progress) o.progress(runs, runs);
 
@@ -445,7 +441,6 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
     }
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (getenv("JR_TIMING")) fprintf(stderr, "total %.4f\n", r.seconds);
   return r;
 }
 
