@@ -526,15 +526,19 @@ steps:
   CHECK(hist == r.completed);
 }
 
-TEST_CASE("simulator: a finish date past the calendar's last year reads 'after', the days still stand",
-          "[simulator]") {
-  Workflow wf = load(R"(
+// One step of 2 to 40 working days: started in December 2026, its p95
+// finishes after the calendar's last covered day.
+const char* const kLateWorkflow = R"(
 workflow: late
 calendar: cn
 departments: {A: {}}
 steps:
   - {id: s, department: A, days: 20, duration: {dist: uniform, min: 2, max: 40}}
-)");
+)";
+
+TEST_CASE("simulator: a finish date past the calendar's last year reads 'after', the days still stand",
+          "[simulator]") {
+  Workflow wf = load(kLateWorkflow);
   SimulationOptions o;
   o.runs = 2000;
   o.start = Date::from_ymd(2026, 12, 1);  // about 22 working days left in the covered years
@@ -555,13 +559,7 @@ steps:
 
 TEST_CASE("simulator: with the weekends-only fallback, dates past the calendar are estimates and say so",
           "[simulator]") {
-  Workflow wf = load(R"(
-workflow: late
-calendar: cn
-departments: {A: {}}
-steps:
-  - {id: s, department: A, days: 20, duration: {dist: uniform, min: 2, max: 40}}
-)");
+  Workflow wf = load(kLateWorkflow);
   CalendarOptions co;
   co.weekend_fallback = true;
   std::vector<std::string> warnings;
