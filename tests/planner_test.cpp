@@ -462,10 +462,16 @@ TEST_CASE("jreview plan: error paths", "[planner][cli]") {
   CHECK(j["finish_date"].get<std::string>() > "2027-01-01");
   Run fbt = jreview("plan \"" + legacy + "\" --start 2026-11-30 --weekend-fallback");
   CHECK_THAT(fbt.out, Catch::Contains("estimates after 2026-12-31"));
+  CHECK(j["weekend_fallback_before"].is_null());
   Run in = jreview("plan \"" + good.string() + "\" --start 2026-03-02 --weekend-fallback --format json");
   REQUIRE(in.code == 0);
   CHECK(nlohmann::json::parse(in.out)["weekend_fallback_after"].is_null());
+  CHECK(nlohmann::json::parse(in.out)["weekend_fallback_before"].is_null());
   CHECK(in.err.empty());
+  Run early = jreview("plan \"" + good.string() + "\" --start 2024-12-02 --weekend-fallback --format json");
+  REQUIRE(early.code == 0);
+  CHECK(nlohmann::json::parse(early.out)["weekend_fallback_before"] == "2025-01-01");
+  CHECK_THAT(early.err, Catch::Contains("for 2024"));
 
   fs::path out = scratch_dir() / "plan.svg";
   Run w = jreview("plan \"" + good.string() + "\" --format svg --output \"" + out.string() + "\"");

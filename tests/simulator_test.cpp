@@ -595,11 +595,29 @@ TEST_CASE("simulator: with the weekends-only fallback, dates past the calendar a
   CHECK_THAT(render_simulation(r, SimulationFormat::html), Catch::Contains("估计值"));
   CHECK_THAT(render_simulation(r, SimulationFormat::csv), Catch::Contains("weekend_fallback_after,2026-12-31"));
 
+  CHECK(!r.weekend_fallback_before);
+
   // Dates within the covered years are exact: nothing is marked.
   o.start = Date::from_ymd(2026, 3, 2);
   const SimulationResult in = simulate(wf, o);
   CHECK(!in.weekend_fallback_after);
+  CHECK(!in.weekend_fallback_before);
   CHECK(render_simulation(in, SimulationFormat::table).find('*') == std::string::npos);
+
+  // A start before the covered years: every date was counted through days
+  // without holidays, so every date is an estimate, even one inside them.
+  o.start = Date::from_ymd(2024, 12, 2);
+  const SimulationResult early = simulate(wf, o);
+  REQUIRE(early.weekend_fallback_before);
+  CHECK(early.weekend_fallback_before->str() == "2025-01-01");
+  CHECK(!early.weekend_fallback_after);
+  REQUIRE(early.p50_finish_date);
+  const std::string et = render_simulation(early, SimulationFormat::table);
+  CHECK_THAT(et, Catch::Contains(early.p50_finish_date->str() + "*"));
+  CHECK_THAT(et, Catch::Contains("* an estimate: before 2025-01-01 the calendar cn"));
+  CHECK(nlohmann::json::parse(render_simulation(early, SimulationFormat::json))["weekend_fallback_before"] ==
+        "2025-01-01");
+  CHECK(warnings.size() == 2);  // 2027, then 2024
 }
 
 TEST_CASE("jreview simulate --weekend-fallback: dates into the next year, marked; refused without it",

@@ -117,6 +117,10 @@ std::string table(const Workflow& wf, const Plan& p) {
     sum.push_back({"", fmt::format("estimates after {}: the calendar has no holidays for later years, only "
                                    "weekends are counted off",
                                    p.weekend_fallback_after->str())});
+  if (dates && p.weekend_fallback_before)
+    sum.push_back({"", fmt::format("estimates: counted from before {}, where the calendar has no holidays, only "
+                                   "weekends are counted off",
+                                   p.weekend_fallback_before->str())});
   if (p.time_limit) {
     double margin = *p.time_limit - p.total_days;
     sum.push_back({"time limit:", p.time_limit_met()
@@ -176,6 +180,7 @@ std::string json(const Workflow& wf, const Plan& p) {
     j["start_date"] = p.start_date->str();
     j["finish_date"] = p.finish_date->str();
     j["weekend_fallback_after"] = p.weekend_fallback_after ? ojson(p.weekend_fallback_after->str()) : ojson(nullptr);
+    j["weekend_fallback_before"] = p.weekend_fallback_before ? ojson(p.weekend_fallback_before->str()) : ojson(nullptr);
   }
   ojson steps = ojson::array();
   for (const auto& s : p.steps) {

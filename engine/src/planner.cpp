@@ -252,6 +252,8 @@ Plan plan(const Workflow& wf, const PlanOptions& options) {
     Date latest = std::max(*p.finish_date, *p.constrained_finish_date);
     for (const auto& s : p.steps) latest = std::max({latest, *s.finish_date, *s.scheduled_finish_date});
     if (latest > last_covered || *p.start_date > last_covered) p.weekend_fallback_after = last_covered;
+    const Date first_covered = Date::from_ymd(cal->first_year(), 1, 1);
+    if (*p.start_date < first_covered) p.weekend_fallback_before = first_covered;
   }
   return p;
 }

@@ -37,9 +37,20 @@ nlohmann::ordered_json opt_date(const std::optional<Date>& d) {
 // A finish date ("*" after it: counted with weekends only, an estimate),
 // "after YYYY-12-31" past the calendar, or "-".
 std::string date_text(const SimulationResult& r, const std::optional<Date>& d) {
-  if (d) return d->str() + (r.weekend_fallback_after && *d > *r.weekend_fallback_after ? "*" : "");
+  if (d)
+    return d->str() +
+           (r.weekend_fallback_before || (r.weekend_fallback_after && *d > *r.weekend_fallback_after) ? "*" : "");
   if (r.start_date && r.calendar_last_day && r.p50_days) return "after " + r.calendar_last_day->str();
   return "-";
+}
+
+// "before 2025-01-01", "after 2026-12-31" or both: where the dates were
+// counted with weekends only.
+std::string fallback_span(const SimulationResult& r) {
+  std::string s;
+  if (r.weekend_fallback_before) s = "before " + r.weekend_fallback_before->str();
+  if (r.weekend_fallback_after) s += (s.empty() ? "after " : " and after ") + r.weekend_fallback_after->str();
+  return s;
 }
 
 // ------------------------------------------------------------------ table
@@ -72,9 +83,9 @@ std::string table(const SimulationResult& r) {
     out += fmt::format("mean days: green channel {}, others {}\n", f1(*r.mean_days_green), f1(*r.mean_days_normal));
   out += fmt::format("applicant trips per project: {}\n", f2(r.mean_trips));
   if (r.start_date) out += fmt::format("start date: {} (calendar {})\n", r.start_date->str(), r.calendar);
-  if (r.weekend_fallback_after)
-    out += fmt::format("* an estimate: after {} the calendar {} has no holidays, so only weekends are counted off\n",
-                       r.weekend_fallback_after->str(), r.calendar);
+  if (r.weekend_fallback_before || r.weekend_fallback_after)
+    out += fmt::format("* an estimate: {} the calendar {} has no holidays, so only weekends are counted off\n",
+                       fallback_span(r), r.calendar);
   else if (r.calendar_last_day && r.p50_days)
     out += fmt::format("(calendar {} ends on {}: later dates need that year's holidays in the calendar file, or "
                        "--weekend-fallback for an estimate)\n",
@@ -148,6 +159,7 @@ std::string json(const SimulationResult& r) {
   j["p95_finish_date"] = opt_date(r.p95_finish_date);
   j["calendar_last_day"] = opt_date(r.calendar_last_day);
   j["weekend_fallback_after"] = opt_date(r.weekend_fallback_after);
+  j["weekend_fallback_before"] = opt_date(r.weekend_fallback_before);
   j["stale_events"] = r.stale_events;
   j["refused_events"] = r.refused_events;
   auto steps = nlohmann::ordered_json::array();
@@ -216,6 +228,7 @@ std::string csv(const SimulationResult& r) {
   if (r.p95_finish_date) row("run", r.workflow, "p95_finish_date", r.p95_finish_date->str());
   if (r.calendar_last_day) row("run", r.workflow, "calendar_last_day", r.calendar_last_day->str());
   if (r.weekend_fallback_after) row("run", r.workflow, "weekend_fallback_after", r.weekend_fallback_after->str());
+  if (r.weekend_fallback_before) row("run", r.workflow, "weekend_fallback_before", r.weekend_fallback_before->str());
   for (const auto& s : r.steps) {
     row("step", s.id, "criticality", num(s.criticality));
     row("step", s.id, "mean_queue_wait", num(s.mean_queue_wait));
@@ -472,11 +485,15 @@ std::string html(const SimulationResult& r) {
   card("平均跑动次数", f2(r.mean_trips));
   card("未办结（不予许可 / 撤销）", pct(r.rejected_share) + " / " + pct(r.revoked_share));
   h += "</div>\n";
-  if (r.weekend_fallback_after)
+  if (r.weekend_fallback_before || r.weekend_fallback_after) {
+    std::string span;
+    if (r.weekend_fallback_before) span = r.weekend_fallback_before->str() + " 之前";
+    if (r.weekend_fallback_after)
+      span += (span.empty() ? "" : "和") + r.weekend_fallback_after->str() + " 之后";
     h += "<div class=\"sub\">" +
-         xml_escape("* 估计值：日历 " + r.calendar + " 只收录到 " + r.weekend_fallback_after->str() +
-                    "，此后只扣除周末，未计节假日与调休") +
+         xml_escape("* 估计值：日历 " + r.calendar + " 未收录 " + span + "的节假日，这些日子只扣除周末，未计节假日与调休") +
          "</div>\n";
+  }
   else if (r.calendar_last_day && r.p50_days)
     h += "<div class=\"sub\">" +
          xml_escape("日历 " + r.calendar + " 只收录到 " + r.calendar_last_day->str() +

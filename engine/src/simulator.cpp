@@ -423,10 +423,12 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
     if (!cal) cal = load_workflow_calendar(wf);
     r.start_date = *o.start;
     const Date last_covered = Date::from_ymd(cal->last_year(), 12, 31);
+    const Date first_covered = Date::from_ymd(cal->first_year(), 1, 1);
     auto date_at = [&](double t) -> std::optional<Date> {
       try {
         const Date d = cal->add_fractional(*o.start, std::max(0.0, t));
         if (d > last_covered) r.weekend_fallback_after = last_covered;
+        if (*o.start < first_covered) r.weekend_fallback_before = first_covered;  // counted through uncovered days
         return d;
       } catch (const Error& e) {
         if (e.code() != Error::Code::out_of_range) throw;

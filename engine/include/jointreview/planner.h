@@ -141,6 +141,9 @@ struct Plan {
   // counted with CalendarOptions::weekend_fallback: weekends only, no
   // holidays or make-up days; such dates are estimates.
   std::optional<Date> weekend_fallback_after;
+  // The same for a start before the calendar's first covered day (this
+  // day): every date is then an estimate.
+  std::optional<Date> weekend_fallback_before;
 
   // The date on which offset t falls: add(start, t), or add_fractional for a
   // fraction; unset without a start date. May throw Error(out_of_range).

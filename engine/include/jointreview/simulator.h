@@ -138,6 +138,10 @@ struct SimulationResult {
   // (this day): such dates count weekends only, without holidays or make-up
   // days, and are estimates.
   std::optional<Date> weekend_fallback_after;
+  // The same for a start date before the calendar's first covered day (this
+  // day): then every date is counted through uncovered days, so every date
+  // is an estimate.
+  std::optional<Date> weekend_fallback_before;
   std::vector<SimulatedStep> steps;              // declared order
   std::vector<SimulatedDepartment> departments;  // declared order
   // Histograms of completed totals and of counted days: the same bins of
