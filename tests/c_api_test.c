@@ -297,6 +297,11 @@ static void test_simulate(void) {
     CHECK(st == JR_INVALID_ARGUMENT && out == NULL);
     jr_error_free(err);
     err = NULL;
+    st = jr_workflow_simulate(wf, "{\"weekend_fallback\": 1}", JR_NTS, &out, NULL, &err);
+    CHECK(st == JR_INVALID_ARGUMENT && out == NULL);
+    CHECK(contains(jr_error_message(err, NULL), "simulation options: weekend_fallback must be true or false"));
+    jr_error_free(err);
+    err = NULL;
     st = jr_workflow_simulate(wf, "{\"rnus\": 5}", JR_NTS, &out, NULL, &err);
     CHECK(st == JR_INVALID_ARGUMENT);
     CHECK(contains(jr_error_message(err, NULL), "rnus"));

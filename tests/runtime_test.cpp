@@ -12,6 +12,7 @@
 #include <functional>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -21,6 +22,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -114,6 +116,18 @@ std::string sql_scalar(const std::string& db, const std::string& sql) {
   sqlite3_finalize(st);
   sqlite3_close(h);
   return out;
+}
+
+// The jointreview::Error an asynchronous call handed to its `done`
+// callback: its code and message; nullopt for success or another exception.
+std::optional<std::pair<Error::Code, std::string>> error_of(std::exception_ptr p) {
+  try {
+    if (p) std::rethrow_exception(p);
+  } catch (const Error& x) {
+    return std::make_pair(x.code(), std::string(x.what()));
+  } catch (...) {
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -687,16 +701,11 @@ TEST_CASE("asynchronous calls: many in flight from one thread, refusals through 
   e->act_async({ids[0], "permit", "approve", "发展改革委"}, [&](std::exception_ptr err) { refused.set_value(err); });
   e->start_async({d.file("bad.yaml", "workflow: [\n")},
                  [&](const std::string&, std::exception_ptr err) { bad_file.set_value(err); });
-  auto code_of = [](std::exception_ptr p) {
-    try {
-      if (p) std::rethrow_exception(p);
-    } catch (const Error& x) {
-      return static_cast<int>(x.code());
-    }
-    return -1;
-  };
-  CHECK(code_of(refused.get_future().get()) == static_cast<int>(Error::Code::refused));  // the instance is closed
-  CHECK(code_of(bad_file.get_future().get()) == static_cast<int>(Error::Code::invalid_workflow));
+  const auto refusal = error_of(refused.get_future().get()), bad = error_of(bad_file.get_future().get());
+  REQUIRE(refusal);
+  REQUIRE(bad);
+  CHECK(refusal->first == Error::Code::refused);  // the instance is closed
+  CHECK(bad->first == Error::Code::invalid_workflow);
   e.reset();
   CHECK(sql_scalar(d.db(), "SELECT COUNT(*) FROM events WHERE kind='action'") == std::to_string(kInstances * 13));
   CHECK(sql_scalar(d.db(), "SELECT COUNT(*) FROM events WHERE kind='refused'") == "1");
@@ -734,16 +743,12 @@ TEST_CASE("a commit that fails puts every instance of its batch back, and the lo
   std::exception_ptr x1 = first.get_future().get(), x2 = second.get_future().get();
   CHECK(x1 != nullptr);
   CHECK(x2 != nullptr);  // its row was in the same transaction
-  auto message = [](std::exception_ptr p) -> std::string {
-    try {
-      if (p) std::rethrow_exception(p);
-    } catch (const Error& x) {
-      return x.code() == Error::Code::storage ? x.what() : "not a storage error";
-    }
-    return "";
-  };
-  CHECK(message(x1).find("disk on fire") != std::string::npos);
-  CHECK(message(x2).find("disk on fire") != std::string::npos);
+  for (std::exception_ptr x : {x1, x2}) {
+    const auto err = error_of(x);
+    REQUIRE(err);
+    CHECK(err->first == Error::Code::storage);
+    CHECK(err->second.find("disk on fire") != std::string::npos);
+  }
   CHECK(e->stats().failed_transactions >= 1);
   CHECK_THROWS_AS(e->act({a, "review_a", "accept", "发展改革委", "boom"}), Error);
   CHECK(state_of(e->status(a), "review_a") == "submitted");

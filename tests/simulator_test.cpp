@@ -402,6 +402,18 @@ steps:
     duration: {dist: uniform, min: 0.5, max: 2}
     correction: {probability: 0.2, turnaround: 1}
 )";
+// 400 runs of `projects` projects, a third of them on the green channel:
+// the setting of the mode-against-mode comparisons below.
+SimulationOptions comparison_options(std::uint32_t projects, std::uint64_t seed, unsigned threads) {
+  SimulationOptions o;
+  o.runs = 400;
+  o.seed = seed;
+  o.projects = projects;
+  o.green_projects = projects / 3;
+  o.threads = threads;
+  return o;
+}
+
 }  // namespace
 
 TEST_CASE("simulator: the lean timer set gives the same results as arming every timer", "[simulator]") {
@@ -419,12 +431,7 @@ TEST_CASE("simulator: the lean timer set gives the same results as arming every 
   for (const Workflow& wf : wfs) {
     for (std::uint32_t projects : {1u, 6u}) {
       INFO(wf.id << " projects " << projects);
-      SimulationOptions o;
-      o.runs = 400;
-      o.seed = 5;
-      o.projects = projects;
-      o.green_projects = projects / 3;
-      o.threads = 1;
+      const SimulationOptions o = comparison_options(projects, 5, 1);
       SimulationResult lean = simulate(wf, o), full = sim::simulate(wf, o, true);
       lean.seconds = full.seconds = 0;
       CHECK(render_simulation(lean, SimulationFormat::json) == render_simulation(full, SimulationFormat::json));
@@ -445,12 +452,7 @@ TEST_CASE("simulator: without count_overdue only overdue_share is missing", "[si
   for (const Workflow& wf : wfs) {
     for (std::uint32_t projects : {1u, 6u}) {
       INFO(wf.id << " projects " << projects);
-      SimulationOptions o;
-      o.runs = 400;
-      o.seed = 3;
-      o.projects = projects;
-      o.green_projects = projects / 3;
-      o.threads = 2;
+      SimulationOptions o = comparison_options(projects, 3, 2);
       SimulationResult with = simulate(wf, o);
       o.count_overdue = false;
       SimulationResult without = simulate(wf, o);

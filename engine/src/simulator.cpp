@@ -64,8 +64,9 @@ struct Series {
   std::array<double, 3> p{};  // p50, p90, p95
 };
 
-// Sums in the order given; then reorders the values (selection).
-Series summarise(double* first, double* last) {
+// Sums in the order given; then reorders the values (selection). The
+// standard deviation only when asked for (a second pass).
+Series summarise(double* first, double* last, bool with_sd) {
   Series out;
   if (first == last) return out;
   double sum = 0, lo = *first, hi = lo;
@@ -77,9 +78,11 @@ Series summarise(double* first, double* last) {
   const std::size_t count = static_cast<std::size_t>(last - first);
   const double n = static_cast<double>(count);
   out.mean = sum / n;
-  double ss = 0;
-  for (const double* v = first; v != last; ++v) ss += (*v - out.mean) * (*v - out.mean);
-  out.sd = count > 1 ? std::sqrt(ss / (n - 1)) : 0.0;
+  if (with_sd) {
+    double ss = 0;
+    for (const double* v = first; v != last; ++v) ss += (*v - out.mean) * (*v - out.mean);
+    out.sd = count > 1 ? std::sqrt(ss / (n - 1)) : 0.0;
+  }
   out.min = lo;
   out.max = hi;
   out.p = select_percentiles(first, last, {0.50, 0.90, 0.95});
@@ -270,7 +273,7 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
     // Not needed afterwards: compacted in place. A run is NaN in both
     // series or in neither.
     counted_end = std::remove_if(counted.get(), counted.get() + n_samples, [](double c) { return std::isnan(c); });
-    counted_days = summarise(counted.get(), counted_end);
+    counted_days = summarise(counted.get(), counted_end, false);  // only the totals report an sd
   };
   std::thread helper;
   struct Joiner {  // joined on every way out, a throw included
@@ -299,7 +302,7 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
       ++n_n;
     }
   }
-  total_days = summarise(done_totals.data(), done_totals.data() + done_totals.size());
+  total_days = summarise(done_totals.data(), done_totals.data() + done_totals.size(), true);
   if (helper.joinable()) helper.join();
   else summarise_counted();
   if (!done_totals.empty()) {
@@ -432,7 +435,7 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
         return d;
       } catch (const Error& e) {
         if (e.code() != Error::Code::out_of_range) throw;
-        r.calendar_last_day = Date::from_ymd(cal->last_year(), 12, 31);  // the working days still stand
+        r.calendar_last_day = last_covered;  // the working days still stand
         return std::nullopt;
       }
     };

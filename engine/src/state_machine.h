@@ -247,11 +247,21 @@ class StateMachine {
   template <class Out>
   void stop_dependents(InstanceRuntime& st, std::uint32_t s, StepState as, double at, Out& out) const;
   template <class Out>
+  void end_instance(InstanceRuntime& st, std::uint32_t s, StepState as, InstanceState inst, double at,
+                    Out& out) const;
+  template <class Out>
   void on_timer(InstanceRuntime& st, const Event& e, Out& out) const;
   bool wants(EffectKind k) const { return (filter_.kinds & EffectFilter::of(k)) != 0; }
+  // An effect that names only a step (kNoStep: the project), a time and,
+  // for some kinds, a mask; built only when wanted.
   template <class Out>
-  void emit(Out& out, const Effect& e) const {
-    if (wants(e.kind)) out.push_back(e);
+  void emit_step(Out& out, EffectKind k, std::uint32_t step, double at, std::uint32_t mask = 0) const {
+    if (!wants(k)) return;
+    Effect e{k};
+    e.step = step;
+    e.mask = mask;
+    e.at = at;
+    out.push_back(e);
   }
   template <class Out>
   void arm(Out& out, TimerKind k, std::uint32_t step, double at, std::int32_t slot = -1) const;

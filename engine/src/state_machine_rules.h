@@ -170,23 +170,12 @@ void StateMachine::return_step(InstanceRuntime& st, std::uint32_t s, std::uint32
   r.review_returned = 0;
   ++r.rounds;
   set_state(st, s, StepState::returned, at, out);
-  if (wants(EffectKind::notice)) {
-    Effect n{EffectKind::notice};
-    n.step = s;
-    n.mask = mask;
-    n.at = at;
-    out.push_back(n);
-  }
+  emit_step(out, EffectKind::notice, s, at, mask);
   if (!r.ever_returned) {
     r.ever_returned = true;
     r.contact_pending = true;
     r.contact_due = deadline(at, wf_->contact_within);
-    if (wants(EffectKind::contact_task)) {
-      Effect c{EffectKind::contact_task};
-      c.step = s;
-      c.at = r.contact_due;
-      out.push_back(c);
-    }
+    emit_step(out, EffectKind::contact_task, s, r.contact_due);
     arm(out, TimerKind::contact_due, s, r.contact_due);
   }
 }
@@ -200,13 +189,7 @@ void StateMachine::settle(InstanceRuntime& st, std::uint32_t s, double at, Out& 
     return;
   }
   if (r.deferred_outstanding != 0 || r.state == StepState::suspended) {
-    if (wants(EffectKind::decision_held)) {
-      Effect e{EffectKind::decision_held};
-      e.step = s;
-      e.mask = r.deferred_outstanding;
-      e.at = at;
-      out.push_back(e);
-    }
+    emit_step(out, EffectKind::decision_held, s, at, r.deferred_outstanding);
     return;
   }
   approve_step(st, s, at, out);
@@ -239,6 +222,19 @@ void StateMachine::stop_dependents(InstanceRuntime& st, std::uint32_t s, StepSta
       }
     }
   }
+}
+
+// Step s ends the instance (reject, withdraw): its clock stops, it takes
+// `as`, every step after it stops, and the instance ends as `inst`.
+template <class Out>
+void StateMachine::end_instance(InstanceRuntime& st, std::uint32_t s, StepState as, InstanceState inst, double at,
+                                Out& out) const {
+  StepRuntime& r = st.steps[s];
+  stop_clock(r, at);
+  r.paused = false;
+  set_state(st, s, as, at, out);
+  stop_dependents(st, s, StepState::stopped, at, out);
+  set_instance(st, inst, at, out);
 }
 
 inline Refusal StateMachine::check_actor(const InstanceRuntime& st, const Event& e) const {
@@ -351,11 +347,7 @@ template <class Out>
       if (r.state != StepState::submitted && r.state != StepState::accepted && r.state != StepState::returned &&
           r.state != StepState::suspended)
         return Refusal::wrong_state;
-      stop_clock(r, at);
-      r.paused = false;
-      set_state(st, s, StepState::rejected, at, out);
-      stop_dependents(st, s, StepState::stopped, at, out);
-      set_instance(st, InstanceState::rejected, at, out);
+      end_instance(st, s, StepState::rejected, InstanceState::rejected, at, out);
       return Refusal::none;
 
     case Action::commit:
@@ -387,11 +379,7 @@ template <class Out>
 
     case Action::withdraw:
       if (is_final(r.state)) return Refusal::wrong_state;
-      stop_clock(r, at);
-      r.paused = false;
-      set_state(st, s, StepState::withdrawn, at, out);
-      stop_dependents(st, s, StepState::stopped, at, out);
-      set_instance(st, InstanceState::withdrawn, at, out);
+      end_instance(st, s, StepState::withdrawn, InstanceState::withdrawn, at, out);
       return Refusal::none;
 
     case Action::verify:
@@ -399,12 +387,7 @@ template <class Out>
       if (!r.verification_pending) return Refusal::nothing_pending;
       r.verification_pending = false;
       if (e.action == Action::verify) {
-        if (wants(EffectKind::verified)) {
-          Effect v{EffectKind::verified};
-          v.step = s;
-          v.at = at;
-          out.push_back(v);
-        }
+        emit_step(out, EffectKind::verified, s, at);
         return Refusal::none;
       }
       set_state(st, s, StepState::revoked, at, out);
@@ -415,12 +398,7 @@ template <class Out>
     case Action::contact:
       if (!r.contact_pending) return Refusal::nothing_pending;
       r.contact_pending = false;
-      if (wants(EffectKind::contact_done)) {
-        Effect c{EffectKind::contact_done};
-        c.step = s;
-        c.at = at;
-        out.push_back(c);
-      }
+      emit_step(out, EffectKind::contact_done, s, at);
       return Refusal::none;
 
     case Action::exclude: {
@@ -439,12 +417,7 @@ template <class Out>
       r.paused = true;
       r.pause_until = at + len;
       arm(out, TimerKind::exclusion_end, s, r.pause_until);
-      if (wants(EffectKind::clock_stopped)) {
-        Effect c{EffectKind::clock_stopped};
-        c.step = s;
-        c.at = r.pause_until;
-        out.push_back(c);
-      }
+      emit_step(out, EffectKind::clock_stopped, s, r.pause_until);
       return Refusal::none;
     }
 
@@ -453,12 +426,7 @@ template <class Out>
       r.paused = false;
       if (r.state != StepState::accepted) return Refusal::none;  // suspended: the clock waits for the materials
       run_clock(st, s, at, at, out);
-      if (wants(EffectKind::clock_resumed)) {
-        Effect c{EffectKind::clock_resumed};
-        c.step = s;
-        c.at = at;
-        out.push_back(c);
-      }
+      emit_step(out, EffectKind::clock_resumed, s, at);
       return Refusal::none;
 
     case Action::start:
@@ -495,14 +463,10 @@ void StateMachine::on_timer(InstanceRuntime& st, const Event& e, Out& out) const
     double due = deadline(st.started_at, w.time_limit);
     if (e.timer == TimerKind::project_warn && !st.warned && at >= due - w.warn_before - rules::kEps) {
       st.warned = true;
-      Effect x{EffectKind::warning};
-      x.at = due;
-      emit(out, x);
+      emit_step(out, EffectKind::warning, kNoStep, due);
     } else if (e.timer == TimerKind::project_overdue && !st.overdue && at >= due - rules::kEps) {
       st.overdue = true;
-      Effect x{EffectKind::overdue};
-      x.at = due;
-      emit(out, x);
+      emit_step(out, EffectKind::overdue, kNoStep, due);
     }
     return;
   }
@@ -514,19 +478,13 @@ void StateMachine::on_timer(InstanceRuntime& st, const Event& e, Out& out) const
     case TimerKind::warn:
       if (running && r.clock_running && !r.warned && at >= r.due - w.warn_before - rules::kEps) {
         r.warned = true;
-        Effect x{EffectKind::warning};
-        x.step = s;
-        x.at = r.due;
-        emit(out, x);
+        emit_step(out, EffectKind::warning, s, r.due);
       }
       break;
     case TimerKind::overdue:
       if (overdue_fires(st, s, at)) {
         r.overdue = true;
-        Effect x{EffectKind::overdue};
-        x.step = s;
-        x.at = r.due;
-        emit(out, x);
+        emit_step(out, EffectKind::overdue, s, r.due);
       }
       break;
     case TimerKind::acceptance_due:
@@ -549,22 +507,19 @@ void StateMachine::on_timer(InstanceRuntime& st, const Event& e, Out& out) const
         return_step(st, s, 0u, at, out);
       break;
     case TimerKind::verify_due:
-      if (r.verification_pending) {
+      if (r.verification_pending && wants(EffectKind::review_requested)) {
         Effect x{EffectKind::review_requested};  // the verification is now due with the department
         x.step = s;
         x.dept = static_cast<std::int32_t>(w.lead(s));
         x.slot = -2;  // -2: a verification
         x.at = at;
-        emit(out, x);
+        out.push_back(x);
       }
       break;
     case TimerKind::contact_due:
       if (r.contact_pending && !r.contact_overdue) {
         r.contact_overdue = true;
-        Effect x{EffectKind::contact_overdue};
-        x.step = s;
-        x.at = at;
-        emit(out, x);
+        emit_step(out, EffectKind::contact_overdue, s, at);
       }
       break;
     case TimerKind::exclusion_end:
@@ -572,10 +527,7 @@ void StateMachine::on_timer(InstanceRuntime& st, const Event& e, Out& out) const
         r.paused = false;
         if (r.state == StepState::accepted) {
           run_clock(st, s, at, at, out);
-          Effect x{EffectKind::clock_resumed};
-          x.step = s;
-          x.at = at;
-          emit(out, x);
+          emit_step(out, EffectKind::clock_resumed, s, at);
         }
       }
       break;
