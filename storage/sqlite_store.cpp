@@ -7,7 +7,7 @@
 #include <map>
 
 #include "jointreview/error.h"
-#include "store.h"
+#include "storage/store.h"
 
 namespace jointreview::storage {
 

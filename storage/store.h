@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "jointreview/engine.h"
+#include "jointreview/event.h"
 
 namespace jointreview::storage {
 

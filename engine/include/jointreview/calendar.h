@@ -49,7 +49,7 @@ class Date {
 
 struct CalendarOptions {
   // Folders searched for ID.yaml, most specific first. Empty: the bundled
-  // calendars (see calendar_search_path in loader.h).
+  // calendars (see workflow_calendar_path below).
   std::vector<std::string> search_path;
   // Outside the covered years: false (default) = throw Error(out_of_range);
   // true = count weekends only and print a warning on stderr once per year.
@@ -103,5 +103,22 @@ class Calendar {
   // Working days in a year (248 for cn 2025 and 2026).
   virtual int working_days_in_year(int year) const = 0;
 };
+
+struct Workflow;
+
+// Folders searched for calendar files, most specific first: the
+// `calendars/` folder beside the workflow file (when a path is given), then
+// `extra_dirs`, then the folders of $JREVIEW_CALENDAR_PATH (colon-separated),
+// then the bundled calendars.
+std::vector<std::string> workflow_calendar_path(const std::string& workflow_path,
+                                                const std::vector<std::string>& extra_dirs = {});
+
+// The calendar ids (ID.yaml file names) found in these folders, sorted.
+std::vector<std::string> calendar_ids(const std::vector<std::string>& dirs);
+
+// The working-day calendar a workflow names (`calendar:`, default "cn"):
+// looked up beside the workflow file first (workflow_calendar_path), unless
+// `options.search_path` is set. Throws Error like Calendar::load.
+std::shared_ptr<const Calendar> load_workflow_calendar(const Workflow& wf, CalendarOptions options = {});
 
 }  // namespace jointreview

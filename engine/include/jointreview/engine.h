@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "jointreview/calendar.h"
+#include "jointreview/event.h"
 
 namespace jointreview {
 
@@ -110,22 +111,6 @@ struct InstanceStatus {
   bool warned = false;
   bool overdue = false;
   std::vector<StepStatus> steps;
-};
-
-struct EventRecord {
-  std::int64_t seq = 0;   // global order
-  std::string instance;
-  std::string time;       // local time, ISO 8601
-  std::string actor;      // "applicant", a department, "DEPT/staff", or "system"
-  std::string kind;       // "action", "refused", "state", "instance", "notice", "warning",
-                          // "overdue", "contact-task", "contact-overdue", "verification-due", ...
-  std::string action;     // for actions: submit, accept, ...
-  std::string step;       // step id, "" for the instance
-  std::string from;       // for state changes
-  std::string to;
-  std::string note;
-  std::string material;
-  std::string detail;     // human text (the reason of a refusal, notice's departments ...)
 };
 
 struct ActRequest {

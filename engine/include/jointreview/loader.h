@@ -8,6 +8,7 @@
 
 #include "jointreview/calendar.h"
 #include "jointreview/diagnostic.h"
+#include "jointreview/version.h"
 #include "jointreview/workflow.h"
 
 namespace jointreview {
@@ -48,15 +49,10 @@ std::vector<std::string> known_calendars(const std::string& workflow_path,
 std::vector<std::string> calendar_search_path(const std::string& workflow_path,
                                               const LoadOptions& options = {});
 
-// The working-day calendar a workflow names (`calendar:`, default "cn"):
-// looked up beside the workflow file first (calendar_search_path), unless
-// `options.search_path` is set. Throws Error like Calendar::load.
-std::shared_ptr<const Calendar> load_workflow_calendar(const Workflow& wf, CalendarOptions options = {});
+// load_workflow_calendar(): in calendar.h.
 
 // The JSON Schema (draft-07, as yaml-language-server reads it) of the workflow language, pretty-printed.
 std::string workflow_schema_json();
 
-// Library version, "MAJOR.MINOR.PATCH".
-const char* version();
 
 }  // namespace jointreview

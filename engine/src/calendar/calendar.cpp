@@ -1,0 +1,959 @@
+// Working-day calendars: civil dates, calendar files (YAML), and O(1)
+// working-day arithmetic over a prefix count of working days.
+//
+// Counting model. For a calendar covering the years first..last, let S be
+// January 1 of `first` and E December 31 of `last`. count(d) is the number
+// of working days w with S - 1 < w <= d (negative for d < S - 1, where the
+// weekends-only fallback applies). Then
+//   between(a, b) = count(b) - count(a)
+//   add(d, n>=1)  = the working day w with count(w) = count(d) + n
+//   add(d, 0)     = the working day w with count(w) = count(d - 1) + 1
+//   add(d, -n)    = the working day w with count(w) = count(d - 1) - n + 1
+// Inside S..E both count and its inverse are array lookups; outside, the
+// fallback uses closed formulas for Monday-to-Friday counting.
+#include "jointreview/calendar.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "jointreview/error.h"
+#include "util/text_util.h"
+
+namespace fs = std::filesystem;
+
+namespace jointreview {
+
+// ---------------------------------------------------------------------------
+// Civil dates
+// ---------------------------------------------------------------------------
+namespace {
+
+constexpr int kMinYear = 1;
+constexpr int kMaxYear = 9999;
+constexpr std::int64_t kDaysPer400Years = 146097;
+// Days from 0001-01-01 to 1970-01-01.
+constexpr std::int64_t kEpochOrdinal = 719162;
+
+bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+int month_length(int y, int m) {
+  static constexpr int lengths[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && leap(y) ? 29 : lengths[m - 1];
+}
+
+// Days in the years 1 .. y-1 (y >= 1).
+std::int64_t days_before_year(std::int64_t y) {
+  std::int64_t p = y - 1;
+  return p * 365 + p / 4 - p / 100 + p / 400;
+}
+
+int days_before_month(int y, int m) {
+  int total = 0;
+  for (int k = 1; k < m; ++k) total += month_length(y, k);
+  return total;
+}
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  std::int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
+std::int64_t floor_mod(std::int64_t a, std::int64_t b) { return a - floor_div(a, b) * b; }
+
+struct Ymd {
+  std::int64_t y;
+  int m;
+  int d;
+};
+
+// Any day count (days since 1970-01-01) to year, month, day. Works for
+// years outside 1..9999 too, by shifting whole 400-year cycles.
+Ymd ymd_of(std::int64_t days) {
+  std::int64_t ord = days + kEpochOrdinal;  // 0 = 0001-01-01
+  std::int64_t cycles = floor_div(ord, kDaysPer400Years);
+  ord -= cycles * kDaysPer400Years;         // 0 .. 146096, within years 1..400
+  std::int64_t y = ord / 366 + 1;           // never too large
+  while (days_before_year(y + 1) <= ord) ++y;
+  int doy = static_cast<int>(ord - days_before_year(y));
+  int m = 1;
+  while (doy >= month_length(static_cast<int>(y), m)) {
+    doy -= month_length(static_cast<int>(y), m);
+    ++m;
+  }
+  return {y + cycles * 400, m, doy + 1};
+}
+
+std::int64_t days_of(int y, int m, int d) {
+  return days_before_year(y) + days_before_month(y, m) + (d - 1) - kEpochOrdinal;
+}
+
+const char* const kMonthNames[12] = {"January", "February", "March",     "April",   "May",      "June",
+                                     "July",    "August",   "September", "October", "November", "December"};
+
+}  // namespace
+
+Date Date::from_ymd(int year, int month, int day) {
+  if (year < kMinYear || year > kMaxYear)
+    throw Error(Error::Code::invalid_argument,
+                "year " + std::to_string(year) + " is out of the supported range 1..9999");
+  if (month < 1 || month > 12)
+    throw Error(Error::Code::invalid_argument, "month " + std::to_string(month) + " does not exist (1..12)");
+  if (day < 1 || day > month_length(year, month))
+    throw Error(Error::Code::invalid_argument, "day " + std::to_string(day) + " does not exist: " +
+                                                   kMonthNames[month - 1] + " " + std::to_string(year) + " has " +
+                                                   std::to_string(month_length(year, month)) + " days");
+  return from_days(static_cast<std::int32_t>(days_of(year, month, day)));
+}
+
+namespace {
+// "YYYY-MM-DD" -> Date, or the reason it is not one.
+std::optional<Date> parse_date(const std::string& text, std::string& why) {
+  auto digits = [&](std::size_t from, std::size_t n) {
+    for (std::size_t i = from; i < from + n; ++i)
+      if (text[i] < '0' || text[i] > '9') return false;
+    return true;
+  };
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-' || !digits(0, 4) || !digits(5, 2) ||
+      !digits(8, 2)) {
+    why = "expected a date as YYYY-MM-DD, for example 2026-02-14";
+    return std::nullopt;
+  }
+  int y = std::stoi(text.substr(0, 4));
+  int m = std::stoi(text.substr(5, 2));
+  int d = std::stoi(text.substr(8, 2));
+  try {
+    return Date::from_ymd(y, m, d);
+  } catch (const Error& e) {
+    why = e.what();
+    return std::nullopt;
+  }
+}
+
+std::string shown(const std::string& text) {
+  std::string s = text.size() > 40 ? text.substr(0, 37) + "..." : text;
+  return "'" + s + "'";
+}
+}  // namespace
+
+Date Date::parse(const std::string& text) {
+  std::string why;
+  if (auto d = parse_date(text, why)) return *d;
+  throw Error(Error::Code::invalid_argument, "invalid date " + shown(text) + ": " + why);
+}
+
+std::optional<Date> Date::try_parse(const std::string& text) {
+  std::string why;
+  return parse_date(text, why);
+}
+
+int Date::year() const { return static_cast<int>(ymd_of(days_).y); }
+int Date::month() const { return ymd_of(days_).m; }
+int Date::day() const { return ymd_of(days_).d; }
+int Date::weekday() const { return static_cast<int>(floor_mod(static_cast<std::int64_t>(days_) + 3, 7)) + 1; }
+
+std::string Date::str() const {
+  Ymd v = ymd_of(days_);
+  if (v.y < 0 || v.y > 9999) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%04lld-%02d-%02d", static_cast<long long>(v.y), v.m, v.d);
+    return buf;
+  }
+  // By hand: this runs for every date the runtime writes.
+  const int y = static_cast<int>(v.y);
+  const char out[10] = {static_cast<char>('0' + y / 1000),     static_cast<char>('0' + y / 100 % 10),
+                        static_cast<char>('0' + y / 10 % 10),  static_cast<char>('0' + y % 10),
+                        '-',                                   static_cast<char>('0' + v.m / 10),
+                        static_cast<char>('0' + v.m % 10),     '-',
+                        static_cast<char>('0' + v.d / 10),     static_cast<char>('0' + v.d % 10)};
+  return std::string(out, sizeof out);
+}
+
+// ---------------------------------------------------------------------------
+// Calendar files
+// ---------------------------------------------------------------------------
+namespace {
+
+constexpr int kFormat = 1;
+const char* const kMakeupLabel = "调休上班";
+
+struct Pos {
+  int line = 0;    // 1-based; 0 = unknown
+  int column = 0;  // 1-based, in characters
+};
+
+// A day or an inclusive range of days with its text (name or reason).
+struct DaySpec {
+  Date from, to;
+  std::string text;  // holiday name, closure reason, ...
+  Pos pos;
+};
+
+struct YearSpec {
+  int year = 0;
+  Pos pos;
+  std::optional<int> expected_working_days;
+  Pos expected_pos;
+  std::vector<DaySpec> holidays, makeups;
+};
+
+struct FileSpec {
+  std::string file;  // as named in messages
+  std::string dir;   // folder found in, "" for text
+  std::string id, name, version, extends;
+  Pos pos_id, pos_extends, pos_root;
+  std::vector<YearSpec> years;
+  std::vector<DaySpec> closures, extra;
+};
+
+// Collects the problems of one file as "FILE:LINE:COLUMN: error: ...".
+class Problems {
+ public:
+  Problems(std::string file, const std::string& text) : file_(std::move(file)), text_(text) {
+    starts_.push_back(0);
+    for (std::size_t i = 0; i < text_.size(); ++i)
+      if (text_[i] == '\n') starts_.push_back(i + 1);
+  }
+
+  Pos pos(const YAML::Mark& m) const {
+    if (m.line < 0) return {};
+    Pos p;
+    p.line = m.line + 1;
+    auto line = static_cast<std::size_t>(m.line);
+    if (line < starts_.size()) {
+      std::size_t begin = starts_[line];
+      std::size_t end = std::min(text_.size(), begin + static_cast<std::size_t>(std::max(m.column, 0)));
+      p.column = static_cast<int>(text::code_points(std::string_view(text_).substr(begin, end - begin))) + 1;
+    } else {
+      p.column = m.column + 1;
+    }
+    return p;
+  }
+  Pos pos(const YAML::Node& n) const { return pos(n.Mark()); }
+
+  void error(Pos p, const std::string& msg) {
+    std::string where = file_;
+    if (p.line > 0) where += ":" + std::to_string(p.line) + ":" + std::to_string(p.column);
+    lines_.push_back({p.line, p.column, where + ": error: " + msg});
+  }
+  bool any() const { return !lines_.empty(); }
+  // Throws Error(invalid_argument) with all lines, if any.
+  void throw_if_any() const {
+    if (lines_.empty()) return;
+    auto sorted = lines_;
+    std::stable_sort(sorted.begin(), sorted.end(), [](const Line& a, const Line& b) {
+      return a.line != b.line ? a.line < b.line : a.column < b.column;
+    });
+    std::string all;
+    for (const auto& l : sorted) all += (all.empty() ? "" : "\n") + l.text;
+    throw Error(Error::Code::invalid_argument, all);
+  }
+
+ private:
+  std::string file_;
+  const std::string& text_;
+  std::vector<std::size_t> starts_;
+  struct Line {
+    int line, column;
+    std::string text;
+  };
+  std::vector<Line> lines_;
+};
+
+std::string describe(const YAML::Node& n) {
+  if (!n.IsDefined() || n.IsNull()) return "nothing";
+  if (n.IsSequence()) return "a list";
+  if (n.IsMap()) return "a mapping";
+  return shown(n.Scalar());
+}
+
+// The keys of a mapping; unknown and repeated keys are reported.
+std::map<std::string, YAML::Node> read_keys(Problems& pr, const YAML::Node& map,
+                                            const std::vector<std::string>& allowed, const std::string& what) {
+  std::map<std::string, YAML::Node> out;
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    // it-> yields a proxy that lives for one expression only: copy the key.
+    const YAML::Node k = it->first;
+    if (!k.IsScalar()) {
+      pr.error(pr.pos(k), "a key in " + what + " must be a plain name");
+      continue;
+    }
+    const std::string& name = k.Scalar();
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      std::string near = text::closest(name, allowed);
+      pr.error(pr.pos(k), "unknown key '" + name + "' in " + what + "; " +
+                              (near.empty() ? "allowed keys are " + text::quoted_list(allowed)
+                                            : "did you mean '" + near + "'?"));
+      continue;
+    }
+    if (out.count(name)) {
+      pr.error(pr.pos(k), "key '" + name + "' appears twice in " + what);
+      continue;
+    }
+    out.emplace(name, it->second);
+  }
+  return out;
+}
+
+std::optional<std::string> scalar(Problems& pr, const std::map<std::string, YAML::Node>& keys,
+                                  const std::string& key, const std::string& what, Pos parent, bool required) {
+  auto it = keys.find(key);
+  if (it == keys.end()) {
+    if (required) pr.error(parent, what + " needs '" + key + "'");
+    return std::nullopt;
+  }
+  if (!it->second.IsScalar() || it->second.Scalar().empty()) {
+    pr.error(pr.pos(it->second), "'" + key + "' must be text, not " + describe(it->second));
+    return std::nullopt;
+  }
+  return it->second.Scalar();
+}
+
+std::optional<Date> date_value(Problems& pr, const YAML::Node& n, const std::string& key) {
+  if (!n.IsScalar()) {
+    pr.error(pr.pos(n), "'" + key + "' must be a date YYYY-MM-DD, not " + describe(n));
+    return std::nullopt;
+  }
+  std::string why;
+  if (auto d = parse_date(n.Scalar(), why)) return d;
+  pr.error(pr.pos(n), "invalid date " + shown(n.Scalar()) + ": " + why);
+  return std::nullopt;
+}
+
+// A list of days: each item {date: D} or {from: D, to: D}, plus a text key
+// (`text_key`, required when `text_required`) and `extra_keys` accepted.
+std::vector<DaySpec> read_days(Problems& pr, const YAML::Node& list, const std::string& list_name,
+                               const std::string& text_key, bool text_required) {
+  std::vector<DaySpec> out;
+  if (!list.IsSequence()) {
+    if (!list.IsNull())
+      pr.error(pr.pos(list), "'" + list_name + "' must be a list, not " + describe(list));
+    return out;
+  }
+  std::vector<std::string> allowed = {"date", "from", "to", text_key};
+  for (const auto& item : list) {
+    Pos at = pr.pos(item);
+    std::string what = "an entry of '" + list_name + "'";
+    if (!item.IsMap()) {
+      pr.error(at, what + " must be a mapping such as {date: 2026-10-01, " + text_key + ": ...}, not " +
+                       describe(item));
+      continue;
+    }
+    auto k = read_keys(pr, item, allowed, what);
+    DaySpec ds;
+    ds.pos = at;
+    bool ok = true;
+    if (auto t = scalar(pr, k, text_key, what, at, text_required)) ds.text = *t;
+    else if (text_required) ok = false;
+    bool has_date = k.count("date"), has_from = k.count("from"), has_to = k.count("to");
+    if (has_date && (has_from || has_to)) {
+      pr.error(at, what + " has 'date' and a range; give either 'date' or 'from' and 'to'");
+      ok = false;
+    } else if (has_date) {
+      auto d = date_value(pr, k["date"], "date");
+      if (d) ds.from = ds.to = *d;
+      else ok = false;
+    } else if (has_from || has_to) {
+      if (!has_from || !has_to) {
+        pr.error(at, what + " needs both 'from' and 'to' for a range");
+        ok = false;
+      } else {
+        auto f = date_value(pr, k["from"], "from");
+        auto t = date_value(pr, k["to"], "to");
+        if (!f || !t) ok = false;
+        else if (*t < *f) {
+          pr.error(pr.pos(k["to"]), "range ends (" + t->str() + ") before it starts (" + f->str() + ")");
+          ok = false;
+        } else if (*t - *f > 366) {
+          pr.error(pr.pos(k["to"]), "range " + f->str() + " .. " + t->str() + " is longer than a year");
+          ok = false;
+        } else {
+          ds.from = *f;
+          ds.to = *t;
+        }
+      }
+    } else {
+      pr.error(at, what + " needs 'date' (one day) or 'from' and 'to' (a range)");
+      ok = false;
+    }
+    if (ok) out.push_back(ds);
+  }
+  return out;
+}
+
+FileSpec parse_file(const std::string& text, const std::string& file) {
+  Problems pr(file, text);
+  FileSpec fs;
+  fs.file = file;
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    pr.error(pr.pos(e.mark), "YAML syntax error: " + e.msg);
+    pr.throw_if_any();
+  } catch (const YAML::Exception& e) {
+    pr.error(pr.pos(e.mark), "YAML error: " + e.msg);
+    pr.throw_if_any();
+  }
+  if (!root.IsMap()) {
+    pr.error(root.IsDefined() && !root.IsNull() ? pr.pos(root) : Pos{1, 1},
+             "a calendar file must be a mapping with 'format', 'id', 'name', 'version' and 'years' (or 'extends')");
+    pr.throw_if_any();
+  }
+  fs.pos_root = pr.pos(root);
+  auto k = read_keys(pr, root,
+                     {"format", "id", "name", "version", "source", "extends", "years", "closures",
+                      "extra_working_days"},
+                     "the calendar");
+  const std::string top = "the calendar";
+  if (auto f = scalar(pr, k, "format", top, fs.pos_root, true)) {
+    if (*f != std::to_string(kFormat))
+      pr.error(pr.pos(k["format"]), "unsupported calendar format " + shown(*f) + "; this version reads format " +
+                                        std::to_string(kFormat));
+  }
+  if (auto v = scalar(pr, k, "id", top, fs.pos_root, true)) {
+    fs.id = *v;
+    fs.pos_id = pr.pos(k["id"]);
+    bool good = !v->empty() && v->find("..") == std::string::npos;
+    for (unsigned char c : *v)
+      if (!(std::isalnum(c) || c == '-' || c == '_' || c == '.')) good = false;
+    if (!good) pr.error(fs.pos_id, "calendar id " + shown(*v) + " may use only letters, digits, '-', '_' and '.'");
+  }
+  if (auto v = scalar(pr, k, "name", top, fs.pos_root, true)) fs.name = *v;
+  if (auto v = scalar(pr, k, "version", top, fs.pos_root, true)) fs.version = *v;
+  scalar(pr, k, "source", top, fs.pos_root, false);
+  if (auto v = scalar(pr, k, "extends", top, fs.pos_root, false)) {
+    fs.extends = *v;
+    fs.pos_extends = pr.pos(k["extends"]);
+  }
+  if (auto it = k.find("years"); it != k.end()) {
+    if (!fs.extends.empty()) {
+      pr.error(pr.pos(it->second), "a calendar that extends another takes its years from it; remove 'years' "
+                                   "or 'extends'");
+    } else if (!it->second.IsMap()) {
+      pr.error(pr.pos(it->second), "'years' must be a mapping from year to its days, not " + describe(it->second));
+    } else {
+      std::set<int> seen;
+      for (auto y = it->second.begin(); y != it->second.end(); ++y) {
+        YearSpec ys;
+        ys.pos = pr.pos(y->first);
+        const std::string ytext = y->first.IsScalar() ? y->first.Scalar() : "";
+        bool digits = ytext.size() == 4 && std::all_of(ytext.begin(), ytext.end(), ::isdigit);
+        if (!digits || ytext[0] == '0') {
+          pr.error(ys.pos, "a key of 'years' must be a year such as 2026, not " + describe(y->first));
+          continue;
+        }
+        ys.year = std::stoi(ytext);
+        if (!seen.insert(ys.year).second) {
+          pr.error(ys.pos, "year " + ytext + " appears twice in 'years'");
+          continue;
+        }
+        const std::string what = "year " + ytext;
+        if (!y->second.IsMap()) {
+          pr.error(pr.pos(y->second), what + " must be a mapping with 'holidays' and 'makeup_days', not " +
+                                          describe(y->second));
+          continue;
+        }
+        auto yk = read_keys(pr, y->second, {"source", "working_days", "holidays", "makeup_days"}, what);
+        scalar(pr, yk, "source", what, ys.pos, false);
+        if (auto w = scalar(pr, yk, "working_days", what, ys.pos, false)) {
+          ys.expected_pos = pr.pos(yk["working_days"]);
+          bool num = w->size() <= 3 && std::all_of(w->begin(), w->end(), ::isdigit);
+          if (!num) pr.error(ys.expected_pos, "'working_days' must be a whole number of days, not " + shown(*w));
+          else ys.expected_working_days = std::stoi(*w);
+        }
+        if (yk.count("holidays")) ys.holidays = read_days(pr, yk["holidays"], "holidays", "name", true);
+        else pr.error(ys.pos, what + " needs 'holidays' (a year without holidays would be a guess)");
+        if (yk.count("makeup_days")) ys.makeups = read_days(pr, yk["makeup_days"], "makeup_days", "for", false);
+        fs.years.push_back(std::move(ys));
+      }
+      std::sort(fs.years.begin(), fs.years.end(), [](const auto& a, const auto& b) { return a.year < b.year; });
+      for (std::size_t i = 1; i < fs.years.size(); ++i)
+        if (fs.years[i].year != fs.years[i - 1].year + 1)
+          pr.error(fs.years[i].pos, "years must follow each other: " + std::to_string(fs.years[i - 1].year) +
+                                        " is followed by " + std::to_string(fs.years[i].year) + ", and " +
+                                        std::to_string(fs.years[i - 1].year + 1) + " is missing");
+    }
+  } else if (fs.extends.empty()) {
+    pr.error(fs.pos_root, "the calendar needs 'years' (the years it covers, with their holidays) or 'extends'");
+  }
+  if (k.count("closures")) fs.closures = read_days(pr, k["closures"], "closures", "reason", true);
+  if (k.count("extra_working_days"))
+    fs.extra = read_days(pr, k["extra_working_days"], "extra_working_days", "reason", true);
+  pr.throw_if_any();
+  return fs;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(Error::Code::not_found, "cannot read calendar file " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string years_text(int first, int last) {
+  return first == last ? std::to_string(first) : std::to_string(first) + "-" + std::to_string(last);
+}
+
+// ---------------------------------------------------------------------------
+// The calendar
+// ---------------------------------------------------------------------------
+
+class CalendarImpl final : public Calendar {
+ public:
+  CalendarImpl(const CalendarOptions& options) : fallback_(options.weekend_fallback), sink_(options.on_warning) {}
+
+  // Builds the days from a chain of files, the base calendar first.
+  void build(const std::vector<std::pair<FileSpec, std::string>>& chain) {
+    const FileSpec& base = chain.front().first;
+    const FileSpec& top = chain.back().first;
+    id_ = top.id;
+    name_ = top.name;
+    version_ = top.version;
+    first_year_ = base.years.front().year;
+    last_year_ = base.years.back().year;
+    start_ = Date::from_ymd(first_year_, 1, 1);
+    end_ = Date::from_ymd(last_year_, 12, 31);
+    const auto n = static_cast<std::size_t>(end_ - start_ + 1);
+    kind_.assign(n, DayKind::workday);
+    label_.assign(n, 0);
+    labels_.assign(1, "");
+    for (std::size_t i = 0; i < n; ++i)
+      if ((start_ + static_cast<int>(i)).weekday() >= 6) kind_[i] = DayKind::weekend;
+
+    for (const auto& [spec, text] : chain) {
+      Problems pr(spec.file, text);
+      // Which line set a day, for messages about clashes.
+      std::map<std::int32_t, int> set_at;
+      auto outside = [&](const DaySpec& ds) {
+        if (covers(ds.from) && covers(ds.to)) return false;
+        pr.error(ds.pos, (ds.from == ds.to ? ds.from.str() : ds.from.str() + " .. " + ds.to.str()) +
+                             " is outside the years this calendar covers (" + years_text(first_year_, last_year_) +
+                             ")");
+        return true;
+      };
+      auto clash = [&](Date d, const DaySpec& ds, const std::string& what) {
+        std::string where = set_at.count(d.days()) ? " (line " + std::to_string(set_at[d.days()]) + ")" : "";
+        pr.error(ds.pos, d.str() + " is already " + what + where);
+      };
+      for (const auto& y : spec.years) {
+        for (const auto& h : y.holidays) {
+          if (outside(h)) continue;
+          std::uint16_t li = intern(h.text);
+          for (Date d = h.from; d <= h.to; d = d + 1) {
+            auto i = index(d);
+            if (kind_[i] == DayKind::holiday) { clash(d, h, "a holiday (" + labels_[label_[i]] + ")"); continue; }
+            kind_[i] = DayKind::holiday;
+            label_[i] = li;
+            set_at[d.days()] = h.pos.line;
+          }
+        }
+      }
+      for (const auto& y : spec.years) {
+        for (const auto& m : y.makeups) {
+          if (outside(m)) continue;
+          std::uint16_t li = intern(kMakeupLabel);
+          for (Date d = m.from; d <= m.to; d = d + 1) {
+            auto i = index(d);
+            if (kind_[i] == DayKind::holiday) { clash(d, m, "a holiday (" + labels_[label_[i]] + ")"); continue; }
+            if (kind_[i] == DayKind::makeup) { clash(d, m, "a make-up working day"); continue; }
+            if (kind_[i] == DayKind::workday) {
+              pr.error(m.pos, "make-up working day " + d.str() + " is a " + weekday_name(d) +
+                                  ", already a working day; make-up days are weekend days that are worked");
+              continue;
+            }
+            kind_[i] = DayKind::makeup;
+            label_[i] = li;
+            set_at[d.days()] = m.pos.line;
+          }
+        }
+      }
+      for (const auto& c : spec.closures) {
+        if (outside(c)) continue;
+        std::uint16_t li = intern(c.text);
+        bool closed_any = false;
+        for (Date d = c.from; d <= c.to; d = d + 1) {
+          auto i = index(d);
+          if (!working(kind_[i])) continue;  // already off: keeps its own label
+          kind_[i] = DayKind::closure;
+          label_[i] = li;
+          closed_any = true;
+        }
+        if (!closed_any)
+          pr.error(c.pos, "closure " + (c.from == c.to ? c.from.str() : c.from.str() + " .. " + c.to.str()) +
+                              " closes nothing: " + (c.from == c.to ? "the day is" : "every day is") +
+                              " already off" +
+                              (labels_[label_[index(c.from)]].empty() ? ""
+                                                                      : " (" + labels_[label_[index(c.from)]] + ")"));
+      }
+      for (const auto& x : spec.extra) {
+        if (outside(x)) continue;
+        std::uint16_t li = intern(x.text);
+        for (Date d = x.from; d <= x.to; d = d + 1) {
+          auto i = index(d);
+          if (working(kind_[i])) {
+            pr.error(x.pos, "extra working day " + d.str() + " is already a working day");
+            continue;
+          }
+          kind_[i] = DayKind::extra_working;
+          label_[i] = li;
+        }
+      }
+      pr.throw_if_any();
+    }
+
+    prefix_.assign(n + 1, 0);
+    nth_.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+      bool w = working(kind_[i]);
+      prefix_[i + 1] = prefix_[i] + (w ? 1 : 0);
+      if (w) nth_.push_back(static_cast<std::int32_t>(i));
+    }
+
+    // The published totals, checked against the base file's own holidays
+    // and make-up days (local closures of extending calendars aside).
+    Problems pr(base.file, chain.front().second);
+    for (const auto& y : base.years) {
+      if (!y.expected_working_days) continue;
+      int got = notice_working_days(base, y.year);
+      if (got != *y.expected_working_days)
+        pr.error(y.expected_pos, "year " + std::to_string(y.year) + " has " + std::to_string(got) +
+                                     " working days by the dates given, but 'working_days' says " +
+                                     std::to_string(*y.expected_working_days) +
+                                     "; check the holidays and make-up days against the notice");
+    }
+    pr.throw_if_any();
+  }
+
+  const std::string& id() const override { return id_; }
+  const std::string& name() const override { return name_; }
+  const std::string& version() const override { return version_; }
+  int first_year() const override { return first_year_; }
+  int last_year() const override { return last_year_; }
+  bool covers(Date d) const override { return d >= start_ && d <= end_; }
+
+  bool is_working_day(Date d) const override { return working(kind(d)); }
+
+  DayKind kind(Date d) const override {
+    if (covers(d)) return kind_[index(d)];
+    need_fallback(d, d);
+    return d.weekday() >= 6 ? DayKind::weekend : DayKind::workday;
+  }
+
+  std::string label(Date d) const override {
+    if (covers(d)) return labels_[label_[index(d)]];
+    need_fallback(d, d);
+    return "";
+  }
+
+  bool is_makeup_day(Date d) const override { return kind(d) == DayKind::makeup; }
+
+  Date add(Date d, long n) const override {
+    constexpr long kLimit = 3650000;  // about ten thousand years of working days
+    if (n > kLimit || n < -kLimit)
+      throw Error(Error::Code::out_of_range, "add(" + d.str() + ", " + std::to_string(n) +
+                                                 "): the number of working days is too large");
+    const Op op{Op::add, d, d, n};
+    std::int64_t target = n >= 1 ? count(d, op) + n : count(d - 1, op) + n + 1;
+    return nth(target, op);
+  }
+
+  long between(Date a, Date b) const override {
+    const Op op{Op::between, a, b, 0};
+    return static_cast<long>(count(b, op) - count(a, op));
+  }
+
+  int working_days_in_year(int year) const override {
+    if (year < kMinYear || year > kMaxYear)
+      throw Error(Error::Code::out_of_range, "year " + std::to_string(year) + " is out of the range 1..9999");
+    Date first = Date::from_ymd(year, 1, 1);
+    Date last = Date::from_ymd(year, 12, 31);
+    const Op op{Op::year, first, last, year};
+    if (!covers(first)) need_fallback(first, last);
+    return static_cast<int>(count(last, op) - count(first - 1, op));
+  }
+
+ private:
+  static bool working(DayKind k) {
+    return k == DayKind::workday || k == DayKind::makeup || k == DayKind::extra_working;
+  }
+  static std::string weekday_name(Date d) {
+    static const char* const names[7] = {"Monday", "Tuesday", "Wednesday", "Thursday",
+                                         "Friday", "Saturday", "Sunday"};
+    return names[d.weekday() - 1];
+  }
+  std::size_t index(Date d) const { return static_cast<std::size_t>(d - start_); }
+
+  std::uint16_t intern(const std::string& s) {
+    auto it = std::find(labels_.begin(), labels_.end(), s);
+    if (it != labels_.end()) return static_cast<std::uint16_t>(it - labels_.begin());
+    if (labels_.size() >= 65535) throw Error(Error::Code::invalid_argument, "too many distinct day names");
+    labels_.push_back(s);
+    return static_cast<std::uint16_t>(labels_.size() - 1);
+  }
+
+  // Working days of `year` from a base file's holidays and make-up days only.
+  static int notice_working_days(const FileSpec& base, int year) {
+    std::set<std::int32_t> off, on;
+    for (const auto& y : base.years) {
+      for (const auto& h : y.holidays)
+        for (Date d = h.from; d <= h.to; d = d + 1) off.insert(d.days());
+      for (const auto& m : y.makeups)
+        for (Date d = m.from; d <= m.to; d = d + 1) on.insert(d.days());
+    }
+    int total = 0;
+    for (Date d = Date::from_ymd(year, 1, 1); d <= Date::from_ymd(year, 12, 31); d = d + 1)
+      if (on.count(d.days()) || (d.weekday() <= 5 && !off.count(d.days()))) ++total;
+    return total;
+  }
+
+  // Monday-to-Friday days w with R <= w <= d, R a fixed Monday
+  // (1970-01-05), counted negatively before R: weekdays(b) - weekdays(a) is
+  // the number of Monday-to-Friday days in (a, b].
+  static std::int64_t weekdays(std::int64_t days) {
+    std::int64_t t = days - 4 + 1;
+    return 5 * floor_div(t, 7) + std::min<std::int64_t>(floor_mod(t, 7), 5);
+  }
+  // The Monday-to-Friday day w with weekdays(w) == g.
+  static std::int64_t weekday_with_count(std::int64_t g) {
+    std::int64_t q = floor_div(g - 1, 5), r = floor_mod(g - 1, 5);
+    return 4 + 7 * q + r;
+  }
+
+  std::string coverage_hint() const {
+    return "calendar '" + id_ + "' (data version " + version_ + ") covers " + years_text(first_year_, last_year_) +
+           " only; add the year's holidays to the calendar file, or allow the weekends-only fallback explicitly "
+           "(CalendarOptions::weekend_fallback, jreview --weekend-fallback)";
+  }
+
+  // Checks that the fallback is allowed for the days a..b outside the
+  // covered years, and warns once per year.
+  void need_fallback(Date a, Date b) const {
+    if (a > b) std::swap(a, b);
+    if (!fallback_) {
+      Date bad = covers(a) ? b : a;
+      throw Error(Error::Code::out_of_range, bad.str() + " is outside the covered years: " + coverage_hint());
+    }
+    std::vector<int> fresh;
+    {
+      std::lock_guard<std::mutex> lock(warn_mutex_);
+      auto note = [&](std::int64_t y0, std::int64_t y1) {
+        y0 = std::max<std::int64_t>(y0, kMinYear);  // a day before 0001-01-01 only as a boundary
+        y1 = std::min<std::int64_t>(y1, kMaxYear);
+        for (std::int64_t y = y0; y <= y1; ++y) {
+          if (warned_.size() > 20000) break;
+          if (warned_.insert(static_cast<int>(y)).second) fresh.push_back(static_cast<int>(y));
+        }
+      };
+      std::int64_t ya = ymd_of(a.days()).y, yb = ymd_of(b.days()).y;
+      if (ya < first_year_) note(ya, std::min<std::int64_t>(yb, first_year_ - 1));
+      if (yb > last_year_) note(std::max<std::int64_t>(ya, last_year_ + 1), yb);
+    }
+    // One line per year; a long run of new years is named as one span.
+    std::size_t i = 0;
+    while (i < fresh.size()) {
+      std::size_t j = i;
+      while (j + 1 < fresh.size() && fresh[j + 1] == fresh[j] + 1) ++j;
+      std::vector<std::string> lines;
+      if (j - i + 1 > 3) {
+        lines.push_back(std::to_string(fresh[i]) + "-" + std::to_string(fresh[j]));
+      } else {
+        for (std::size_t k = i; k <= j; ++k) lines.push_back(std::to_string(fresh[k]));
+      }
+      for (const auto& span : lines) {
+        std::string msg = "calendar '" + id_ + "' covers " + years_text(first_year_, last_year_) +
+                          " only; counting weekends only (no holidays, no make-up days) for " + span;
+        if (sink_) sink_(msg);
+        else std::fprintf(stderr, "jreview: warning: %s\n", msg.c_str());
+      }
+      i = j + 1;
+    }
+  }
+
+  // The call being answered, named in messages only when one is needed
+  // (no strings are built on the way to an answer).
+  struct Op {
+    enum Kind { add, between, year } kind;
+    Date a, b;
+    long n;
+    std::string str() const {
+      switch (kind) {
+        case add: return "add(" + a.str() + ", " + std::to_string(n) + ")";
+        case between: return "between(" + a.str() + ", " + b.str() + ")";
+        case year: return "working days of " + std::to_string(n);
+      }
+      return "";
+    }
+  };
+
+  // Working days w with start_ - 1 < w <= d (negative before start_ - 1).
+  std::int64_t count(Date d, const Op& op) const {
+    if (d >= start_ - 1 && d <= end_) return d < start_ ? 0 : prefix_[index(d) + 1];
+    if (!fallback_)
+      throw Error(Error::Code::out_of_range,
+                  op.str() + ": " + d.str() + " is outside the covered years: " + coverage_hint());
+    // Every uncovered year that the count runs through is named.
+    if (d > end_) need_fallback(end_ + 1, d);
+    else need_fallback(d, start_ - 1);
+    if (d > end_) return prefix_.back() + weekdays(d.days()) - weekdays(end_.days());
+    return weekdays(d.days()) - weekdays((start_ - 1).days());
+  }
+
+  // The working day w with count(w) == k.
+  Date nth(std::int64_t k, const Op& op) const {
+    const auto total = static_cast<std::int64_t>(nth_.size());
+    if (k >= 1 && k <= total) return start_ + nth_[static_cast<std::size_t>(k - 1)];
+    const std::string what = op.str();
+    if (!fallback_) {
+      bool after = k > total;
+      throw Error(Error::Code::out_of_range,
+                  what + ": the result falls " + (after ? "after " + end_.str() + ", the last" :
+                                                          "before " + start_.str() + ", the first") +
+                      " day of the covered years: " + coverage_hint());
+    }
+    std::int64_t days = k > total ? weekday_with_count(weekdays(end_.days()) + (k - total))
+                                  : weekday_with_count(weekdays((start_ - 1).days()) + k);
+    const std::int64_t lo = days_of(kMinYear, 1, 1), hi = days_of(kMaxYear, 12, 31);
+    if (days < lo || days > hi)
+      throw Error(Error::Code::out_of_range, what + ": the result falls outside the years 1..9999");
+    Date r = Date::from_days(static_cast<std::int32_t>(days));
+    if (r > end_) need_fallback(end_ + 1, r);
+    else need_fallback(r, start_ - 1);
+    return r;
+  }
+
+  bool fallback_;
+  std::function<void(const std::string&)> sink_;
+  std::string id_, name_, version_;
+  int first_year_ = 0, last_year_ = 0;
+  Date start_, end_;
+  std::vector<DayKind> kind_;
+  std::vector<std::uint16_t> label_;
+  std::vector<std::string> labels_;
+  std::vector<std::int32_t> prefix_;  // prefix_[i]: working days among the first i days
+  std::vector<std::int32_t> nth_;     // nth_[k-1]: index of the k-th working day
+  mutable std::mutex warn_mutex_;
+  mutable std::set<int> warned_;
+};
+
+bool valid_calendar_id(const std::string& id) {
+  if (id.empty() || id.size() > 100 || id.find("..") != std::string::npos) return false;
+  for (unsigned char c : id)
+    if (!(std::isalnum(c) || c == '-' || c == '_' || c == '.')) return false;
+  return true;
+}
+
+std::vector<std::string> search_dirs(const CalendarOptions& options) {
+  return options.search_path.empty() ? workflow_calendar_path("") : options.search_path;
+}
+
+// Finds ID.yaml in dirs[from..]; returns the path and the index of its dir.
+std::optional<std::pair<std::string, std::size_t>> find_file(const std::string& id,
+                                                             const std::vector<std::string>& dirs,
+                                                             std::size_t from) {
+  for (std::size_t i = from; i < dirs.size(); ++i) {
+    std::error_code ec;
+    fs::path p = fs::path(dirs[i]) / (id + ".yaml");
+    if (fs::is_regular_file(p, ec)) return std::make_pair(p.string(), i);
+  }
+  return std::nullopt;
+}
+
+std::string known_list(const std::vector<std::string>& dirs) {
+  const std::vector<std::string> ids = calendar_ids(dirs);
+  if (ids.empty()) return "no calendar files were found in " + text::quoted_list(dirs);
+  return "known calendars are " + text::quoted_list(ids);
+}
+
+// Resolves `extends` from the top file down to the base; returns the chain
+// base first. `dir_index` is where the top file was found (or npos).
+std::vector<std::pair<FileSpec, std::string>> resolve_chain(FileSpec top, std::string text, std::size_t dir_index,
+                                                            const std::vector<std::string>& dirs) {
+  std::vector<std::pair<FileSpec, std::string>> chain;
+  chain.emplace_back(std::move(top), std::move(text));
+  std::vector<std::string> seen_files;
+  seen_files.push_back(chain.back().first.file);
+  while (!chain.back().first.extends.empty()) {
+    const FileSpec& child = chain.back().first;
+    const std::string parent = child.extends;
+    auto where = [&] {
+      return child.file + ":" + std::to_string(child.pos_extends.line) + ":" + std::to_string(child.pos_extends.column);
+    };
+    if (!valid_calendar_id(parent))
+      throw Error(Error::Code::invalid_argument, where() + ": error: invalid calendar id " + shown(parent));
+    // A file that extends its own id continues the search after its folder.
+    std::size_t from = (parent == child.id && dir_index != std::string::npos) ? dir_index + 1 : 0;
+    auto found = find_file(parent, dirs, from);
+    if (!found)
+      throw Error(Error::Code::not_found,
+                  where() + ": error: calendar '" + child.id + "' extends unknown calendar '" + parent + "'; " +
+                      known_list(dirs));
+    if (std::find(seen_files.begin(), seen_files.end(), found->first) != seen_files.end())
+      throw Error(Error::Code::invalid_argument,
+                  where() + ": error: calendar '" + child.id + "' extends '" + parent + "', which extends it back");
+    if (chain.size() > 16)
+      throw Error(Error::Code::invalid_argument, where() + ": error: 'extends' goes more than 16 calendars deep");
+    std::string ptext = slurp(found->first);
+    FileSpec spec = parse_file(ptext, found->first);
+    spec.dir = dirs[found->second];
+    dir_index = found->second;
+    seen_files.push_back(found->first);
+    chain.emplace_back(std::move(spec), std::move(ptext));
+  }
+  std::reverse(chain.begin(), chain.end());
+  return chain;
+}
+
+}  // namespace
+
+std::shared_ptr<const Calendar> Calendar::load(const std::string& id, const CalendarOptions& options) {
+  if (!valid_calendar_id(id))
+    throw Error(Error::Code::invalid_argument,
+                "invalid calendar id " + shown(id) + ": use letters, digits, '-', '_' and '.'");
+  auto dirs = search_dirs(options);
+  auto found = find_file(id, dirs, 0);
+  if (!found) throw Error(Error::Code::not_found, "unknown calendar '" + id + "'; " + known_list(dirs));
+  std::string text = slurp(found->first);
+  FileSpec spec = parse_file(text, found->first);
+  if (spec.id != id)
+    throw Error(Error::Code::invalid_argument,
+                found->first + ":" + std::to_string(spec.pos_id.line) + ":" + std::to_string(spec.pos_id.column) +
+                    ": error: the file " + id + ".yaml declares id '" + spec.id +
+                    "'; the id must match the file name");
+  spec.dir = dirs[found->second];
+  auto chain = resolve_chain(std::move(spec), std::move(text), found->second, dirs);
+  auto cal = std::make_shared<CalendarImpl>(options);
+  cal->build(chain);
+  return cal;
+}
+
+std::shared_ptr<const Calendar> Calendar::from_yaml(const std::string& text, const std::string& name,
+                                                    const CalendarOptions& options) {
+  FileSpec spec = parse_file(text, name);
+  auto chain = resolve_chain(std::move(spec), text, std::string::npos, search_dirs(options));
+  auto cal = std::make_shared<CalendarImpl>(options);
+  cal->build(chain);
+  return cal;
+}
+
+Date Calendar::add_fractional(Date d, double t) const {
+  if (!(t >= 0) || !std::isfinite(t))
+    throw Error(Error::Code::invalid_argument,
+                "a working-day offset must be a finite number >= 0, not " + std::to_string(t));
+  // Offsets a rounding error above a whole number count as that number.
+  double whole = std::min(std::ceil(t - 1e-9), 1e9);  // add() refuses anything this large
+  return add(d, static_cast<long>(std::max(0.0, whole)));
+}
+
+}  // namespace jointreview

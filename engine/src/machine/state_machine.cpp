@@ -1,0 +1,114 @@
+#include "machine/state_machine.h"
+
+#include <algorithm>
+#include <cassert>
+
+#include "machine/rules.h"
+
+namespace jointreview {
+
+template Refusal StateMachine::apply(InstanceRuntime&, const Event&, std::vector<Effect>&) const;
+
+using rules::bit;
+
+void StateMachine::reset(InstanceRuntime& st, bool green) const {
+  st.state = InstanceState::running;
+  st.started = false;
+  st.green = green || wf_->green;
+  st.warned = st.overdue = false;
+  st.approved = 0;
+  st.started_at = 0;
+  st.finished_at = -1;
+  st.steps.assign(wf_->n_steps, StepRuntime{});
+}
+
+std::string StateMachine::explain(const InstanceRuntime& st, const Event& e, Refusal r) const {
+  const CompiledWorkflow& w = *wf_;
+  const bool has_step = e.step < w.n_steps;
+  const std::string step = has_step ? "step '" + w.step_id(e.step) + "'" : "the step";
+  const std::string act = std::string("'") + to_string(e.action) + "'";
+  const std::string state = has_step ? to_string(st.steps[e.step].state) : "";
+  auto dept_list = [&](std::uint32_t s) {
+    std::string out;
+    for (std::uint32_t k = 0; k < w.dept_count(s); ++k) {
+      if (k) out += ", ";
+      out += w.dept_name(w.dept_of(s, k));
+    }
+    return out;
+  };
+  switch (r) {
+    case Refusal::none: return "";
+    case Refusal::not_started: return "the instance has not been started";
+    case Refusal::already_started: return "the instance has already been started";
+    case Refusal::instance_closed:
+      return std::string("the instance is ") + to_string(st.state) + "; only verifications and contact tasks remain";
+    case Refusal::unknown_step: return "no such step in this workflow";
+    case Refusal::wrong_state: {
+      std::string need;
+      switch (e.action) {
+        case Action::submit: need = "ready"; break;
+        case Action::accept: need = "submitted"; break;
+        case Action::approve: need = "accepted (or suspended)"; break;
+        case Action::return_: need = "submitted, accepted or suspended"; break;
+        case Action::resubmit: need = "returned"; break;
+        case Action::reject: need = "submitted, accepted, returned or suspended"; break;
+        case Action::commit: need = "ready or submitted"; break;
+        case Action::exclude: need = "accepted"; break;
+        default: need = "not yet decided"; break;
+      }
+      return step + " is " + state + "; " + act + " needs it " + need;
+    }
+    case Refusal::blocked: {
+      std::string waits;
+      for (std::uint32_t k = w.pred_offset[e.step]; k < w.pred_offset[e.step + 1]; ++k) {
+        std::uint32_t p = w.pred[k];
+        if (st.steps[p].state == StepState::approved) continue;
+        if (!waits.empty()) waits += ", ";
+        waits += "'" + w.step_id(p) + "' (" + to_string(st.steps[p].state) + ")";
+      }
+      return step + " is blocked: it waits for " + waits;
+    }
+    case Refusal::applicant_only: return act + " is the applicant's action; act --as applicant";
+    case Refusal::department_only: return act + " is a department's action; act --as one of: " + dept_list(e.step);
+    case Refusal::not_reviewer:
+      return "department '" + (e.actor.dept < w.n_departments ? w.dept_name(e.actor.dept) : std::string("?")) +
+             "' does not handle " + step + "; it is handled by " + dept_list(e.step);
+    case Refusal::lead_only:
+      return "only the lead department '" + w.dept_name(w.lead(e.step)) + "' may " + to_string(e.action) + " " + step;
+    case Refusal::already_reviewed:
+      return "department '" + w.dept_name(e.actor.dept) + "' has already given its opinion on " + step +
+             " in this round";
+    case Refusal::no_commitment: return step + " is not approved on commitment (no 'commitment:' in the workflow)";
+    case Refusal::unknown_material: {
+      std::string names;
+      for (std::uint32_t k = w.deferred_offset[e.step]; k < w.deferred_offset[e.step + 1]; ++k) {
+        if (!names.empty()) names += ", ";
+        names += "'" + w.materials[w.deferred[k].material] + "'";
+      }
+      return names.empty() ? step + " has no deferred materials"
+                           : "not a deferred material of " + step + "; it defers " + names;
+    }
+    case Refusal::already_supplied: return "that material has already been supplied for " + step;
+    case Refusal::materials_missing: {
+      std::string names;
+      const StepRuntime& sr = st.steps[e.step];
+      for (std::uint32_t k = 0; k < w.deferred_count(e.step); ++k) {
+        if (!(sr.deferred_outstanding & bit(static_cast<int>(k)))) continue;
+        if (!names.empty()) names += ", ";
+        names += "'" + w.materials[w.deferred[w.deferred_offset[e.step] + k].material] + "'";
+      }
+      return step + " still misses deferred materials " + names + "; supply them first";
+    }
+    case Refusal::nothing_pending:
+      return e.action == Action::contact ? step + " has no contact task pending"
+                                         : step + " has no verification pending";
+    case Refusal::not_paused: return step + " has no excluded period running";
+    case Refusal::already_paused: return step + " is already in an excluded period";
+    case Refusal::no_exclusion:
+      return step + " declares no (further) excluded period; give its length in working days";
+    case Refusal::bad_value: return "the length of an excluded period must be between 0 and 10000 working days";
+  }
+  return "refused";
+}
+
+}  // namespace jointreview

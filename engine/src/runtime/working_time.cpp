@@ -1,0 +1,112 @@
+#include "runtime/working_time.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "jointreview/error.h"
+
+namespace jointreview {
+
+namespace {
+constexpr std::int64_t kDay = 86400;
+
+std::int64_t local_seconds(WallTime t, int offset_minutes) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count() +
+         std::int64_t{offset_minutes} * 60;
+}
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+}  // namespace
+
+WallTime parse_local_time(const std::string& text, int utc_offset_minutes) {
+  std::string date = text.substr(0, 10);
+  Date d = Date::parse(date);  // throws with a clear reason
+  int hh = 0, mm = 0, ss = 0;
+  if (text.size() > 10) {
+    char sep = text[10];
+    int n = std::sscanf(text.c_str() + 11, "%2d:%2d:%2d", &hh, &mm, &ss);
+    if ((sep != 'T' && sep != ' ') || n < 2 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 59)
+      throw Error(Error::Code::invalid_argument,
+                  "'" + text + "' is not a local time; write YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]");
+  }
+  std::int64_t secs = std::int64_t{d.days()} * kDay + hh * 3600 + mm * 60 + ss - std::int64_t{utc_offset_minutes} * 60;
+  return WallTime(std::chrono::seconds(secs));
+}
+
+Date local_date(WallTime t, int utc_offset_minutes) {
+  return Date::from_days(static_cast<std::int32_t>(floor_div(local_seconds(t, utc_offset_minutes), kDay)));
+}
+
+std::string format_local(WallTime t, int utc_offset_minutes) {
+  std::int64_t s = local_seconds(t, utc_offset_minutes);
+  Date d = Date::from_days(static_cast<std::int32_t>(floor_div(s, kDay)));
+  std::int64_t x = s - std::int64_t{d.days()} * kDay;
+  const int off = std::abs(utc_offset_minutes) % (100 * 60);
+  auto two = [](std::string& out, int v) {
+    out += static_cast<char>('0' + v / 10);
+    out += static_cast<char>('0' + v % 10);
+  };
+  std::string out = d.str();
+  out.reserve(out.size() + 15);
+  out += 'T';
+  two(out, static_cast<int>(x / 3600));
+  out += ':';
+  two(out, static_cast<int>(x / 60 % 60));
+  out += ':';
+  two(out, static_cast<int>(x % 60));
+  out += utc_offset_minutes < 0 ? '-' : '+';
+  two(out, off / 60);
+  out += ':';
+  two(out, off % 60);
+  return out;
+}
+
+std::string local_date_compact(WallTime t, int utc_offset_minutes) {
+  std::string s = local_date(t, utc_offset_minutes).str();
+  return s.substr(0, 4) + s.substr(5, 2) + s.substr(8, 2);
+}
+
+TimeMap::TimeMap(std::shared_ptr<const Calendar> cal, int utc_offset_minutes)
+    : cal_(std::move(cal)), offset_(utc_offset_minutes), epoch_(Date::from_ymd(cal_->first_year(), 1, 1) - 1) {}
+
+double TimeMap::to_wt(WallTime t) const {
+  std::int64_t s = local_seconds(t, offset_);
+  Date d = Date::from_days(static_cast<std::int32_t>(floor_div(s, kDay)));
+  std::int64_t x = s - std::int64_t{d.days()} * kDay;
+  double w = static_cast<double>(cal_->between(epoch_, d));
+  if (!cal_->is_working_day(d)) return w;
+  return w - 1.0 + static_cast<double>(x + 1) / static_cast<double>(kDay + 2);
+}
+
+WallTime TimeMap::from_wt(double wt) const {
+  double whole = std::floor(wt + 1e-9);
+  if (std::fabs(wt - whole) < 1e-9) {
+    // The end of working day `whole`: the local midnight after it.
+    Date d = cal_->add(epoch_, static_cast<long>(whole));
+    std::int64_t secs = (std::int64_t{d.days()} + 1) * kDay - std::int64_t{offset_} * 60;
+    return WallTime(std::chrono::seconds(secs));
+  }
+  double k = std::floor(wt);
+  Date d = cal_->add(epoch_, static_cast<long>(k) + 1);
+  std::int64_t x = static_cast<std::int64_t>(std::ceil((wt - k) * static_cast<double>(kDay + 2))) - 1;
+  x = std::clamp<std::int64_t>(x, 0, kDay - 1);
+  std::int64_t secs = std::int64_t{d.days()} * kDay + x - std::int64_t{offset_} * 60;
+  return WallTime(std::chrono::seconds(secs));
+}
+
+Date TimeMap::deadline_day(double due) const {
+  return cal_->add(epoch_, static_cast<long>(std::ceil(due - 1e-9)));
+}
+
+std::string TimeMap::deadline_date(double due) const { return deadline_day(due).str(); }
+
+std::string TimeMap::deadline_text(double due) const {
+  try {
+    return deadline_date(due);
+  } catch (const Error& e) {
+    if (e.code() != Error::Code::out_of_range) throw;
+    return "after " + std::to_string(cal_->last_year()) + "-12-31";
+  }
+}
+
+}  // namespace jointreview
