@@ -1,0 +1,205 @@
+// Requests checked and applied: start_job() and act_job() run on the
+// event-loop thread, turn a request into a state machine Event, apply it
+// (apply_input), and record what it did (audit.cpp) in the open batch.
+#include "runtime/engine_impl.h"
+
+#include <algorithm>
+
+#include "runtime/codec.h"
+#include "runtime/working_time.h"
+
+namespace jointreview::runtime {
+
+Error::Code refusal_code(Refusal r) {
+switch (r) {
+  case Refusal::applicant_only:
+  case Refusal::department_only:
+  case Refusal::not_reviewer:
+  case Refusal::lead_only: return Error::Code::forbidden;
+  case Refusal::unknown_step: return Error::Code::not_found;
+  case Refusal::bad_value: return Error::Code::invalid_argument;
+  default: return Error::Code::refused;
+}
+}
+
+std::string EngineImpl::start_job(const StartRequest& req, const LoadedFile& loaded) {
+  {
+    const std::string& hash = loaded.hash;
+    const std::string& bundle_text = loaded.bundle_text;
+    const auto& wf = loaded.workflow;
+    storage::WorkflowRecord wrec{hash, wf->id, wf->title, req.workflow_file, bundle_text};
+    Definition& def = definition(hash, wf, &wrec);
+    fire_due();
+    const std::string prefix = local_date_compact(job_now_) + "-";
+    std::int64_t& n = next_number_[prefix];
+    if (n == 0) n = last_number(prefix);
+    auto inst = std::make_unique<Instance>();
+    inst->id = prefix + std::to_string(1000000 + ++n).substr(1);
+    inst->def = &def;
+    inst->project = req.project.empty() ? wf->title : req.project;
+    inst->applicant = req.applicant.empty() ? "applicant" : req.applicant;
+    inst->started = now_text();
+    const double now = def.time->to_wt(job_now_);  // may throw: before anything is recorded
+    Instance* p = inst.get();
+    def.machine->reset(p->rt, req.green);
+    instances_.emplace(p->id, std::move(inst));
+    p->new_in_batch = true;
+    if (pending_wf_.count(hash) == 0 && !stored_wf_.count(hash)) {
+      pending_wf_[hash] = wrec;
+    }
+    snapshot_before(*p);
+    Input input;
+    input.event.action = Action::start;
+    input.event.at = now;
+    input.green = req.green;
+    input.workflow_hash = hash;
+    input.project = p->project;
+    input.applicant = p->applicant;
+    apply_input(*p, input.event, p->started, true);
+    record_action(*p, "system", "start", "", "", "", {});
+    batch_.inputs.back() = encode_input(input);
+    record_effects(*p, "system", -1);
+    return p->id;
+  }
+}
+
+int EngineImpl::act_job(const ActRequest& req) {
+  {
+    fire_due();
+    auto it = instances_.find(req.instance);
+    if (it == instances_.end()) throw Error(Error::Code::not_found, "no instance '" + req.instance + "'");
+    Instance& in = *it->second;
+    const CompiledWorkflow& cw = *in.def->compiled;
+    auto action = parse_action(req.action);
+    if (!action)
+      throw Error(Error::Code::invalid_argument,
+                  "unknown action '" + req.action +
+                      "'; actions are submit, accept, approve, return, resubmit, reject, commit, supply, withdraw, "
+                      "verify, verify-failed, contact, exclude, resume");
+    long si = cw.source->find_step(req.step);
+    if (si < 0) {
+      std::string ids;
+      for (const auto& s : cw.source->steps) ids += (ids.empty() ? "" : ", ") + s.id;
+      throw Error(Error::Code::not_found,
+                  "workflow '" + cw.source->id + "' has no step '" + req.step + "'; its steps are " + ids);
+    }
+    if (req.days < 0 && req.days != -1)
+      throw Error(Error::Code::invalid_argument, "an excluded period cannot last a negative number of days");
+    Event e;
+    e.action = *action;
+    e.step = static_cast<std::uint32_t>(si);
+    e.at = in.def->time->to_wt(job_now_);  // the time fire_due() fired timers up to
+    e.value = req.days;
+    const double last = last_time(in);
+    if (e.at < last - 1e-9)
+      throw Error(Error::Code::invalid_argument,
+                  "the clock reads " + format_local(job_now_, opt_.utc_offset_minutes) +
+                      ", before the instance's last recorded change (" +
+                      format_local(in.def->time->from_wt(last), opt_.utc_offset_minutes) +
+                      "); time cannot run backwards");
+    std::string actor_err;
+    e.actor = parse_actor(in, req.actor, actor_err);
+    if (!actor_err.empty()) {
+      record_refusal(in, req, actor_err);
+      pending_error_ = std::make_exception_ptr(Error(Error::Code::forbidden, actor_err));
+      return 0;
+    }
+    if (*action == Action::supply) {
+      e.slot = -1;
+      for (std::uint32_t k = 0; k < cw.deferred_count(e.step); ++k)
+        if (cw.materials[cw.deferred[cw.deferred_offset[e.step] + k].material] == req.material)
+          e.slot = static_cast<std::int32_t>(k);
+    }
+    snapshot_before(in);
+    Refusal r = apply_input(in, e, row_time(in, -1), true);
+    if (r != Refusal::none) {
+      std::string why = in.def->machine->explain(in.rt, e, r);
+      record_refusal(in, req, why);
+      pending_error_ = std::make_exception_ptr(Error(refusal_code(r), req.action + " refused: " + why));
+      return 0;
+    }
+    record_action(in, req.actor, req.action, req.step, req.note, req.material, {});
+    batch_.inputs.back() = encode_input(Input{e});
+    record_effects(in, req.actor, -1);
+    return 0;
+  }
+}
+
+// The state machine applied to an instance, with its pending timers kept
+// in step: the timers it arms are added (and, live, queued for the heap
+// once committed); those that can no longer matter are dropped. `when`:
+// the local time written on the rows, which an instance that closes keeps
+// as its finish time. Used alike live and in replay.
+Refusal EngineImpl::apply_input(Instance& in, const Event& e, const std::string& when, bool live) {
+  effects_.clear();
+  Refusal r = in.def->machine->apply(in.rt, e, effects_);
+  if (r != Refusal::none) return r;
+  for (const Effect& fx : effects_) {
+    if (fx.kind == EffectKind::arm_timer) {
+      Timer t{fx.timer, fx.step, fx.slot, fx.at};
+      in.timers.push_back(t);
+      if (live) new_timers_.emplace_back(&in, t);
+    } else if (fx.kind == EffectKind::instance_state && in.rt.state != InstanceState::running &&
+               in.finished.empty()) {
+      in.finished = when;
+    }
+  }
+  // Timers that can no longer matter are dropped from the snapshot: the
+  // state machine would ignore them (a decided step has no clock; a closed
+  // instance only keeps verifications and contact tasks).
+  const bool closed = in.rt.state != InstanceState::running;
+  in.timers.erase(std::remove_if(in.timers.begin(), in.timers.end(),
+                                 [&](const Timer& t) {
+                                   if (t.kind == TimerKind::verify_due || t.kind == TimerKind::contact_due)
+                                     return false;
+                                   if (closed) return true;
+                                   return t.step != kNoStep && is_final(in.rt.steps[t.step].state);
+                                 }),
+                  in.timers.end());
+  return Refusal::none;
+}
+
+Actor EngineImpl::parse_actor(const Instance& in, const std::string& who, std::string& err) {
+  const CompiledWorkflow& cw = *in.def->compiled;
+  if (who == "applicant") return Actor::applicant();
+  if (who.rfind("applicant:", 0) == 0) {
+    std::string name = who.substr(10);
+    if (name != in.applicant) {
+      err = "'" + name + "' is not the applicant of instance " + in.id + " (the applicant is '" + in.applicant + "')";
+      return Actor::system();
+    }
+    return Actor::applicant();
+  }
+  if (who == "system" || who.empty()) {
+    err = "name who acts: --as applicant, --as DEPARTMENT or --as DEPARTMENT/STAFF";
+    return Actor::system();
+  }
+  std::string dept = who.substr(0, who.find('/'));
+  for (std::uint32_t d = 0; d < cw.n_departments; ++d)
+    if (cw.dept_name(d) == dept) return Actor::department(d);
+  std::string names;
+  for (std::uint32_t d = 0; d < cw.n_departments; ++d) names += (names.empty() ? "" : ", ") + cw.dept_name(d);
+  err = "'" + dept + "' is not a department of workflow '" + cw.source->id + "'; its departments are " + names;
+  return Actor::system();
+}
+
+// The time of the instance's latest state change, in working days.
+double EngineImpl::last_time(const Instance& in) {
+  double t = in.rt.started_at;
+  for (const auto& r : in.rt.steps) t = std::max(t, r.entered);
+  return t;
+}
+
+// The largest number of an instance id with this prefix (0 if none).
+std::int64_t EngineImpl::last_number(const std::string& prefix) const {
+  std::int64_t n = 0;
+  for (const auto& [id, in] : instances_)
+    if (id.size() > prefix.size() && id.compare(0, prefix.size(), prefix) == 0) {
+      const std::string digits = id.substr(prefix.size());
+      if (digits.find_first_not_of("0123456789") == std::string::npos && digits.size() < 18)
+        n = std::max<std::int64_t>(n, std::stoll(digits));
+    }
+  return n;
+}
+
+}  // namespace jointreview::runtime

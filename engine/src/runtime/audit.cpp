@@ -1,0 +1,180 @@
+// The audit trail: the rows an action, a refusal and the state machine's
+// effects add to the open batch (storage::Batch::events).
+#include "runtime/engine_impl.h"
+
+#include "runtime/working_time.h"
+
+namespace jointreview::runtime {
+
+// The local time written on log rows: now for actions, the time a timer
+// fell due for what it caused.
+std::string EngineImpl::row_time(const Instance& in, double at) {
+  return at < 0 ? now_text() : format_local(in.def->time->from_wt(at), opt_.utc_offset_minutes);
+}
+
+// job_now_ as written on rows, formatted once per second of the clock.
+const std::string& EngineImpl::now_text() {
+  const auto sec = std::chrono::floor<std::chrono::seconds>(job_now_);
+  if (sec != now_text_sec_ || now_text_.empty()) {
+    now_text_ = format_local(job_now_, opt_.utc_offset_minutes);
+    now_text_sec_ = sec;
+  }
+  return now_text_;
+}
+
+// Appends a log row; its input (if it records one) is set by the caller.
+void EngineImpl::push_row(EventRecord&& e) {
+  batch_.events.push_back(std::move(e));
+  batch_.inputs.resize(batch_.events.size());
+}
+
+EventRecord EngineImpl::base_event(const Instance& in, const std::string& actor, const std::string& time) {
+  EventRecord e;
+  e.instance = in.id;
+  e.time = time;
+  e.actor = actor;
+  return e;
+}
+
+void EngineImpl::record_action(Instance& in, const std::string& actor, const std::string& action, const std::string& step,
+                               const std::string& note, const std::string& material, const std::string& detail) {
+  snapshot_before(in);
+  EventRecord e = base_event(in, actor, row_time(in, -1));
+  e.kind = "action";
+  e.action = action;
+  e.step = step;
+  e.note = note;
+  e.material = material;
+  e.detail = detail;
+  push_row(std::move(e));
+  action_row_ = batch_.events.size() - 1;  // the step's own state change is written on this row
+}
+
+void EngineImpl::record_refusal(Instance& in, const ActRequest& req, const std::string& why) {
+  EventRecord e = base_event(in, req.actor, row_time(in, -1));
+  e.kind = "refused";
+  e.action = req.action;
+  e.step = req.step;
+  e.note = req.note;
+  e.material = req.material;
+  e.detail = why;
+  push_row(std::move(e));
+}
+
+std::string EngineImpl::mask_departments(const Instance& in, std::uint32_t s, std::uint32_t mask) {
+  const CompiledWorkflow& cw = *in.def->compiled;
+  std::string out;
+  for (std::uint32_t k = 0; k < cw.dept_count(s); ++k)
+    if (mask & (1u << k)) out += (out.empty() ? "" : ", ") + cw.dept_name(cw.dept_of(s, k));
+  return out;
+}
+
+std::string EngineImpl::missing_materials(const Instance& in, std::uint32_t s) {
+  const CompiledWorkflow& cw = *in.def->compiled;
+  std::string out;
+  for (std::uint32_t k = 0; k < cw.deferred_count(s); ++k)
+    if (in.rt.steps[s].deferred_outstanding & (1u << k))
+      out += (out.empty() ? "" : ", ") + cw.materials[cw.deferred[cw.deferred_offset[s] + k].material];
+  return out;
+}
+
+// Turns the state machine's effects into log rows and armed timers.
+void EngineImpl::record_effects(Instance& in, const std::string& actor, double at) {
+  snapshot_before(in);
+  struct Done {
+    std::size_t& row;
+    ~Done() { row = SIZE_MAX; }
+  } done{action_row_};
+  const CompiledWorkflow& cw = *in.def->compiled;
+  const TimeMap& tm = *in.def->time;
+  const std::string when = row_time(in, at);
+  for (const Effect& fx : effects_) {
+    const std::string step = fx.step == kNoStep ? "" : cw.step_id(fx.step);
+    if (fx.kind == EffectKind::step_state || fx.kind == EffectKind::warning || fx.kind == EffectKind::overdue ||
+        fx.kind == EffectKind::clock_stopped || fx.kind == EffectKind::clock_resumed)
+      touch(in, fx.step);
+    auto row = [&](const char* kind) {
+      EventRecord e = base_event(in, actor, when);
+      e.kind = kind;
+      e.step = step;
+      return e;
+    };
+    switch (fx.kind) {
+      case EffectKind::step_state: {
+        if (action_row_ < batch_.events.size() && batch_.events[action_row_].step == step &&
+            batch_.events[action_row_].instance == in.id && batch_.events[action_row_].to.empty()) {
+          // Compact log: an action and the state change it causes on its step share one row.
+          batch_.events[action_row_].from = to_string(static_cast<StepState>(fx.from));
+          batch_.events[action_row_].to = to_string(static_cast<StepState>(fx.to));
+          action_row_ = SIZE_MAX;
+          break;
+        }
+        EventRecord e = row("state");
+        e.from = to_string(static_cast<StepState>(fx.from));
+        e.to = to_string(static_cast<StepState>(fx.to));
+        push_row(std::move(e));
+        break;
+      }
+      case EffectKind::instance_state: {
+        EventRecord e = row("instance");
+        e.from = to_string(static_cast<InstanceState>(fx.from));
+        e.to = to_string(static_cast<InstanceState>(fx.to));
+        push_row(std::move(e));
+        break;
+      }
+      case EffectKind::notice: {
+        EventRecord e = row("notice");
+        e.detail = fx.mask ? "one consolidated correction notice from: " + mask_departments(in, fx.step, fx.mask)
+                           : "returned: deferred materials still missing after the grace period";
+        push_row(std::move(e));
+        break;
+      }
+      case EffectKind::contact_task: {
+        EventRecord e = row("contact-task");
+        e.detail = "first return: contact the applicant by " + tm.deadline_text(fx.at);
+        push_row(std::move(e));
+        break;
+      }
+      case EffectKind::arm_timer: break;  // kept by apply_input()
+      case EffectKind::warning:
+      case EffectKind::overdue: {
+        EventRecord e = row(fx.kind == EffectKind::warning ? "warning" : "overdue");
+        e.detail = std::string(fx.kind == EffectKind::warning ? "deadline near: " : "deadline passed: ") +
+                   tm.deadline_text(fx.at);
+        push_row(std::move(e));
+        break;
+      }
+      case EffectKind::decision_held: {
+        EventRecord e = row("decision-held");
+        e.detail = "all departments approved; the decision waits for: " + missing_materials(in, fx.step);
+        push_row(std::move(e));
+        break;
+      }
+      case EffectKind::verified: push_row(row("verified")); break;
+      case EffectKind::contact_done: push_row(row("contact-done")); break;
+      case EffectKind::contact_overdue: push_row(row("contact-overdue")); break;
+      case EffectKind::clock_stopped: {
+        EventRecord e = row("clock-stopped");
+        e.detail = "excluded period until " + tm.deadline_text(fx.at);
+        push_row(std::move(e));
+        break;
+      }
+      case EffectKind::clock_resumed: push_row(row("clock-resumed")); break;
+      case EffectKind::review_requested:
+        if (fx.slot == -2) {
+          EventRecord e = row("verification-due");
+          e.detail = "verify the commitment (" + cw.dept_name(static_cast<std::uint32_t>(fx.dept)) + ")";
+          push_row(std::move(e));
+        }
+        break;
+    }
+  }
+}
+
+// Marks a step whose current-state row (state, deadline, flags) changed.
+void EngineImpl::touch(Instance& in, std::uint32_t step) {
+  snapshot_before(in);
+  mark_step(in, step);
+}
+
+}  // namespace jointreview::runtime

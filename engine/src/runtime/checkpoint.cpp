@@ -1,0 +1,197 @@
+// The current-state tables (instances, steps) as a checkpoint of the event
+// log, and the replay at open of what the log holds after the last one.
+#include "runtime/engine_impl.h"
+
+#include <algorithm>
+
+#include "runtime/codec.h"
+#include "runtime/working_time.h"
+
+namespace jointreview::runtime {
+
+// Brings the in-memory instances up to the end of the log: the inputs
+// logged after the last checkpoint go through the state machine again, in
+// log order, with the timers each instance had pending fired on the way
+// exactly as the live engine fires them (every timer due by an input's
+// time fires before it). Nothing is written but a new checkpoint.
+void EngineImpl::replay() {
+  const std::int64_t from = store_->checkpoint_seq();
+  last_seq_ = from;
+  bool any = false;
+  for (const auto& row : store_->inputs_after(from)) {
+    const Input input = decode_input(row.input);
+    const Event& e = input.event;
+    Instance* in = nullptr;
+    if (e.action == Action::start) {
+      if (instances_.count(row.instance))
+        throw Error(Error::Code::storage, "the log starts instance " + row.instance + " twice");
+      in = &add_instance(row.instance, input.workflow_hash, input.project, input.applicant, row.time);
+      in->def->machine->reset(in->rt, input.green);
+    } else {
+      auto it = instances_.find(row.instance);
+      if (it == instances_.end())
+        throw Error(Error::Code::storage, "the log refers to instance " + row.instance + ", which it never started");
+      in = it->second.get();
+    }
+    if (e.action == Action::timer) {
+      // The timers that fired before it, then the timer itself (applied as
+      // logged even if it is not among the pending ones).
+      const Timer self{e.timer, e.step, e.slot, e.at};
+      fire_pending(*in, e.at, &self);
+    } else {
+      fire_pending(*in, e.at, nullptr);
+    }
+    Refusal r = apply_input(*in, e, row.time);
+    if (r != Refusal::none)
+      throw Error(Error::Code::storage, "replaying the log of instance " + row.instance + " at event " +
+                                            std::to_string(row.seq) + " gives a different result than it did live (" +
+                                            in->def->machine->explain(in->rt, e, r) + ")");
+    mark_all_steps(*in);
+    last_seq_ = row.seq;
+    ++stats_.replayed_inputs;
+    any = true;
+  }
+  if (any) checkpoint();
+}
+
+// An instance read back from the database (checkpoint or log).
+Instance& EngineImpl::add_instance(const std::string& id, const std::string& workflow_hash, const std::string& project,
+                                   const std::string& applicant, const std::string& started) {
+  auto inst = std::make_unique<Instance>();
+  inst->id = id;
+  inst->def = &definition(workflow_hash);
+  inst->project = project;
+  inst->applicant = applicant;
+  inst->started = started;
+  Instance& ref = *inst;
+  instances_.emplace(id, std::move(inst));
+  return ref;
+}
+
+// Replay: fires, without logging, the instance's pending timers due by
+// `at`, in the order the live engine fires them (earliest first, then in
+// the order they were armed), up to `until` when given: that one is only
+// taken out of the pending list, for the caller applies it.
+void EngineImpl::fire_pending(Instance& in, double at, const Timer* until) {
+  for (;;) {
+    auto next = in.timers.end();
+    for (auto it = in.timers.begin(); it != in.timers.end(); ++it)
+      if (it->at <= at && (next == in.timers.end() || it->at < next->at)) next = it;
+    if (next == in.timers.end()) return;
+    Timer t = *next;
+    in.timers.erase(next);
+    if (until && t == *until) return;
+    apply_input(in, timer_event(t), row_time(in, t.at));
+  }
+}
+
+void EngineImpl::mark_ckpt(Instance& in) {
+  if (in.ckpt_dirty) return;
+  in.ckpt_dirty = true;
+  ckpt_list_.push_back(in.id);
+}
+
+void EngineImpl::mark_step(Instance& in, std::uint32_t step) {
+  mark_ckpt(in);
+  if (step == kNoStep) return;
+  if (in.ckpt_steps.empty()) in.ckpt_steps.assign(in.rt.steps.size(), 0);
+  in.ckpt_steps[step] = 1;
+}
+
+void EngineImpl::mark_all_steps(Instance& in) {
+  mark_ckpt(in);
+  in.ckpt_steps.assign(in.rt.steps.size(), 1);
+}
+
+// Writes the instances and steps rows of everything changed since the
+// last checkpoint, in one transaction, with the seq it reaches. Nothing
+// depends on it but the time the next open spends replaying: a failure
+// leaves everything marked for the next one.
+// A checkpoint in a transaction of its own (at open, before the threads).
+void EngineImpl::checkpoint() {
+  if (ckpt_list_.empty()) return;
+  storage::Batch b;
+  add_checkpoint(b);
+  try {
+    store_->commit(b);
+    last_ckpt_ = std::chrono::steady_clock::now();
+  } catch (...) {
+    for (Instance* in : ckpt_written_) mark_all_steps(*in);
+  }
+  ckpt_written_.clear();
+}
+
+bool EngineImpl::checkpoint_due() const {
+  return !ckpt_list_.empty() && (std::chrono::steady_clock::now() - last_ckpt_ >= opt_.checkpoint_interval ||
+                                 ckpt_list_.size() >= opt_.checkpoint_instances);
+}
+
+// Adds the checkpoint rows to a batch: committed with it, they are exact
+// up to its last event (the in-memory instances include its changes).
+void EngineImpl::add_checkpoint(storage::Batch& b) {
+  std::sort(ckpt_list_.begin(), ckpt_list_.end());
+  ckpt_list_.erase(std::unique(ckpt_list_.begin(), ckpt_list_.end()), ckpt_list_.end());
+  ckpt_written_.clear();
+  for (const auto& id : ckpt_list_) {
+    auto it = instances_.find(id);
+    if (it == instances_.end() || !it->second->ckpt_dirty) continue;  // undone since it was marked
+    Instance& in = *it->second;
+    b.instances.push_back(record_of(in));
+    for (std::size_t k = 0; k < in.ckpt_steps.size(); ++k)
+      if (in.ckpt_steps[k]) b.steps.push_back(step_record(in, static_cast<int>(k)));
+    ckpt_written_.push_back(&in);
+    // Unmarked now: a change made while this commits marks it again. If
+    // the commit fails, everything written here is marked again.
+    in.ckpt_dirty = false;
+    std::fill(in.ckpt_steps.begin(), in.ckpt_steps.end(), 0);
+  }
+  ckpt_list_.clear();
+  ckpt_due_ = false;
+  b.checkpoint_seq = last_seq_;
+}
+
+// After a commit: when no checkpoint went with it, one armed for when the
+// engine goes quiet.
+void EngineImpl::schedule_checkpoint() {
+  if (ckpt_list_.empty()) return;
+  if (ckpt_due_) return;
+  ckpt_due_ = true;
+  ckpt_timer_->expires_after(opt_.checkpoint_interval);
+  ckpt_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (ec || !ckpt_due_) return;
+    ckpt_due_ = false;
+    force_ckpt_ = true;
+    flush();  // with whatever is pending
+  });
+}
+
+storage::InstanceRecord EngineImpl::record_of(const Instance& in) {
+  storage::InstanceRecord r;
+  r.id = in.id;
+  r.workflow_hash = in.def->hash;
+  r.project = in.project;
+  r.applicant = in.applicant;
+  r.green = in.rt.green;
+  r.state = to_string(in.rt.state);
+  r.started = in.started;
+  r.finished = in.finished;
+  r.snapshot = encode(in);
+  return r;
+}
+
+storage::StepRecord EngineImpl::step_record(const Instance& in, int idx) {
+  const CompiledWorkflow& cw = *in.def->compiled;
+  const StepRuntime& r = in.rt.steps[idx];
+  storage::StepRecord s;
+  s.instance = in.id;
+  s.index = idx;
+  s.step = cw.step_id(idx);
+  s.state = to_string(r.state);
+  s.department = cw.dept_name(cw.lead(idx));
+  s.deadline = r.clock_running ? in.def->time->deadline_text(r.due) : "";
+  s.warned = r.warned;
+  s.overdue = r.overdue;
+  return s;
+}
+
+}  // namespace jointreview::runtime

@@ -1,0 +1,119 @@
+// Workflow definitions: files loaded (and their texts kept) for start(),
+// and the definitions instances run, cached by content hash and reloaded
+// from the texts stored in the database.
+#include "runtime/engine_impl.h"
+
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "jointreview/loader.h"
+#include "util/text_util.h"
+
+namespace jointreview::runtime {
+
+namespace {
+
+std::uint64_t fnv1a(const std::string& s) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string hex64(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+}  // namespace
+
+// Loads a workflow file, reusing the last load of the same path when none
+// of its files changed (compared by content, so an edit is never missed).
+std::shared_ptr<const EngineImpl::LoadedFile> EngineImpl::load(const std::string& path) {
+  {
+    std::lock_guard<std::mutex> lock(load_mutex_);
+    auto it = load_cache_.find(path);
+    if (it != load_cache_.end()) {
+      bool same = true;
+      for (const auto& [file, text] : it->second->files) {
+        std::string now, why;
+        if (!text::read_file(file, now, why) || now != text) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return it->second;
+    }
+  }
+  auto out = std::make_shared<LoadedFile>();
+  LoadOptions lo;
+  lo.warnings = false;
+  lo.calendar_dirs = opt_.calendar.search_path;
+  lo.read_file = [&out](const std::string& file, std::string& text, std::string& why) {
+    if (!text::read_file(file, text, why)) return false;
+    out->files[file] = text;
+    return true;
+  };
+  auto r = load_workflow_file(path, lo);
+  if (!r.ok()) {
+    std::string msg = "the workflow does not load:";
+    for (const auto& d : r.diagnostics) msg += "\n" + d.str();
+    throw Error(Error::Code::invalid_workflow, msg);
+  }
+  nlohmann::ordered_json bundle = {{"main", path}, {"files", out->files}};
+  out->bundle_text = bundle.dump();
+  out->hash = hex64(fnv1a(out->bundle_text));
+  out->workflow = std::make_shared<const Workflow>(std::move(*r.workflow));
+  std::lock_guard<std::mutex> lock(load_mutex_);
+  load_cache_[path] = out;
+  return out;
+}
+
+Definition& EngineImpl::definition(const std::string& hash, std::shared_ptr<const Workflow> wf,
+                                   const storage::WorkflowRecord* rec) {
+  auto it = defs_.find(hash);
+  if (it != defs_.end()) return *it->second;
+  auto def = std::make_unique<Definition>();
+  def->hash = hash;
+  if (!wf) {
+    // Reload the exact texts the instance started with.
+    auto stored = store_->workflow(hash);
+    if (!stored) throw Error(Error::Code::storage, "workflow " + hash + " is missing from the database");
+    auto bundle = nlohmann::json::parse(stored->bundle);
+    std::map<std::string, std::string> files = bundle["files"].get<std::map<std::string, std::string>>();
+    LoadOptions lo;
+    lo.warnings = false;
+    lo.calendar_dirs = opt_.calendar.search_path;
+    lo.read_file = [files](const std::string& path, std::string& text, std::string& why) {
+      auto f = files.find(path);
+      if (f == files.end()) {
+        why = "not in the stored definition";
+        return false;
+      }
+      text = f->second;
+      return true;
+    };
+    auto r = load_workflow_file(bundle["main"].get<std::string>(), lo);
+    if (!r.ok())
+      throw Error(Error::Code::storage, "the stored workflow " + hash + " no longer loads: " +
+                                            (r.diagnostics.empty() ? std::string("?") : r.diagnostics[0].str()));
+    wf = std::make_shared<const Workflow>(std::move(*r.workflow));
+    def->file = stored->file;
+    stored_wf_.insert(hash);
+  } else if (rec) {
+    def->file = rec->file;
+  }
+  def->compiled = compile(wf);
+  def->machine = std::make_unique<StateMachine>(def->compiled);
+  def->calendar = load_workflow_calendar(*wf, opt_.calendar);
+  def->time = std::make_unique<TimeMap>(def->calendar, opt_.utc_offset_minutes);
+  Definition& ref = *def;
+  defs_.emplace(hash, std::move(def));
+  return ref;
+}
+
+}  // namespace jointreview::runtime

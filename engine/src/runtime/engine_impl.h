@@ -1,0 +1,305 @@
+// The live runtime's engine (Engine::open): one class whose members are
+// defined in the files of runtime/, in the order a call flows through them:
+//
+//   engine.cpp       open and close; the public calls (start, act, status ...)
+//   engine_impl.h    call()/submit()/run_job(): the hand-off to the event loop
+//   actions.cpp      start_job / act_job: a request checked and applied to the
+//                    state machine (machine/), with its timers kept in step
+//   audit.cpp        the audit rows of an action and of the effects it caused
+//   batch.cpp        group commit: the batch handed to the writer thread, the
+//                    commit (storage/), the answers, undo of a failed batch
+//   timers.cpp       the timer heap: due timers fired, the next wake-up armed
+//   checkpoint.cpp   the current-state tables and the replay of the log at open
+//   definitions.cpp  workflow files loaded and definitions cached by hash
+//   status.cpp       an instance as InstanceStatus (status, instances)
+//   codec.cpp        snapshots and logged inputs, binary
+//   clock.cpp, working_time.cpp   clocks, and instants as working-day time
+//
+// Threads: every member runs on the event-loop thread (thread_), but the
+// Store, which only the writer thread (writer_) uses once the engine runs,
+// and load(), which runs on the caller's thread under load_mutex_.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <queue>
+#include <set>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "jointreview/engine.h"
+#include "jointreview/error.h"
+#include "jointreview/workflow.h"
+#include "machine/state_machine.h"
+#include "runtime/instance.h"
+#include "storage/store.h"
+
+namespace jointreview::runtime {
+
+namespace asio = boost::asio;
+
+// The error code of a refusal of the state machine.
+Error::Code refusal_code(Refusal r);
+
+class EngineImpl final : public Engine {
+ public:
+  explicit EngineImpl(const EngineOptions& o);
+  ~EngineImpl() override;
+
+  // ---- engine.cpp: the public calls
+  std::string start(const StartRequest& req) override;
+  void start_async(const StartRequest& req, StartDone done) override;
+  void act_async(const ActRequest& req, ActDone done) override;
+  void act(const ActRequest& req) override;
+  InstanceStatus status(const std::string& id) override;
+  std::vector<InstanceStatus> instances() override;
+  std::vector<EventRecord> events(const std::string& id) override;
+  int subscribe(Subscriber fn) override;
+  void unsubscribe(int token) override;
+  void fire_due_timers() override;
+  std::string today() override;
+  EngineStats stats() override;
+
+ private:
+  // A workflow file as loaded for start(): its texts (main file and
+  // includes), their content hash, and the validated model.
+  struct LoadedFile {
+    std::map<std::string, std::string> files;
+    std::string bundle_text;
+    std::string hash;
+    std::shared_ptr<const Workflow> workflow;
+  };
+
+  // Where the batch stood before a job, so that a failing job can be undone.
+  struct Mark {
+    std::size_t events;
+    std::size_t timers;
+    std::size_t saved;  // into saved_
+  };
+
+  void stop();
+
+  // ---- the hand-off: a call runs on the event-loop thread, joins the
+  // batch being built, and is answered once that batch has committed.
+  template <class Done, class... Args>
+  static void notify(const Done& done, Args&&... args) {
+    if (!done) return;
+    try {
+      done(std::forward<Args>(args)...);
+    } catch (...) {
+    }
+  }
+
+  template <class F>
+  auto call(F&& fn) -> decltype(fn()) {
+    using R = decltype(fn());
+    if (std::this_thread::get_id() == io_thread_id_) {
+      // From a subscriber callback: run inline; the enclosing flush commits.
+      Mark m = mark();
+      std::optional<R> r;
+      try {
+        r.emplace(fn());
+      } catch (...) {
+        pending_error_ = nullptr;
+        undo_to(m);
+        throw;
+      }
+      rethrow_pending();  // a refusal: its log row stays
+      return std::move(*r);
+    }
+    std::promise<R> p;
+    auto fut = p.get_future();
+    asio::post(io_, [this, &fn, &p] {
+      run_job(fn, [&p](R r, std::exception_ptr err) {
+        if (err)
+          p.set_exception(err);
+        else
+          p.set_value(std::move(r));
+      });
+    });
+    return fut.get();
+  }
+
+  template <class F>
+  auto on_writer(F fn) -> decltype(fn()) {
+    std::packaged_task<decltype(fn())()> task(std::move(fn));
+    auto fut = task.get_future();
+    asio::post(writer_io_, [&task] { task(); });
+    return fut.get();
+  }
+
+  template <class F, class Done>
+  void submit(F fn, Done done) {
+    asio::post(io_, [this, fn = std::move(fn), done = std::move(done)]() mutable { run_job(fn, std::move(done)); });
+  }
+
+  template <class F, class Done>
+  void run_job(F& fn, Done done) {
+    using R = decltype(fn());
+    Mark mark = this->mark();
+    try {
+      R r = fn();
+      std::exception_ptr err = std::exchange(pending_error_, nullptr);
+      waiting_.push_back([done = std::move(done), r = std::move(r), err](std::exception_ptr failure) mutable {
+        done(std::move(r), failure ? failure : err);
+      });
+    } catch (...) {
+      pending_error_ = nullptr;
+      undo_to(mark);  // a job that fails halfway leaves nothing behind
+      std::exception_ptr err = std::current_exception();
+      waiting_.push_back([done = std::move(done), err](std::exception_ptr) mutable { done(R{}, err); });
+    }
+    if (batch_.events.size() >= opt_.max_batch) {
+      flush();
+    } else if (!flush_posted_) {
+      flush_posted_ = true;
+      asio::post(io_, [this] { flush(); });
+    }
+  }
+
+  // ---- actions.cpp
+  std::string start_job(const StartRequest& req, const LoadedFile& loaded);
+  int act_job(const ActRequest& req);
+  Refusal apply_input(Instance& in, const Event& e, const std::string& when, bool live = false);
+  Actor parse_actor(const Instance& in, const std::string& who, std::string& err);
+  static double last_time(const Instance& in);
+  std::int64_t last_number(const std::string& prefix) const;
+
+  // ---- audit.cpp
+  std::string row_time(const Instance& in, double at);
+  const std::string& now_text();
+  void push_row(EventRecord&& e);
+  EventRecord base_event(const Instance& in, const std::string& actor, const std::string& time);
+  void record_action(Instance& in, const std::string& actor, const std::string& action, const std::string& step,
+                     const std::string& note, const std::string& material, const std::string& detail);
+  void record_refusal(Instance& in, const ActRequest& req, const std::string& why);
+  std::string mask_departments(const Instance& in, std::uint32_t s, std::uint32_t mask);
+  std::string missing_materials(const Instance& in, std::uint32_t s);
+  void record_effects(Instance& in, const std::string& actor, double at);
+  void touch(Instance& in, std::uint32_t step);
+
+  // ---- batch.cpp
+  Mark mark() const;
+  void undo_to(const Mark& m);
+  void restore_saved(std::size_t from);
+  void restore(std::vector<Saved>& v, std::size_t& n, std::size_t from);
+  void rethrow_pending();
+  void snapshot_before(Instance& in);
+  void flush();
+  void on_committed(std::exception_ptr err);
+  static void clear_keeping_capacity(storage::Batch& b);
+  void maybe_drained();
+
+  // ---- timers.cpp
+  static Event timer_event(const Timer& t);
+  void push_heap(Instance* in, const Timer& t);
+  std::size_t live_timers();
+  void rebuild_heap();
+  void fire_due();
+  void arm_wake();
+
+  // ---- checkpoint.cpp
+  void replay();
+  Instance& add_instance(const std::string& id, const std::string& workflow_hash, const std::string& project,
+                         const std::string& applicant, const std::string& started);
+  void fire_pending(Instance& in, double at, const Timer* until);
+  void mark_ckpt(Instance& in);
+  void mark_step(Instance& in, std::uint32_t step);
+  void mark_all_steps(Instance& in);
+  void checkpoint();
+  bool checkpoint_due() const;
+  void add_checkpoint(storage::Batch& b);
+  void schedule_checkpoint();
+  storage::InstanceRecord record_of(const Instance& in);
+  storage::StepRecord step_record(const Instance& in, int idx);
+
+  // ---- definitions.cpp
+  std::shared_ptr<const LoadedFile> load(const std::string& path);
+  Definition& definition(const std::string& hash, std::shared_ptr<const Workflow> wf = nullptr,
+                         const storage::WorkflowRecord* rec = nullptr);
+
+  // ---- status.cpp
+  InstanceStatus describe(const Instance& in);
+
+  EngineOptions opt_;
+  std::shared_ptr<Clock> clock_;
+  std::unique_ptr<storage::Store> store_;
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  asio::io_context writer_io_;  // the writer thread: commits while the loop goes on
+  asio::executor_work_guard<asio::io_context::executor_type> writer_work_{asio::make_work_guard(writer_io_)};
+  std::thread writer_;
+  asio::steady_timer wake_;
+  std::thread thread_;
+  std::atomic<std::thread::id> io_thread_id_{};
+
+  std::unordered_map<std::string, std::unique_ptr<Definition>> defs_;
+  std::unordered_map<std::string, std::unique_ptr<Instance>> instances_;
+  std::map<std::string, std::int64_t> next_number_;
+  std::priority_queue<HeapEntry, std::vector<HeapEntry>, std::greater<>> heap_;
+  std::uint64_t heap_order_ = 0;
+  std::uint64_t live_check_ = 0;
+  std::vector<Effect> effects_;
+
+  // The batch being built until the next flush.
+  storage::Batch batch_;
+  std::map<std::string, storage::WorkflowRecord> pending_wf_;
+  std::set<std::string> stored_wf_;
+  std::vector<Saved> saved_;  // the instances the batch touched, as they were before it
+  std::size_t n_saved_ = 0;
+
+  // The transaction being written by the writer thread.
+  struct Flight {
+    bool active = false;
+    storage::Batch batch;
+    std::vector<std::function<void(std::exception_ptr)>> waiting;
+    std::vector<Saved> saved;
+    std::size_t n_saved = 0;
+    std::vector<std::pair<Instance*, Timer>> new_timers;
+    std::map<std::string, storage::WorkflowRecord> pending_wf;
+    std::vector<Instance*> ckpt_written;
+  } flight_;
+  bool force_ckpt_ = false;            // the next flush carries a checkpoint
+  EngineStats stats_;
+  std::promise<void>* drain_ = nullptr;  // stop(): told when nothing is left to write
+  std::vector<std::pair<Instance*, Timer>> new_timers_;
+  std::vector<std::function<void(std::exception_ptr)>> waiting_;
+  std::exception_ptr pending_error_;
+  bool flush_posted_ = false;
+  std::size_t action_row_ = SIZE_MAX;  // the action row of the job being recorded
+
+  Clock::time_point job_now_{};  // the clock as the current job read it (fire_due)
+  std::string now_text_;
+  std::chrono::time_point<Clock::time_point::clock, std::chrono::seconds> now_text_sec_{};
+
+  // Checkpoints (see checkpoint()).
+  std::int64_t last_seq_ = 0;              // the last committed event
+  std::vector<std::string> ckpt_list_;     // instances changed since the last one
+  std::vector<Instance*> ckpt_written_;    // in the checkpoint being committed
+  bool ckpt_due_ = false;                  // ckpt_timer_ armed
+  std::chrono::steady_clock::time_point last_ckpt_ = std::chrono::steady_clock::now();
+  std::unique_ptr<asio::steady_timer> ckpt_timer_;
+
+  std::map<int, Subscriber> subscribers_;
+  std::mutex load_mutex_;  // start() loads on the caller's thread
+  std::map<std::string, std::shared_ptr<const LoadedFile>> load_cache_;
+  int last_token_ = 0;
+};
+
+}  // namespace jointreview::runtime

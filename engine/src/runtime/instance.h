@@ -1,0 +1,76 @@
+// The live runtime's picture of an instance: the workflow definition it
+// runs, its state machine state, its pending timers, and what the runtime
+// keeps about it between checkpoints and within a batch.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "jointreview/calendar.h"
+#include "machine/state_machine.h"
+#include "model/compiled.h"
+#include "runtime/working_time.h"
+
+namespace jointreview::runtime {
+
+// A workflow definition as instances run it: loaded once per content hash.
+struct Definition {
+  std::string hash;
+  std::string file;
+  std::shared_ptr<const CompiledWorkflow> compiled;
+  std::unique_ptr<StateMachine> machine;
+  std::shared_ptr<const Calendar> calendar;
+  std::unique_ptr<TimeMap> time;
+};
+
+struct Timer {
+  TimerKind kind;
+  std::uint32_t step;
+  std::int32_t slot;
+  double at;
+  bool operator==(const Timer& o) const {
+    return kind == o.kind && step == o.step && slot == o.slot && at == o.at;
+  }
+};
+
+struct Instance {
+  std::string id;
+  Definition* def = nullptr;
+  std::string project;
+  std::string applicant;
+  std::string started;
+  std::string finished;
+  InstanceRuntime rt;
+  std::vector<Timer> timers;
+  // Changed since the last checkpoint of the current-state tables; which
+  // step rows changed (one flag per step, sized on first use).
+  bool ckpt_dirty = false;
+  std::vector<char> ckpt_steps;
+  // While the current batch is open: where its state before the batch is
+  // kept (an index into EngineImpl::saved_), and whether the batch started it.
+  std::int32_t batch_slot = -1;
+  bool new_in_batch = false;
+};
+
+// An instance as it was before the current batch touched it: what a failed
+// job or commit puts back (the other members never change after start).
+struct Saved {
+  Instance* inst = nullptr;
+  bool is_new = false;  // started in this batch: undoing drops it
+  InstanceRuntime rt;
+  std::vector<Timer> timers;
+  std::string finished;
+};
+
+// A pending timer in the engine's heap: due at `at`, then in the order armed.
+struct HeapEntry {
+  double at;
+  std::uint64_t order;
+  Instance* inst;
+  Timer timer;
+  bool operator>(const HeapEntry& o) const { return at != o.at ? at > o.at : order > o.order; }
+};
+
+}  // namespace jointreview::runtime

@@ -1,0 +1,59 @@
+// The status projection: an instance's runtime state as InstanceStatus,
+// the form status(), instances() and their JSON show.
+#include "runtime/engine_impl.h"
+
+#include <algorithm>
+
+#include "runtime/working_time.h"
+
+namespace jointreview::runtime {
+
+InstanceStatus EngineImpl::describe(const Instance& in) {
+  const CompiledWorkflow& cw = *in.def->compiled;
+  const Workflow& wf = *cw.source;
+  const TimeMap& tm = *in.def->time;
+  InstanceStatus s;
+  s.instance = in.id;
+  s.workflow = wf.id;
+  s.workflow_hash = in.def->hash;
+  s.title = wf.title;
+  s.project = in.project;
+  s.applicant = in.applicant;
+  s.state = to_string(in.rt.state);
+  s.green = in.rt.green;
+  s.started = in.started;
+  s.finished = in.finished;
+  if (cw.time_limit >= 0) s.deadline = tm.deadline_text(StateMachine::deadline(in.rt.started_at, cw.time_limit));
+  s.warned = in.rt.warned;
+  s.overdue = in.rt.overdue;
+  for (std::uint32_t i = 0; i < cw.n_steps; ++i) {
+    const StepRuntime& r = in.rt.steps[i];
+    StepStatus st;
+    st.id = wf.steps[i].id;
+    st.name = wf.steps[i].name;
+    st.state = to_string(r.state);
+    st.since = format_local(tm.from_wt(r.entered), opt_.utc_offset_minutes);
+    for (std::uint32_t k = 0; k < cw.dept_count(i); ++k) st.departments.push_back(cw.dept_name(cw.dept_of(i, k)));
+    if (r.clock_running) st.deadline = tm.deadline_text(r.due);
+    st.days_used = r.clock_used + (r.clock_running ? std::max(0.0, tm.to_wt(clock_->now()) - r.clock_since) : 0.0);
+    st.days_limit = cw.days[i];
+    st.warned = r.warned;
+    st.overdue = r.overdue;
+    st.paused = r.paused;
+    st.on_commitment = r.on_commitment;
+    st.verification_pending = r.verification_pending;
+    if (r.verification_pending) st.verification_due = tm.deadline_text(r.verify_due);
+    st.contact_pending = r.contact_pending;
+    st.contact_overdue = r.contact_overdue;
+    st.rounds = r.rounds;
+    for (std::uint32_t k = 0; k < cw.deferred_count(i); ++k)
+      if (r.deferred_outstanding & (1u << k) || (!r.accepted_once && !(r.deferred_supplied & (1u << k))))
+        st.missing_materials.push_back(cw.materials[cw.deferred[cw.deferred_offset[i] + k].material]);
+    for (std::uint32_t k = 0; k < cw.dept_count(i); ++k)
+      if (r.review_pending & (1u << k)) st.reviews_pending.push_back(cw.dept_name(cw.dept_of(i, k)));
+    s.steps.push_back(std::move(st));
+  }
+  return s;
+}
+
+}  // namespace jointreview::runtime

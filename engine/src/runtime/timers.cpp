@@ -1,0 +1,106 @@
+// Deadline timers: the heap of pending timers of every instance, firing
+// those due (each job reads the clock once, here), and the wake-up armed
+// for the next one when background timers are on.
+#include "runtime/engine_impl.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "runtime/codec.h"
+#include "runtime/working_time.h"
+
+namespace jointreview::runtime {
+
+Event EngineImpl::timer_event(const Timer& t) {
+  Event e;
+  e.action = Action::timer;
+  e.timer = t.kind;
+  e.step = t.step;
+  e.slot = t.slot;
+  e.at = t.at;
+  return e;
+}
+
+void EngineImpl::push_heap(Instance* in, const Timer& t) {
+  heap_.push(HeapEntry{t.at, ++heap_order_, in, t});
+  // Entries of dropped timers stay in the heap until they come up; when
+  // they outnumber the live ones, rebuild it from the live timers.
+  if (heap_.size() > 4096 && heap_.size() > 4 * live_timers()) rebuild_heap();
+}
+
+std::size_t EngineImpl::live_timers() {
+  if (++live_check_ % 1024 != 0) return heap_.size();  // counted now and then, not on every push
+  std::size_t n = 0;
+  for (const auto& [id, in] : instances_) n += in->timers.size();
+  return n;
+}
+
+void EngineImpl::rebuild_heap() {
+  std::vector<HeapEntry> live;
+  for (auto& [id, in] : instances_)
+    for (const auto& t : in->timers) live.push_back(HeapEntry{t.at, ++heap_order_, in.get(), t});
+  heap_ = decltype(heap_)(std::greater<>(), std::move(live));
+}
+
+// Fires every timer due by now, oldest first.
+// Every job reads the clock once, here: an action at that time comes
+// after every timer due by it (which is what replay relies on).
+void EngineImpl::fire_due() {
+  job_now_ = clock_->now();
+  while (!heap_.empty()) {
+    HeapEntry h = heap_.top();
+    double now_i = h.inst->def->time->to_wt(job_now_);
+    if (h.at > now_i) break;
+    heap_.pop();
+    Instance& in = *h.inst;
+    auto it = std::find(in.timers.begin(), in.timers.end(), h.timer);
+    if (it == in.timers.end()) continue;  // already fired or dropped
+    snapshot_before(in);
+    in.timers.erase(it);
+    const Event e = timer_event(h.timer);
+    // A timer is logged (as an input) when it changed anything; one that
+    // found nothing to do is not, and replay finds it so again.
+    const bool step_timer = e.step < in.rt.steps.size();
+    StepRuntime step_before{};
+    if (step_timer) std::memcpy(&step_before, &in.rt.steps[e.step], sizeof(StepRuntime));
+    const bool flags_before[2] = {in.rt.warned, in.rt.overdue};
+    const std::string when = row_time(in, h.timer.at);
+    apply_input(in, e, when, true);
+    const bool changed = !effects_.empty() || in.rt.warned != flags_before[0] || in.rt.overdue != flags_before[1] ||
+                         (step_timer && std::memcmp(&step_before, &in.rt.steps[e.step], sizeof(StepRuntime)) != 0);
+    if (changed) {
+      mark_step(in, e.step);
+      const std::size_t first = batch_.events.size();
+      record_effects(in, "system", h.timer.at);
+      if (batch_.events.size() == first) {
+        EventRecord row = base_event(in, "system", when);
+        row.kind = "timer";
+        row.step = e.step == kNoStep ? "" : in.def->compiled->step_id(e.step);
+        row.detail = std::string(to_string(e.timer)) + " timer fell due";
+        push_row(std::move(row));
+      }
+      batch_.inputs[first] = encode_input(Input{e});
+    }
+    // Timers armed by a timer are due at once if already past.
+    for (auto& [inst, t] : new_timers_) push_heap(inst, t);
+    new_timers_.clear();
+  }
+}
+
+// Sleeps until the earliest timer, when background timers are on.
+void EngineImpl::arm_wake() {
+  if (!opt_.background_timers || heap_.empty()) return;
+  const HeapEntry& h = heap_.top();
+  auto when = h.inst->def->time->from_wt(h.at);
+  auto delay = when - clock_->now();
+  if (delay < std::chrono::seconds(0)) delay = std::chrono::seconds(0);
+  if (delay > std::chrono::hours(24)) delay = std::chrono::hours(24);  // re-check daily
+  wake_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(delay));
+  wake_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    fire_due();
+    flush();
+  });
+}
+
+}  // namespace jointreview::runtime
