@@ -58,6 +58,8 @@ static void test_version(void) {
   char expected[64];
   snprintf(expected, sizeof expected, "%d.%d.%d", JR_VERSION_MAJOR, JR_VERSION_MINOR, JR_VERSION_PATCH);
   CHECK(strcmp(jr_version(), expected) == 0);
+  CHECK(jr_version_number() == JR_VERSION_NUMBER);
+  CHECK(jr_version_number() == JR_VERSION_MAJOR * 1000000 + JR_VERSION_MINOR * 1000 + JR_VERSION_PATCH);
   CHECK(strcmp(jr_status_name(JR_OK), "ok") == 0);
   CHECK(strcmp(jr_status_name(JR_REFUSED), "refused") == 0);
   CHECK(strcmp(jr_status_name(JR_INVALID_WORKFLOW), "invalid_workflow") == 0);

@@ -63,6 +63,27 @@ run("installed jreview" COMMAND ${prefix}/bin/jreview validate ${data}/four-cert
 run("installed jreview plan" COMMAND ${prefix}/bin/jreview plan ${data}/four-certificates.yaml --format json
     EXPECT "\"total_days\": 22")
 
+# The prefix is relocatable: moved elsewhere, the command and its library
+# still find the bundled calendars (beside the library, not where the build
+# configured them, and never in the source tree).
+set(moved ${JR_WORK_DIR}/moved)
+file(REMOVE_RECURSE ${moved})
+file(COPY ${prefix}/ DESTINATION ${moved})
+file(RENAME ${prefix} ${JR_WORK_DIR}/prefix.away)
+file(MAKE_DIRECTORY ${JR_WORK_DIR}/bare)
+file(COPY ${moved}/share/jointreview/workflows/four-certificates.yaml DESTINATION ${JR_WORK_DIR}/bare)
+# A calendar only the moved prefix has: listing it proves where the data came from.
+file(READ ${moved}/share/jointreview/workflows/calendars/cn.yaml cn_text)
+string(REPLACE "\nid: cn\n" "\nid: relocated\n" cn_text "${cn_text}")
+file(WRITE ${moved}/share/jointreview/workflows/calendars/relocated.yaml "${cn_text}")
+run("moved jreview calendar list" COMMAND ${moved}/bin/jreview calendar list EXPECT "relocated  2025-2026")
+run("moved jreview calendar add" COMMAND ${moved}/bin/jreview calendar add 2026-02-13 1 EXPECT "2026-02-14")
+run("moved jreview plan (calendar from the moved prefix)"
+    COMMAND ${moved}/bin/jreview plan ${JR_WORK_DIR}/bare/four-certificates.yaml --start 2026-03-02 --format json
+    EXPECT "\"total_days\": 22")
+file(REMOVE_RECURSE ${moved})
+file(RENAME ${JR_WORK_DIR}/prefix.away ${prefix})
+
 # ---- 2. find_package
 run("consumer configure"
     COMMAND ${CMAKE_COMMAND} -S ${JR_CONSUMER_SOURCE} -B ${JR_WORK_DIR}/build -G ${JR_GENERATOR}

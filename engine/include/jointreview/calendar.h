@@ -11,6 +11,8 @@
 // add and between are O(1): a prefix count of working days per date.
 #pragma once
 
+#include "jointreview/export.h"
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -22,7 +24,7 @@ namespace jointreview {
 
 // A civil date in the proleptic Gregorian calendar, stored as days since
 // 1970-01-01. Cheap to copy and compare.
-class Date {
+class JR_EXPORT Date {
  public:
   Date() = default;
   static Date from_ymd(int year, int month, int day);  // throws Error(invalid_argument) if invalid
@@ -69,7 +71,7 @@ enum class DayKind {
   extra_working,  // a local extra working day on a day otherwise off
 };
 
-class Calendar {
+class JR_EXPORT Calendar {
  public:
   // Loads calendar `id` (and what it extends). Throws Error(not_found) when
   // no file exists, Error(invalid_argument) with FILE:LINE:COLUMN for a bad file.
@@ -110,15 +112,15 @@ struct Workflow;
 // `calendars/` folder beside the workflow file (when a path is given), then
 // `extra_dirs`, then the folders of $JREVIEW_CALENDAR_PATH (colon-separated),
 // then the bundled calendars.
-std::vector<std::string> workflow_calendar_path(const std::string& workflow_path,
+JR_EXPORT std::vector<std::string> workflow_calendar_path(const std::string& workflow_path,
                                                 const std::vector<std::string>& extra_dirs = {});
 
 // The calendar ids (ID.yaml file names) found in these folders, sorted.
-std::vector<std::string> calendar_ids(const std::vector<std::string>& dirs);
+JR_EXPORT std::vector<std::string> calendar_ids(const std::vector<std::string>& dirs);
 
 // The working-day calendar a workflow names (`calendar:`, default "cn"):
 // looked up beside the workflow file first (workflow_calendar_path), unless
 // `options.search_path` is set. Throws Error like Calendar::load.
-std::shared_ptr<const Calendar> load_workflow_calendar(const Workflow& wf, CalendarOptions options = {});
+JR_EXPORT std::shared_ptr<const Calendar> load_workflow_calendar(const Workflow& wf, CalendarOptions options = {});
 
 }  // namespace jointreview

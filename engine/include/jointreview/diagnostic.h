@@ -2,6 +2,8 @@
 //   FILE:LINE:COLUMN: error: what is wrong; what to do
 #pragma once
 
+#include "jointreview/export.h"
+
 #include <string>
 #include <vector>
 
@@ -9,7 +11,7 @@
 
 namespace jointreview {
 
-struct Diagnostic {
+struct JR_EXPORT Diagnostic {
   enum class Severity { error, warning };
   Severity severity = Severity::error;
   SourcePos pos;
@@ -21,7 +23,7 @@ struct Diagnostic {
 };
 
 // Sorted by file, line, column (stable for equal positions).
-void sort_diagnostics(std::vector<Diagnostic>& diags);
-bool has_errors(const std::vector<Diagnostic>& diags);
+JR_EXPORT void sort_diagnostics(std::vector<Diagnostic>& diags);
+JR_EXPORT bool has_errors(const std::vector<Diagnostic>& diags);
 
 }  // namespace jointreview

@@ -15,6 +15,8 @@
 // Errors: jointreview::Error (error.h), never another exception type.
 #pragma once
 
+#include "jointreview/export.h"
+
 #include <chrono>
 #include <cstdint>
 #include <exception>
@@ -30,17 +32,17 @@
 namespace jointreview {
 
 // Where the engine reads the time. Tests and simulations use FakeClock.
-class Clock {
+class JR_EXPORT Clock {
  public:
   using time_point = std::chrono::system_clock::time_point;
   virtual ~Clock() = default;
   virtual time_point now() const = 0;
 };
 
-std::shared_ptr<Clock> system_clock();
+JR_EXPORT std::shared_ptr<Clock> system_clock();
 
 // A clock that moves only when told to. Thread-safe.
-class FakeClock : public Clock {
+class JR_EXPORT FakeClock : public Clock {
  public:
   explicit FakeClock(time_point start);
   // "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS]" in the engine's local time (UTC+8 by default).
@@ -155,11 +157,11 @@ struct EngineStats {
 //                     "missing_materials", "reviews_pending"}]}
 // events: [{"seq", "instance", "time", "actor", "kind", "action", "step", "from", "to",
 //           "note", "material", "detail"}]
-std::string status_json(const InstanceStatus& s, int indent = 2);
-std::string statuses_json(const std::vector<InstanceStatus>& all, int indent = 2);
-std::string events_json(const std::vector<EventRecord>& events, int indent = 2);
+JR_EXPORT std::string status_json(const InstanceStatus& s, int indent = 2);
+JR_EXPORT std::string statuses_json(const std::vector<InstanceStatus>& all, int indent = 2);
+JR_EXPORT std::string events_json(const std::vector<EventRecord>& events, int indent = 2);
 
-class Engine {
+class JR_EXPORT Engine {
  public:
   // Opens (or creates) the database, migrates its schema, re-arms timers
   // and fires those missed while closed. Throws Error.

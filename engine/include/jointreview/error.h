@@ -4,12 +4,14 @@
 // diagnostics from the loader.
 #pragma once
 
+#include "jointreview/export.h"
+
 #include <stdexcept>
 #include <string>
 
 namespace jointreview {
 
-class Error : public std::runtime_error {
+class JR_EXPORT Error : public std::runtime_error {
  public:
   enum class Code {
     invalid_argument = 1,  // malformed input (a date, a number, a name)

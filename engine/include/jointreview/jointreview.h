@@ -39,19 +39,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(_WIN32)
-#  if defined(JR_BUILDING_LIBRARY)
-#    define JR_API __declspec(dllexport)
-#  elif defined(JR_STATIC)
-#    define JR_API
-#  else
-#    define JR_API __declspec(dllimport)
-#  endif
-#elif defined(__GNUC__)
-#  define JR_API __attribute__((visibility("default")))
-#else
-#  define JR_API
-#endif
+#include "jointreview/export.h"
+
+/* Every function of the C API is exported (JR_EXPORT, export.h). */
+#define JR_API JR_EXPORT
 
 #ifdef __cplusplus
 extern "C" {
@@ -61,6 +52,9 @@ extern "C" {
 #define JR_VERSION_MAJOR 0
 #define JR_VERSION_MINOR 1
 #define JR_VERSION_PATCH 0
+/* The same as one number, MAJOR * 1000000 + MINOR * 1000 + PATCH (0.1.0 is
+   1000), for comparisons: compare it with jr_version_number() at run time. */
+#define JR_VERSION_NUMBER (JR_VERSION_MAJOR * 1000000 + JR_VERSION_MINOR * 1000 + JR_VERSION_PATCH)
 
 /* Length value meaning "the string is NUL-terminated". */
 #define JR_NTS ((size_t)-1)
@@ -89,6 +83,11 @@ typedef struct jr_engine jr_engine;
 
 /* The library version, "MAJOR.MINOR.PATCH". Static string, never freed. */
 JR_API const char* jr_version(void);
+
+/* The library version as one number (see JR_VERSION_NUMBER): what a program
+   checks before it calls a function newer than the oldest library it
+   supports. */
+JR_API int jr_version_number(void);
 
 /* The name of a code ("ok", "refused", ...); "unknown" for other values.
    Static string, never freed. */

@@ -1,6 +1,8 @@
 // Loading and validating workflow files.
 #pragma once
 
+#include "jointreview/export.h"
+
 #include <functional>
 #include <optional>
 #include <string>
@@ -34,25 +36,25 @@ struct LoadResult {
 
 // Load a workflow file; every problem of the file (and of the files it
 // includes) is reported in one go. Never throws for bad input.
-LoadResult load_workflow_file(const std::string& path, const LoadOptions& options = {});
+JR_EXPORT LoadResult load_workflow_file(const std::string& path, const LoadOptions& options = {});
 
 // Load from text; `name` is the file name used in messages, and the folder
 // against which `includes` are resolved.
-LoadResult load_workflow_string(const std::string& text, const std::string& name,
+JR_EXPORT LoadResult load_workflow_string(const std::string& text, const std::string& name,
                                 const LoadOptions& options = {});
 
 // The calendar ids that `calendar:` accepts for a workflow at `workflow_path`.
-std::vector<std::string> known_calendars(const std::string& workflow_path,
+JR_EXPORT std::vector<std::string> known_calendars(const std::string& workflow_path,
                                          const LoadOptions& options = {});
 
 // Folders searched for calendar files, most specific first.
-std::vector<std::string> calendar_search_path(const std::string& workflow_path,
+JR_EXPORT std::vector<std::string> calendar_search_path(const std::string& workflow_path,
                                               const LoadOptions& options = {});
 
 // load_workflow_calendar(): in calendar.h.
 
 // The JSON Schema (draft-07, as yaml-language-server reads it) of the workflow language, pretty-printed.
-std::string workflow_schema_json();
+JR_EXPORT std::string workflow_schema_json();
 
 
 }  // namespace jointreview

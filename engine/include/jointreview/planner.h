@@ -24,6 +24,8 @@
 //   serial  the sum of all `days` (every step one after another).
 #pragma once
 
+#include "jointreview/export.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -50,7 +52,7 @@ struct CsrGraph {
 // Builds the CSR form from an edge list (from[i] -> to[i]); duplicates are
 // kept. Throws Error(invalid_argument) for an index >= n or more than 2^32-1
 // steps or edges.
-CsrGraph build_csr(std::size_t n, const std::vector<std::uint32_t>& from, const std::vector<std::uint32_t>& to);
+JR_EXPORT CsrGraph build_csr(std::size_t n, const std::vector<std::uint32_t>& from, const std::vector<std::uint32_t>& to);
 
 namespace detail {
 // Per-step working state of the forward pass, kept together so that one
@@ -74,7 +76,7 @@ struct CpmArrays {
 
 // The critical path method on arrays. durations has n entries (>= 0).
 // Returns false, leaving `out` partly filled, when the graph has a cycle.
-bool cpm(std::size_t n, const double* durations, const std::uint32_t* offsets, const std::uint32_t* targets,
+JR_EXPORT bool cpm(std::size_t n, const double* durations, const std::uint32_t* offsets, const std::uint32_t* targets,
          CpmArrays& out);
 inline bool cpm(const CsrGraph& g, const std::vector<double>& durations, CpmArrays& out) {
   return cpm(g.n, durations.data(), g.offsets.data(), g.targets.data(), out);
@@ -121,7 +123,7 @@ struct RedundantAfter {
   bool material = false;  // `via` is `after` itself: a document flows directly
 };
 
-struct Plan {
+struct JR_EXPORT Plan {
   std::string workflow;
   std::string title;
   std::vector<StepPlan> steps;  // declared order
@@ -160,19 +162,19 @@ struct Plan {
 // a cyclic dependency graph (only a programmatically built Workflow can have
 // one), Error(out_of_range) for a date outside the calendar, and
 // Error(not_found) for an unknown calendar.
-Plan plan(const Workflow& wf, const PlanOptions& options = {});
+JR_EXPORT Plan plan(const Workflow& wf, const PlanOptions& options = {});
 
 // ------------------------------------------------------------------ output
 
 enum class PlanFormat { table, json, dot, mermaid, svg, html };
 // "table", "json", ... ; throws Error(invalid_argument) for another name.
-PlanFormat parse_plan_format(const std::string& name);
+JR_EXPORT PlanFormat parse_plan_format(const std::string& name);
 
 // Renders a plan of `wf` (which must be the workflow it was made from).
 // table: aligned text (CJK two columns wide); json: the contract in
 // docs/planning.md; dot / mermaid: the dependency graph; svg: a Gantt chart;
 // html: a page holding the Gantt chart and the table.
-std::string render_plan(const Workflow& wf, const Plan& plan, PlanFormat format);
+JR_EXPORT std::string render_plan(const Workflow& wf, const Plan& plan, PlanFormat format);
 
 // ----------------------------------------------------------------- compare
 
@@ -199,11 +201,11 @@ struct Comparison {
 // Applicant trips (跑动次数): the number of distinct windows among the steps
 // that are not online. Each step's window is filled by the loader (a package
 // is one window).
-std::size_t applicant_trips(const Workflow& wf);
+JR_EXPORT std::size_t applicant_trips(const Workflow& wf);
 
-Comparison compare(const Workflow& before, const Workflow& after);
+JR_EXPORT Comparison compare(const Workflow& before, const Workflow& after);
 
 enum class CompareFormat { table, json };
-std::string render_comparison(const Comparison& c, CompareFormat format);
+JR_EXPORT std::string render_comparison(const Comparison& c, CompareFormat format);
 
 }  // namespace jointreview

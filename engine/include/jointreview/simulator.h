@@ -11,6 +11,8 @@
 // arriving at offset a that completes at offset f took f - a working days.
 #pragma once
 
+#include "jointreview/export.h"
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -162,16 +164,16 @@ struct SimulationResult {
 // (runs 0, projects 0, an unknown department in `capacity`, a bad window),
 // Error(invalid_workflow) for a workflow the state machine cannot compile,
 // Error(not_found / out_of_range) for the calendar with a start date.
-SimulationResult simulate(const Workflow& wf, const SimulationOptions& options = {});
+JR_EXPORT SimulationResult simulate(const Workflow& wf, const SimulationOptions& options = {});
 
 enum class SimulationFormat { table, json, csv, html };
 // "table", "json", "csv" or "html"; throws Error(invalid_argument) otherwise.
-SimulationFormat parse_simulation_format(const std::string& name);
+JR_EXPORT SimulationFormat parse_simulation_format(const std::string& name);
 
 // table: aligned text (CJK two columns wide); json: the contract in
 // docs/simulation.md; csv: long form "scope,name,metric,value"; html: a
 // self-contained report (inline SVG: histogram, Gantt of the median run,
 // criticality, department utilization).
-std::string render_simulation(const SimulationResult& r, SimulationFormat format);
+JR_EXPORT std::string render_simulation(const SimulationResult& r, SimulationFormat format);
 
 }  // namespace jointreview

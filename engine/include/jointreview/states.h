@@ -2,6 +2,8 @@
 // simulator, the CLI and the C API. See docs/state-machine.md.
 #pragma once
 
+#include "jointreview/export.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -58,12 +60,12 @@ enum class TimerKind : std::uint8_t {
   project_overdue, // the whole project's promised limit passed
 };
 
-const char* to_string(StepState s);
-const char* to_string(InstanceState s);
-const char* to_string(Action a);  // CLI spelling: "return", "verify-failed" ...
-const char* to_string(TimerKind t);
-std::optional<Action> parse_action(std::string_view name);
-std::optional<StepState> parse_step_state(std::string_view name);
+JR_EXPORT const char* to_string(StepState s);
+JR_EXPORT const char* to_string(InstanceState s);
+JR_EXPORT const char* to_string(Action a);  // CLI spelling: "return", "verify-failed" ...
+JR_EXPORT const char* to_string(TimerKind t);
+JR_EXPORT std::optional<Action> parse_action(std::string_view name);
+JR_EXPORT std::optional<StepState> parse_step_state(std::string_view name);
 
 inline bool is_final(StepState s) {
   return s == StepState::approved || s == StepState::rejected || s == StepState::revoked ||

@@ -1,6 +1,8 @@
 // Text helpers for output that mixes Chinese and Latin text in columns.
 #pragma once
 
+#include "jointreview/export.h"
+
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -9,14 +11,14 @@
 namespace jointreview {
 
 // Terminal columns taken by UTF-8 text: CJK and full-width characters count two.
-std::size_t display_width(std::string_view s);
+JR_EXPORT std::size_t display_width(std::string_view s);
 
 // `s` padded with spaces to `width` display columns (right-aligned if `right`).
-std::string pad_display(std::string_view s, std::size_t width, bool right = false);
+JR_EXPORT std::string pad_display(std::string_view s, std::size_t width, bool right = false);
 
 // Renders rows as an aligned table with a header row and a rule under it.
 // `right[i]` right-aligns column i (numbers).
-std::string render_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
+JR_EXPORT std::string render_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
                          const std::vector<bool>& right = {});
 
 }  // namespace jointreview

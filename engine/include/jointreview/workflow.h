@@ -6,6 +6,8 @@
 // the planner and the state machine compile them into dense indices.
 #pragma once
 
+#include "jointreview/export.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -22,7 +24,7 @@ struct SourcePos {
 
 // A random duration in working days, for the simulator. `fixed` is also what
 // a step without `duration:` gets (its promised `days`).
-struct Distribution {
+struct JR_EXPORT Distribution {
   enum class Kind { fixed, exponential, triangular, pert, uniform, lognormal };
   Kind kind = Kind::fixed;
   double value = 0;  // fixed
@@ -41,7 +43,7 @@ struct Distribution {
   double expected() const;
 };
 
-const char* to_string(Distribution::Kind k);
+JR_EXPORT const char* to_string(Distribution::Kind k);
 
 // 容缺受理: a material in `needs` that may arrive after acceptance.
 struct DeferredMaterial {
@@ -123,7 +125,7 @@ struct Dependency {
   SourcePos pos;         // where the author wrote it
 };
 
-struct Workflow {
+struct JR_EXPORT Workflow {
   std::string id;
   std::string title;
   std::string calendar = "cn";

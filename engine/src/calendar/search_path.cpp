@@ -1,5 +1,7 @@
 // Where calendar files are found: the folders searched for ID.yaml, and the
 // one directory scan that lists the calendar ids a set of folders holds.
+#include <dlfcn.h>
+
 #include <filesystem>
 #include <set>
 
@@ -9,6 +11,34 @@
 namespace fs = std::filesystem;
 
 namespace jointreview {
+
+namespace {
+
+// The bundled workflows and calendars: beside the library as installed
+// (JR_LIB_TO_DATA, relative to the folder of libjointreview.so, or of the
+// program a static library is linked into), so that an installed prefix can
+// be moved; else the source tree, for the programs of the build tree; else
+// the configured install folder.
+std::string bundled_data_dir() {
+  static const std::string dir = [] {
+    std::error_code ec;
+    Dl_info info{};
+    fs::path self;
+    if (dladdr(reinterpret_cast<void*>(&calendar_ids), &info) != 0 && info.dli_fname)
+      self = fs::weakly_canonical(fs::path(info.dli_fname), ec);
+    if (!self.empty()) {
+      const fs::path beside = self.parent_path() / JR_LIB_TO_DATA;
+      if (fs::is_directory(beside / "calendars", ec)) return beside.lexically_normal().string();
+      const fs::path tree = fs::weakly_canonical(fs::path(JR_BUILD_TREE), ec);
+      const fs::path rel = self.lexically_relative(tree);
+      if (!rel.empty() && *rel.begin() != "..") return std::string(JR_SOURCE_DATA_DIR);
+    }
+    return std::string(JR_INSTALL_DATA_DIR);
+  }();
+  return dir;
+}
+
+}  // namespace
 
 std::vector<std::string> workflow_calendar_path(const std::string& workflow_path,
                                                 const std::vector<std::string>& extra_dirs) {
@@ -26,8 +56,7 @@ std::vector<std::string> workflow_calendar_path(const std::string& workflow_path
       start = colon + 1;
     }
   }
-  dirs.push_back(std::string(JR_INSTALL_DATA_DIR) + "/calendars");
-  dirs.push_back(std::string(JR_SOURCE_DATA_DIR) + "/calendars");
+  dirs.push_back(bundled_data_dir() + "/calendars");
   return dirs;
 }
 

@@ -289,6 +289,8 @@ extern "C" {
 
 const char* jr_version(void) { return jointreview::version(); }
 
+int jr_version_number(void) { return JR_VERSION_NUMBER_BUILT; }
+
 const char* jr_status_name(jr_status code) {
   switch (code) {
     case JR_OK: return "ok";
