@@ -70,6 +70,7 @@ std::shared_ptr<const Calendar> open_calendar(const CalendarArgs& a) {
     for (const auto& d : jointreview::calendar_search_path("", {})) o.search_path.push_back(d);
   }
   o.weekend_fallback = a.fallback;
+  o.on_warning = warn_on_stderr;
   return Calendar::load(a.calendar, o);
 }
 

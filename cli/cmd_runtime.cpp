@@ -16,6 +16,7 @@ std::unique_ptr<jointreview::Engine> open_engine(const EngineFlags& f) {
   o.background_timers = false;  // one-shot command: due timers fire at open and before each action
   if (!f.now.empty()) o.clock = jointreview::FakeClock::at(f.now, o.utc_offset_minutes);
   o.calendar.weekend_fallback = f.weekend_fallback;
+  o.calendar.on_warning = warn_on_stderr;
   return jointreview::Engine::open(o);
 }
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -72,6 +73,18 @@ std::function<void(std::uint64_t, std::uint64_t)> progress_bar() {
   };
 }
 
+// The library's messages name its option fields; the command's, its flags.
+std::string in_flags(std::string message) {
+  static const std::pair<const char*, const char*> kFlags[] = {
+      {"SimulationOptions::green_projects", "--green"}, {"SimulationOptions::projects", "--projects"},
+      {"SimulationOptions::runs", "--runs"},             {"SimulationOptions::threads", "--threads"},
+      {"SimulationOptions::capacity", "--capacity"}};
+  for (const auto& [field, flag] : kFlags)
+    for (std::size_t at; (at = message.find(field)) != std::string::npos;)
+      message.replace(at, std::strlen(field), flag);
+  return message;
+}
+
 int run_simulate(const SimulateCliOptions& o) {
   jointreview::LoadOptions lo;
   lo.warnings = false;
@@ -102,6 +115,7 @@ int run_simulate(const SimulateCliOptions& o) {
   try {
     jointreview::CalendarOptions co;
     co.weekend_fallback = o.weekend_fallback;
+    co.on_warning = warn_on_stderr;
     auto cal = jointreview::load_workflow_calendar(wf, co);
     so.calendar = cal;
     if (!o.start.empty()) {
@@ -126,7 +140,7 @@ int run_simulate(const SimulateCliOptions& o) {
   try {
     r = jointreview::simulate(wf, so);
   } catch (const jointreview::Error& e) {
-    return fail(e.what(), e.code() == jointreview::Error::Code::invalid_workflow ? 1 : 2);
+    return fail(in_flags(e.what()), e.code() == jointreview::Error::Code::invalid_workflow ? 1 : 2);
   }
   if (!o.html.empty()) {
     std::ofstream out(o.html, std::ios::binary);

@@ -17,6 +17,11 @@ using CommandSetup = void (*)(CLI::App& app, Runner& run);
 
 std::vector<std::pair<int, CommandSetup>>& command_registry();
 
+// The library prints nothing: its warnings (calendar fallback years ...) go
+// to a sink in its options. This one writes them to stderr as
+// "jreview: warning: ...".
+void warn_on_stderr(const std::string& message);
+
 struct Registrar {
   // `order` sorts the commands in --help.
   Registrar(int order, CommandSetup fn) { command_registry().emplace_back(order, fn); }

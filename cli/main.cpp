@@ -11,6 +11,8 @@ std::vector<std::pair<int, CommandSetup>>& command_registry() {
   static std::vector<std::pair<int, CommandSetup>> r;
   return r;
 }
+
+void warn_on_stderr(const std::string& message) { std::fprintf(stderr, "jreview: warning: %s\n", message.c_str()); }
 }  // namespace jreview
 
 int main(int argc, char** argv) {

@@ -478,6 +478,26 @@ static void test_engine(void) {
     }
     jr_string_free(list);
 
+    /* the worklist and the weekly report, as the library derives them */
+    char* work = NULL;
+    if (OK(jr_engine_worklist(e, "自然资源局", JR_NTS, &work, NULL, &err))) {
+      CHECK(work[0] == '[');
+      CHECK(contains(work, "\"step\":\"site_selection\""));
+      CHECK(contains(work, "\"task\":\"accept, or return with one notice (一次性告知)\",\"state\":\"submitted\""));
+    }
+    jr_string_free(work);
+    if (OK(jr_engine_worklist(e, "发展改革委", JR_NTS, &work, NULL, &err))) CHECK(strcmp(work, "[]") == 0);
+    jr_string_free(work);
+    char* report = NULL;
+    if (OK(jr_engine_weekly_report(e, NULL, 0, &report, NULL, &err))) {
+      CHECK(contains(report, "\"week\":\"2025-W10\",\"from\":\"2025-03-03\",\"to\":\"2025-03-09\""));
+      CHECK(contains(report, "{\"department\":\"发展改革委\",\"open\":0,\"overdue\":0,\"approved_this_week\":1,"));
+      CHECK(contains(report, "{\"department\":\"自然资源局\",\"open\":1,"));
+    }
+    jr_string_free(report);
+    CHECK(jr_engine_weekly_report(e, "2025-W99", JR_NTS, &report, NULL, NULL) == JR_INVALID_ARGUMENT);
+    CHECK(report == NULL);
+
     /* asynchronous calls: answered through the callback, in order, so a
        blocking call made after them returns after their callbacks ran */
     struct async_seen as = {0, 0, 0, ""};

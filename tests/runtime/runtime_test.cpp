@@ -17,6 +17,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <random>
 #include <set>
@@ -794,4 +795,93 @@ TEST_CASE("a version-1 database is migrated: its tables were current, nothing is
   CHECK(sql_scalar(d.db(), "SELECT count(*) FROM events WHERE input IS NOT NULL") == "1");  // the approve
   e = Engine::open(options(d, clock));
   CHECK(state_of(e->status(id), "review_a") == "approved");
+}
+
+TEST_CASE("the library's worklist: typed tasks, green channel first, then by deadline", "[runtime][queries]") {
+  TempDir d;
+  std::string wf = d.file("joint.yaml", kJoint);
+  auto clock = FakeClock::at("2026-03-02T09:00");
+  auto e = Engine::open(options(d, clock));
+  const std::string plain = e->start(wf, "普通项目");
+  StartRequest g;
+  g.workflow_file = wf;
+  g.project = "重点项目";
+  g.green = true;
+  const std::string green = e->start(g);
+  e->act({plain, "review_b", "submit", "applicant"});
+  e->act({plain, "review_b", "accept", "自然资源局"});  // deadline 2026-03-05
+  clock->advance(std::chrono::hours(24));
+  e->act({green, "review_b", "submit", "applicant"});   // to accept
+  e->act({plain, "review_a", "submit", "applicant"});   // another department's
+
+  Worklist w = e->worklist("自然资源局");
+  CHECK(w.department == "自然资源局");
+  CHECK(w.known);
+  REQUIRE(w.items.size() == 2);
+  CHECK(w.items[0].instance == green);  // green first, though it has no deadline
+  CHECK(w.items[0].task == WorkTask::accept);
+  CHECK(w.items[0].state == StepState::submitted);
+  CHECK(w.items[0].green);
+  CHECK(w.items[1].instance == plain);
+  CHECK(w.items[1].task == WorkTask::review);
+  CHECK(w.items[1].state == StepState::accepted);
+  CHECK(w.items[1].deadline == "2026-03-05");
+  CHECK(w.items[1].since.substr(0, 16) == "2026-03-02T09:00");
+  CHECK(std::string(to_string(WorkTask::review_suspended)) == "review-suspended");
+
+  Worklist none = e->worklist("公安局");
+  CHECK_FALSE(none.known);
+  CHECK(none.items.empty());
+  auto j = nlohmann::json::parse(worklist_json(w));
+  REQUIRE(j.size() == 2);
+  CHECK(j[0]["task"] == "accept, or return with one notice (一次性告知)");
+  CHECK(j[1]["state"] == "accepted");
+}
+
+TEST_CASE("the library's weekly report counts the week's approvals and returns per department", "[runtime][queries]") {
+  TempDir d;
+  std::string wf = d.file("joint.yaml", kJoint);
+  auto clock = FakeClock::at("2026-03-09T09:00");  // Monday of 2026-W11
+  auto e = Engine::open(options(d, clock));
+  const std::string id = e->start(wf, "示例项目");
+  e->act({id, "review_a", "submit", "applicant"});
+  e->act({id, "review_a", "accept", "发展改革委"});
+  e->act({id, "review_a", "approve", "发展改革委"});
+  e->act({id, "review_b", "submit", "applicant"});
+  e->act({id, "review_b", "accept", "自然资源局"});
+  e->act({id, "review_b", "return", "自然资源局", "缺图"});
+  e->act({id, "review_c", "submit", "applicant"});
+
+  WeeklyReport r = e->weekly_report("");  // the week of today
+  CHECK(r.week == "2026-W11");
+  CHECK(r.from == "2026-03-09");
+  CHECK(r.to == "2026-03-15");
+  CHECK(r.friday == "2026-03-13");
+  REQUIRE(r.projects.size() == 1);
+  const ReportProject& p = r.projects[0];
+  CHECK(p.state == InstanceState::running);
+  CHECK(p.approved == 1);
+  CHECK(p.total == 4);
+  CHECK(p.approved_this_week == 1);
+  CHECK(p.promised_by == "2026-03-23");
+  REQUIRE(p.in_progress.size() == 2);
+  CHECK(p.in_progress[0].step == "review_b");
+  CHECK(p.in_progress[0].state == StepState::returned);
+  CHECK(p.in_progress[1].state == StepState::submitted);
+  REQUIRE(r.departments.size() == 3);
+  std::map<std::string, DepartmentLoad> by;
+  for (const auto& l : r.departments) by[l.department] = l;
+  CHECK(by["发展改革委"].approved_this_week == 1);
+  CHECK(by["自然资源局"].returned_this_week == 1);
+  CHECK(by["自然资源局"].open == 0);
+  CHECK(by["住房城乡建设局"].open == 1);  // review_c waits to be accepted
+
+  // Another week: nothing approved in it.
+  WeeklyReport before = e->weekly_report("2026-W10");
+  CHECK(before.projects[0].approved_this_week == 0);
+  CHECK(e->weekly_report("2026-W53").from == "2026-12-28");  // 2026 has 53 ISO weeks
+  CHECK_THROWS_WITH(e->weekly_report("2026-W54"), Catch::Contains("'2026-W54' is not an ISO week"));
+  CHECK_THROWS_WITH(e->weekly_report("2025-W53"), Catch::Contains("year 2025 has no week 53"));
+  auto j = nlohmann::json::parse(weekly_report_json(r));
+  CHECK(j["projects"][0]["in_progress"][0]["state"] == "returned");
 }

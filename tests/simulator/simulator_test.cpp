@@ -481,10 +481,11 @@ TEST_CASE("simulator: bad options are refused with a reason", "[simulator]") {
   Workflow wf = load_file("workflows/four-certificates.yaml");
   SimulationOptions o;
   o.runs = 0;
-  CHECK_THROWS_WITH(simulate(wf, o), Catch::Contains("--runs must be at least 1"));
+  // The library names its option fields (the command names its flags: below).
+  CHECK_THROWS_WITH(simulate(wf, o), Catch::Contains("SimulationOptions::runs must be at least 1"));
   o.runs = 10;
   o.projects = 0;
-  CHECK_THROWS_WITH(simulate(wf, o), Catch::Contains("--projects"));
+  CHECK_THROWS_WITH(simulate(wf, o), Catch::Contains("SimulationOptions::projects"));
   o.projects = 1;
   o.capacity = {{"自然资源", 3}};
   CHECK_THROWS_WITH(simulate(wf, o), Catch::Contains("no department '自然资源'") && Catch::Contains("自然资源局"));

@@ -54,10 +54,12 @@ struct CalendarOptions {
   // calendars (see workflow_calendar_path below).
   std::vector<std::string> search_path;
   // Outside the covered years: false (default) = throw Error(out_of_range);
-  // true = count weekends only and print a warning on stderr once per year.
+  // true = count weekends only, with a warning (on_warning) once per year.
   bool weekend_fallback = false;
-  // Where fallback warnings go, one line each without a newline. Empty
-  // (default): written to stderr as "jreview: warning: ...".
+  // Where warnings go, one line each without a newline (the years counted
+  // by weekends only ...). Empty (default): nowhere; the library itself
+  // never writes to stdout or stderr. `jreview` installs one that prints
+  // "jreview: warning: ..." on stderr.
   std::function<void(const std::string&)> on_warning;
 };
 
@@ -105,6 +107,12 @@ class JR_EXPORT Calendar {
   // Working days in a year (248 for cn 2025 and 2026).
   virtual int working_days_in_year(int year) const = 0;
 };
+
+// ISO 8601 weeks: "2026-W12" for the week of a date (Monday to Sunday);
+// the Monday of a week written YYYY-Www. Throws Error(invalid_argument)
+// for a malformed week or one the year does not have.
+JR_EXPORT std::string iso_week(Date d);
+JR_EXPORT Date iso_week_monday(const std::string& week);
 
 struct Workflow;
 

@@ -28,6 +28,7 @@
 
 #include "jointreview/calendar.h"
 #include "jointreview/event.h"
+#include "jointreview/states.h"
 
 namespace jointreview {
 
@@ -146,6 +147,91 @@ struct EngineStats {
   std::size_t pending_checkpoint = 0; // instances changed since the last checkpoint
 };
 
+// ---- a department's worklist (Engine::worklist)
+
+// What a department has to do on a step.
+enum class WorkTask : std::uint8_t {
+  accept,            // the lead department: accept the submission, or return it with one notice
+  review,            // give the department's opinion on an accepted step
+  review_suspended,  // the same on a step suspended for missing deferred materials
+  contact,           // 首退必联: the lead department contacts the applicant after a first return
+  verify,            // 告知承诺: the lead department verifies a commitment that has fallen due
+};
+// "accept", "review", "review-suspended", "contact", "verify".
+JR_EXPORT const char* to_string(WorkTask t);
+// What the task asks, as a clerk reads it: "review", "contact the applicant (首退必联)" ...
+JR_EXPORT const char* describe(WorkTask t);
+
+struct WorkItem {
+  std::string instance;
+  std::string project;
+  std::string step;      // step id
+  std::string name;      // step name
+  WorkTask task = WorkTask::review;
+  StepState state = StepState::blocked;
+  std::string deadline;  // date the task's limit ends (review: the step's deadline; verify: the due date); "" for none
+  std::string since;     // local time (ISO 8601) the step entered its state
+  bool green = false;    // 绿色通道
+  bool overdue = false;  // the step is red
+  bool warned = false;   // the step is yellow
+};
+
+struct Worklist {
+  std::string department;
+  bool known = false;  // some instance has a step this department handles
+  // Priority order: green channel first, then overdue, then by deadline
+  // (items without one last), then by the time the step entered its state.
+  std::vector<WorkItem> items;
+};
+
+// ---- the Friday dispatch report, 周调度 (Engine::weekly_report)
+
+struct ReportStep {  // a step in progress (submitted, accepted, returned, suspended)
+  std::string step, name;
+  StepState state = StepState::blocked;
+  std::string deadline;
+};
+
+struct ReportProject {
+  std::string instance, project, workflow;
+  InstanceState state = InstanceState::running;
+  bool green = false;
+  int approved = 0;            // steps approved so far
+  int total = 0;               // steps
+  int approved_this_week = 0;  // approvals dated in the week
+  std::string promised_by;     // the project's deadline, "" without time_limit
+  bool project_overdue = false, project_warned = false;
+  std::vector<ReportStep> in_progress;
+};
+
+struct ReportItem {  // an open step that is red or yellow, or an overdue contact task
+  enum class Kind : std::uint8_t { overdue, warned, contact_overdue };
+  Kind kind = Kind::overdue;
+  std::string instance, project, step, name;
+  std::string department;  // the lead
+  StepState state = StepState::blocked;
+  std::string deadline;
+  double days_used = 0, days_limit = 0;
+};
+
+struct DepartmentLoad {
+  std::string department;
+  int open = 0;                // steps waiting on it (to accept or to review)
+  int overdue = 0;             // of which red
+  int approved_this_week = 0;  // steps of its approved in the week
+  int returned_this_week = 0;  // steps of its returned in the week
+};
+
+struct WeeklyReport {
+  std::string week;            // ISO week, YYYY-Www
+  std::string from, to;        // its Monday and Sunday
+  std::string friday;
+  std::vector<ReportProject> projects;  // every instance, by id
+  std::vector<ReportItem> overdue;      // red items, then overdue contact tasks, by instance
+  std::vector<ReportItem> warned;       // yellow items
+  std::vector<DepartmentLoad> departments;  // every department of every instance, by name
+};
+
 // The JSON forms used by `jreview status/events --format json` and the C API.
 // status: {"instance", "workflow", "workflow_hash", "title", "project", "applicant",
 //          "state", "green", "started", "finished", "deadline", "warned", "overdue",
@@ -160,6 +246,18 @@ struct EngineStats {
 JR_EXPORT std::string status_json(const InstanceStatus& s, int indent = 2);
 JR_EXPORT std::string statuses_json(const std::vector<InstanceStatus>& all, int indent = 2);
 JR_EXPORT std::string events_json(const std::vector<EventRecord>& events, int indent = 2);
+// worklist: [{"instance", "project", "step", "name", "task" (describe()), "state", "deadline", "since",
+//             "green", "overdue", "warned"}]
+// weekly report: {"week", "from", "to", "friday",
+//   "projects": [{"instance", "project", "workflow", "state", "green", "approved", "total",
+//                 "approved_this_week", "promised_by", "project_overdue", "project_warned",
+//                 "in_progress": [{"step", "name", "state", "deadline"}]}],
+//   "overdue"/"warned": [{"instance", "project", "step", "name", "department", "state", "deadline",
+//                         "days_used", "days_limit"}],
+//   "departments": [{"department", "open", "overdue", "approved_this_week", "returned_this_week"}]}
+// (an overdue contact task's "state" reads "contact task overdue (首退必联)").
+JR_EXPORT std::string worklist_json(const Worklist& w, int indent = 2);
+JR_EXPORT std::string weekly_report_json(const WeeklyReport& r, int indent = 2);
 
 class JR_EXPORT Engine {
  public:
@@ -211,6 +309,13 @@ class JR_EXPORT Engine {
 
   // Counters since open, for monitoring (docs/runtime.md).
   virtual EngineStats stats() = 0;
+
+  // What `department` has to do now, in priority order (docs/runtime.md#worklists).
+  virtual Worklist worklist(const std::string& department) = 0;
+
+  // The Friday dispatch report of an ISO week ("YYYY-Www"; "" for the week
+  // of today()). Throws Error(invalid_argument) for a malformed week.
+  virtual WeeklyReport weekly_report(const std::string& week) = 0;
 };
 
 }  // namespace jointreview

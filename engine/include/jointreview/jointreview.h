@@ -281,6 +281,21 @@ JR_API jr_status jr_engine_instances(jr_engine* engine, char** out, size_t* out_
 JR_API jr_status jr_engine_events(jr_engine* engine, const char* instance_id, size_t instance_id_len,
                                   char** out, size_t* out_len, jr_error** err);
 
+/* A department's worklist, in priority order (green channel first, then
+   overdue, then by deadline), as a JSON array of items {"instance",
+   "project", "step", "name", "task", "state", "deadline", "since", "green",
+   "overdue", "warned"}: what `jreview queue DEPT --format json` prints.
+   Caller frees *out. */
+JR_API jr_status jr_engine_worklist(jr_engine* engine, const char* department, size_t department_len, char** out,
+                                    size_t* out_len, jr_error** err);
+
+/* The Friday dispatch report (周调度) of an ISO week, "YYYY-Www" (NULL or
+   empty: the week of jr_engine_today()), as the JSON object `jreview report
+   --format json` prints. A malformed week is JR_INVALID_ARGUMENT. Caller
+   frees *out. */
+JR_API jr_status jr_engine_weekly_report(jr_engine* engine, const char* week, size_t week_len, char** out,
+                                         size_t* out_len, jr_error** err);
+
 /* Called once for every event recorded after subscribing, after its commit,
    on the engine's thread. event_json is one event object, NUL-terminated,
    valid only during the call (copy what you keep). The callback may call

@@ -775,7 +775,6 @@ class CalendarImpl final : public Calendar {
         std::string msg = "calendar '" + id_ + "' covers " + years_text(first_year_, last_year_) +
                           " only; counting weekends only (no holidays, no make-up days) for " + span;
         if (sink_) sink_(msg);
-        else std::fprintf(stderr, "jreview: warning: %s\n", msg.c_str());
       }
       i = j + 1;
     }

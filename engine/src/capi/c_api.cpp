@@ -435,11 +435,9 @@ jr_status jr_workflow_simulate(const jr_workflow* wf, const char* options_json, 
     bool fallback = false;
     jointreview::SimulationOptions so = simulation_options(o, fallback);
     if (fallback && so.start) {
-      // The report's weekend_fallback_after says when dates are estimates;
-      // a library writes nothing to stderr.
+      // The report's weekend_fallback_after says when dates are estimates.
       jointreview::CalendarOptions co;
       co.weekend_fallback = true;
-      co.on_warning = [](const std::string&) {};
       so.calendar = jointreview::load_workflow_calendar(w, co);
     }
     jointreview::SimulationResult r = jointreview::simulate(w, so);
@@ -642,6 +640,28 @@ jr_status jr_engine_events(jr_engine* engine, const char* instance_id, size_t in
     jointreview::Engine& e = live(engine);
     out_string(jointreview::events_json(e.events(need(instance_id, instance_id_len, "instance_id")), -1), out,
                out_len);
+  });
+}
+
+jr_status jr_engine_worklist(jr_engine* engine, const char* department, size_t department_len, char** out,
+                             size_t* out_len, jr_error** err) {
+  if (out) *out = nullptr;
+  return guard(err, [&] {
+    need_out(out, "out");
+    jointreview::Engine& e = live(engine);
+    out_string(jointreview::worklist_json(e.worklist(need(department, department_len, "department")), -1), out,
+               out_len);
+  });
+}
+
+jr_status jr_engine_weekly_report(jr_engine* engine, const char* week, size_t week_len, char** out, size_t* out_len,
+                                  jr_error** err) {
+  if (out) *out = nullptr;
+  return guard(err, [&] {
+    need_out(out, "out");
+    jointreview::Engine& e = live(engine);
+    const std::string w = week ? std::string(week, week_len == JR_NTS ? std::strlen(week) : week_len) : "";
+    out_string(jointreview::weekly_report_json(e.weekly_report(w), -1), out, out_len);
   });
 }
 

@@ -68,8 +68,9 @@ std::string StateMachine::explain(const InstanceRuntime& st, const Event& e, Ref
       }
       return step + " is blocked: it waits for " + waits;
     }
-    case Refusal::applicant_only: return act + " is the applicant's action; act --as applicant";
-    case Refusal::department_only: return act + " is a department's action; act --as one of: " + dept_list(e.step);
+    case Refusal::applicant_only: return act + " is the applicant's action; the actor must be the applicant";
+    case Refusal::department_only:
+      return act + " is a department's action; the actor must be one of: " + dept_list(e.step);
     case Refusal::not_reviewer:
       return "department '" + (e.actor.dept < w.n_departments ? w.dept_name(e.actor.dept) : std::string("?")) +
              "' does not handle " + step + "; it is handled by " + dept_list(e.step);

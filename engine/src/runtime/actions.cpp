@@ -171,7 +171,7 @@ Actor EngineImpl::parse_actor(const Instance& in, const std::string& who, std::s
     return Actor::applicant();
   }
   if (who == "system" || who.empty()) {
-    err = "name who acts: --as applicant, --as DEPARTMENT or --as DEPARTMENT/STAFF";
+    err = "name who acts (ActRequest::actor): the applicant, a department, or DEPARTMENT/STAFF";
     return Actor::system();
   }
   std::string dept = who.substr(0, who.find('/'));

@@ -106,11 +106,23 @@ std::vector<InstanceStatus> EngineImpl::instances() {
   return call([&] {
     fire_due();
     std::vector<InstanceStatus> out;
-    std::vector<const Instance*> all;
-    for (const auto& [k, v] : instances_) all.push_back(v.get());
-    std::sort(all.begin(), all.end(), [](const Instance* a, const Instance* b) { return a->id < b->id; });
-    for (const Instance* i : all) out.push_back(describe(*i));
+    for (const Instance* i : sorted_instances()) out.push_back(describe(*i));
     return out;
+  });
+}
+
+Worklist EngineImpl::worklist(const std::string& department) {
+  return call([&] {
+    fire_due();
+    return department_worklist(department);
+  });
+}
+
+WeeklyReport EngineImpl::weekly_report(const std::string& week) {
+  const Date monday = iso_week_monday(week.empty() ? iso_week(Date::parse(today())) : week);
+  return call([&] {
+    fire_due();
+    return report_of_week(monday);
   });
 }
 

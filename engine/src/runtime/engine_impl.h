@@ -12,6 +12,7 @@
 //   checkpoint.cpp   the current-state tables and the replay of the log at open
 //   definitions.cpp  workflow files loaded and definitions cached by hash
 //   status.cpp       an instance as InstanceStatus (status, instances)
+//   queries.cpp      a department's worklist, the weekly dispatch report
 //   codec.cpp        snapshots and logged inputs, binary
 //   clock.cpp, working_time.cpp   clocks, and instants as working-day time
 //
@@ -75,6 +76,8 @@ class EngineImpl final : public Engine {
   void fire_due_timers() override;
   std::string today() override;
   EngineStats stats() override;
+  Worklist worklist(const std::string& department) override;
+  WeeklyReport weekly_report(const std::string& week) override;
 
  private:
   // A workflow file as loaded for start(): its texts (main file and
@@ -236,6 +239,15 @@ class EngineImpl final : public Engine {
 
   // ---- status.cpp
   InstanceStatus describe(const Instance& in);
+  std::string project_deadline(const Instance& in) const;
+  std::string step_deadline(const Instance& in, std::uint32_t step) const;
+  double days_used(const Instance& in, std::uint32_t step) const;
+  std::string step_since(const Instance& in, std::uint32_t step) const;
+  std::vector<const Instance*> sorted_instances() const;
+
+  // ---- queries.cpp
+  Worklist department_worklist(const std::string& department);
+  WeeklyReport report_of_week(Date monday);
 
   EngineOptions opt_;
   std::shared_ptr<Clock> clock_;

@@ -81,4 +81,90 @@ std::string events_json(const std::vector<EventRecord>& events, int indent) {
   return a.dump(indent);
 }
 
+const char* to_string(WorkTask t) {
+  switch (t) {
+    case WorkTask::accept: return "accept";
+    case WorkTask::review: return "review";
+    case WorkTask::review_suspended: return "review-suspended";
+    case WorkTask::contact: return "contact";
+    case WorkTask::verify: return "verify";
+  }
+  return "?";
+}
+
+const char* describe(WorkTask t) {
+  switch (t) {
+    case WorkTask::accept: return "accept, or return with one notice (一次性告知)";
+    case WorkTask::review: return "review";
+    case WorkTask::review_suspended: return "review (suspended: materials missing)";
+    case WorkTask::contact: return "contact the applicant (首退必联)";
+    case WorkTask::verify: return "verify the commitment (告知承诺)";
+  }
+  return "?";
+}
+
+std::string worklist_json(const Worklist& w, int indent) {
+  ordered_json a = ordered_json::array();
+  for (const auto& i : w.items)
+    a.push_back({{"instance", i.instance},
+                 {"project", i.project},
+                 {"step", i.step},
+                 {"name", i.name},
+                 {"task", describe(i.task)},
+                 {"state", to_string(i.state)},
+                 {"deadline", i.deadline},
+                 {"since", i.since},
+                 {"green", i.green},
+                 {"overdue", i.overdue},
+                 {"warned", i.warned}});
+  return a.dump(indent);
+}
+
+std::string weekly_report_json(const WeeklyReport& r, int indent) {
+  ordered_json projects = ordered_json::array();
+  for (const auto& p : r.projects) {
+    ordered_json steps = ordered_json::array();
+    for (const auto& st : p.in_progress)
+      steps.push_back({{"step", st.step}, {"name", st.name}, {"state", to_string(st.state)}, {"deadline", st.deadline}});
+    projects.push_back({{"instance", p.instance},
+                        {"project", p.project},
+                        {"workflow", p.workflow},
+                        {"state", to_string(p.state)},
+                        {"green", p.green},
+                        {"approved", p.approved},
+                        {"total", p.total},
+                        {"approved_this_week", p.approved_this_week},
+                        {"promised_by", p.promised_by},
+                        {"project_overdue", p.project_overdue},
+                        {"project_warned", p.project_warned},
+                        {"in_progress", steps}});
+  }
+  auto items = [](const std::vector<ReportItem>& v) {
+    ordered_json a = ordered_json::array();
+    for (const auto& i : v)
+      a.push_back({{"instance", i.instance},
+                   {"project", i.project},
+                   {"step", i.step},
+                   {"name", i.name},
+                   {"department", i.department},
+                   {"state", i.kind == ReportItem::Kind::contact_overdue ? "contact task overdue (首退必联)"
+                                                                          : to_string(i.state)},
+                   {"deadline", i.deadline},
+                   {"days_used", i.days_used},
+                   {"days_limit", i.days_limit}});
+    return a;
+  };
+  ordered_json depts = ordered_json::array();
+  for (const auto& d : r.departments)
+    depts.push_back({{"department", d.department},
+                     {"open", d.open},
+                     {"overdue", d.overdue},
+                     {"approved_this_week", d.approved_this_week},
+                     {"returned_this_week", d.returned_this_week}});
+  ordered_json j = {{"week", r.week},         {"from", r.from},           {"to", r.to},
+                    {"friday", r.friday},     {"projects", projects},     {"overdue", items(r.overdue)},
+                    {"warned", items(r.warned)}, {"departments", depts}};
+  return j.dump(indent);
+}
+
 }  // namespace jointreview

@@ -23,7 +23,7 @@ InstanceStatus EngineImpl::describe(const Instance& in) {
   s.green = in.rt.green;
   s.started = in.started;
   s.finished = in.finished;
-  if (cw.time_limit >= 0) s.deadline = tm.deadline_text(StateMachine::deadline(in.rt.started_at, cw.time_limit));
+  s.deadline = project_deadline(in);
   s.warned = in.rt.warned;
   s.overdue = in.rt.overdue;
   for (std::uint32_t i = 0; i < cw.n_steps; ++i) {
@@ -32,10 +32,10 @@ InstanceStatus EngineImpl::describe(const Instance& in) {
     st.id = wf.steps[i].id;
     st.name = wf.steps[i].name;
     st.state = to_string(r.state);
-    st.since = format_local(tm.from_wt(r.entered), opt_.utc_offset_minutes);
+    st.since = step_since(in, i);
     for (std::uint32_t k = 0; k < cw.dept_count(i); ++k) st.departments.push_back(cw.dept_name(cw.dept_of(i, k)));
-    if (r.clock_running) st.deadline = tm.deadline_text(r.due);
-    st.days_used = r.clock_used + (r.clock_running ? std::max(0.0, tm.to_wt(clock_->now()) - r.clock_since) : 0.0);
+    st.deadline = step_deadline(in, i);
+    st.days_used = days_used(in, i);
     st.days_limit = cw.days[i];
     st.warned = r.warned;
     st.overdue = r.overdue;
@@ -54,6 +54,40 @@ InstanceStatus EngineImpl::describe(const Instance& in) {
     s.steps.push_back(std::move(st));
   }
   return s;
+}
+
+// The project's promised limit, a date; "" without time_limit.
+std::string EngineImpl::project_deadline(const Instance& in) const {
+  const CompiledWorkflow& cw = *in.def->compiled;
+  if (cw.time_limit < 0) return "";
+  return in.def->time->deadline_text(StateMachine::deadline(in.rt.started_at, cw.time_limit));
+}
+
+// The date a step's running clock ends; "" when no clock runs.
+std::string EngineImpl::step_deadline(const Instance& in, std::uint32_t step) const {
+  const StepRuntime& r = in.rt.steps[step];
+  return r.clock_running ? in.def->time->deadline_text(r.due) : "";
+}
+
+// Working days consumed on the step's statutory clock, up to the clock's now.
+double EngineImpl::days_used(const Instance& in, std::uint32_t step) const {
+  const StepRuntime& r = in.rt.steps[step];
+  const TimeMap& tm = *in.def->time;
+  return r.clock_used + (r.clock_running ? std::max(0.0, tm.to_wt(clock_->now()) - r.clock_since) : 0.0);
+}
+
+// The local time the step entered its state.
+std::string EngineImpl::step_since(const Instance& in, std::uint32_t step) const {
+  return format_local(in.def->time->from_wt(in.rt.steps[step].entered), opt_.utc_offset_minutes);
+}
+
+// Every instance, by id.
+std::vector<const Instance*> EngineImpl::sorted_instances() const {
+  std::vector<const Instance*> all;
+  all.reserve(instances_.size());
+  for (const auto& [k, v] : instances_) all.push_back(v.get());
+  std::sort(all.begin(), all.end(), [](const Instance* a, const Instance* b) { return a->id < b->id; });
+  return all;
 }
 
 }  // namespace jointreview::runtime

@@ -89,30 +89,31 @@ Series summarise(double* first, double* last, bool with_sd) {
 }
 
 void check_options(const Workflow& wf, const SimulationOptions& o) {
-  if (o.runs == 0) throw Error(Error::Code::invalid_argument, "--runs must be at least 1");
-  if (o.runs > 1'000'000'000ull) throw Error(Error::Code::invalid_argument, "--runs is limited to 1000000000");
-  if (o.projects == 0) throw Error(Error::Code::invalid_argument, "--projects must be at least 1");
-  if (o.projects > 100000) throw Error(Error::Code::invalid_argument, "--projects is limited to 100000");
+  if (o.runs == 0) throw Error(Error::Code::invalid_argument, "SimulationOptions::runs must be at least 1");
+  if (o.runs > 1'000'000'000ull) throw Error(Error::Code::invalid_argument, "SimulationOptions::runs is limited to 1000000000");
+  if (o.projects == 0) throw Error(Error::Code::invalid_argument, "SimulationOptions::projects must be at least 1");
+  if (o.projects > 100000) throw Error(Error::Code::invalid_argument, "SimulationOptions::projects is limited to 100000");
   if (o.runs * o.projects > 2'000'000'000ull)
-    throw Error(Error::Code::invalid_argument, "--runs times --projects is limited to 2000000000 project runs");
+    throw Error(Error::Code::invalid_argument, "SimulationOptions::runs times SimulationOptions::projects is limited to 2000000000 project runs");
   if (!(o.arrival_window >= 0) || o.arrival_window > 1e6)
     throw Error(Error::Code::invalid_argument, "the arrival window must be between 0 and 1000000 working days");
   if (o.green_projects > o.projects)
     throw Error(Error::Code::invalid_argument,
-                "--green " + std::to_string(o.green_projects) + " exceeds --projects " + std::to_string(o.projects));
+                "SimulationOptions::green_projects " + std::to_string(o.green_projects) +
+                    " exceeds SimulationOptions::projects " + std::to_string(o.projects));
   if (o.histogram_bins == 0 || o.histogram_bins > 1000)
     throw Error(Error::Code::invalid_argument, "histogram bins must be between 1 and 1000");
-  if (o.threads > 1024) throw Error(Error::Code::invalid_argument, "--threads is limited to 1024");
+  if (o.threads > 1024) throw Error(Error::Code::invalid_argument, "SimulationOptions::threads is limited to 1024");
   for (const auto& [name, cap] : o.capacity) {
     if (wf.find_department(name) < 0) {
       std::vector<std::string> names;
       for (const auto& d : wf.departments) names.push_back(d.name);
       std::string hint = text::closest(name, names);
       throw Error(Error::Code::invalid_argument,
-                  "--capacity: no department '" + name + "' in workflow '" + wf.id + "'" +
+                  "SimulationOptions::capacity: no department '" + name + "' in workflow '" + wf.id + "'" +
                       (hint.empty() ? "; departments: " + text::quoted_list(names) : "; did you mean '" + hint + "'?"));
     }
-    if (cap > 1000000) throw Error(Error::Code::invalid_argument, "--capacity " + name + ": at most 1000000");
+    if (cap > 1000000) throw Error(Error::Code::invalid_argument, "SimulationOptions::capacity " + name + ": at most 1000000");
   }
 }
 
