@@ -41,7 +41,8 @@
 
 #include <time.h>
 
-#include "jointreview/planner.h"
+#include "model/csr.h"
+#include "planner/cpm.h"
 
 namespace {
 

@@ -94,6 +94,4 @@ class Store {
 // synchronous: "full" or "normal".
 std::unique_ptr<Store> open_sqlite_store(const std::string& path, const std::string& synchronous = "full");
 
-constexpr int kSchemaVersion = 2;
-
 }  // namespace jointreview::storage

@@ -490,9 +490,7 @@ TEST_CASE("an effect filter leaves out exactly the effects not asked for and cha
   for (std::size_t fi = 0; fi < filters.size(); ++fi) {
     for (unsigned seed = 1; seed <= 40; ++seed) {
       INFO("filter " << fi << " seed " << seed);
-      StateMachine full(cw), lean(cw);
-      lean.set_filter(filters[fi]);
-      lean.set_trusted_actors(true);
+      StateMachine full(cw), lean(cw, MachineProfile{filters[fi], true});
       CHECK(lean.trusted_actors());
       CHECK_FALSE(full.trusted_actors());
       InstanceRuntime a, b, c;

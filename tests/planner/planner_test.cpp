@@ -16,6 +16,7 @@
 #include "jointreview/error.h"
 #include "jointreview/loader.h"
 #include "jointreview/planner.h"
+#include "planner/cpm.h"  // the fast core, private
 
 namespace fs = std::filesystem;
 using namespace jointreview;

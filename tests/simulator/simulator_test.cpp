@@ -671,6 +671,15 @@ TEST_CASE("jreview simulate: JSON contract and errors", "[simulator][cli]") {
   Command one = shell("simulate " + wf + " --runs 300 --seed 7 --start 2026-03-02 --format json --threads 1");
   CHECK(one.out == c.out);
 
+  // --no-overdue-share leaves out that figure only.
+  Command lean = shell("simulate " + wf + " --runs 300 --seed 7 --start 2026-03-02 --format json --no-overdue-share");
+  REQUIRE(lean.status == 0);
+  auto l = nlohmann::json::parse(lean.out);
+  CHECK(l["steps"][0]["overdue_share"].is_null());
+  CHECK(j["steps"][0]["overdue_share"].is_number());
+  CHECK(l["mean_days"] == j["mean_days"]);
+  CHECK(l["p90_finish_date"] == j["p90_finish_date"]);
+
   Command bad = shell("simulate " + wf + " --capacity 不存在局=2 --runs 10");
   CHECK(bad.status != 0);
   CHECK(bad.out.find("no department '不存在局'") != std::string::npos);

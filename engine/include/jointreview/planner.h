@@ -1,13 +1,12 @@
 // The parallel planner: which steps can run at the same time, how long the
 // procedure takes in working days, and on which dates.
 //
-// Two layers:
-//   * a fast core on flat arrays: cpm(n, durations, CSR successor lists).
-//     No strings, maps or per-step allocations; 100,000 steps and 300,000
-//     dependencies take a few milliseconds.
-//   * plan(Workflow): compiles the workflow into dense indices once, runs the
-//     core, and adds what people read: the critical path, the serial baseline,
-//     redundant `after` edges, the capacity-constrained schedule and dates.
+// plan(Workflow) compiles the workflow into dense indices once, runs a fast
+// core on flat arrays (the critical path method on CSR successor lists, no
+// strings, maps or per-step allocations: 100,000 steps and 300,000
+// dependencies take a few milliseconds; private, engine/src/planner/cpm.h),
+// and adds what people read: the critical path, the serial baseline,
+// redundant `after` edges, the capacity-constrained schedule and dates.
 //
 // Rules (docs/planning.md says the same in prose):
 //   wave    1 + the largest number of dependency edges on a path from a step
@@ -37,50 +36,6 @@
 #include "jointreview/workflow.h"
 
 namespace jointreview {
-
-// ---------------------------------------------------------------- fast core
-
-// Successor lists in compressed sparse row form: the successors of step u are
-// targets[offsets[u] .. offsets[u+1]). offsets has n+1 entries.
-struct CsrGraph {
-  std::size_t n = 0;
-  std::vector<std::uint32_t> offsets;
-  std::vector<std::uint32_t> targets;
-  std::size_t edges() const { return targets.size(); }
-};
-
-// Builds the CSR form from an edge list (from[i] -> to[i]); duplicates are
-// kept. Throws Error(invalid_argument) for an index >= n or more than 2^32-1
-// steps or edges.
-JR_EXPORT CsrGraph build_csr(std::size_t n, const std::vector<std::uint32_t>& from, const std::vector<std::uint32_t>& to);
-
-namespace detail {
-// Per-step working state of the forward pass, kept together so that one
-// dependency touches one cache line.
-struct CpmNode {
-  double start;
-  std::uint32_t wave;
-  std::uint32_t pending;  // predecessors not yet done
-};
-}  // namespace detail
-
-// The arrays cpm() fills; reuse one across calls to avoid allocations.
-struct CpmArrays {
-  std::vector<double> earliest_start, earliest_finish, latest_start, latest_finish;
-  std::vector<std::uint32_t> wave;   // 1-based
-  std::vector<std::uint32_t> order;  // a topological order (sources first)
-  double total = 0;                  // max earliest_finish
-  std::uint32_t waves = 0;           // number of waves
-  std::vector<detail::CpmNode> scratch;  // working memory
-};
-
-// The critical path method on arrays. durations has n entries (>= 0).
-// Returns false, leaving `out` partly filled, when the graph has a cycle.
-JR_EXPORT bool cpm(std::size_t n, const double* durations, const std::uint32_t* offsets, const std::uint32_t* targets,
-         CpmArrays& out);
-inline bool cpm(const CsrGraph& g, const std::vector<double>& durations, CpmArrays& out) {
-  return cpm(g.n, durations.data(), g.offsets.data(), g.targets.data(), out);
-}
 
 // ---------------------------------------------------------- workflow plans
 

@@ -149,21 +149,10 @@ struct EffectFilter {
   static constexpr std::uint32_t of(StepState s) { return 1u << static_cast<unsigned>(s); }
 };
 
-class StateMachine {
- public:
-  explicit StateMachine(std::shared_ptr<const CompiledWorkflow> wf) : wf_(std::move(wf)) {}
-  const CompiledWorkflow& workflow() const { return *wf_; }
-  const std::shared_ptr<const CompiledWorkflow>& compiled() const { return wf_; }
-
-  // Effects to build from now on (see EffectFilter). Default: all.
-  void set_filter(const EffectFilter& f) {
-    filter_ = f;
-    // Folded in, so that each emission tests one mask.
-    if (!(f.kinds & EffectFilter::of(EffectKind::arm_timer))) filter_.timers = 0;
-    if (!(f.kinds & EffectFilter::of(EffectKind::step_state))) filter_.states = 0;
-  }
-  const EffectFilter& filter() const { return filter_; }
-
+// How a driver wants the machine to work, fixed when the machine is built.
+struct MachineProfile {
+  // Effects to build (see EffectFilter). Default: all.
+  EffectFilter filter;
   // A driver that only ever acts as the actor an action belongs to (the
   // simulator: the applicant submits, the lead accepts, a step's own
   // department reviews it) may switch the actor check off. Refusals for the
@@ -171,7 +160,23 @@ class StateMachine {
   // then are not detected; every other check stays. Default: checked (the
   // runtime acts on behalf of users and must check). Debug builds check
   // anyway and assert.
-  void set_trusted_actors(bool on) { trusted_actors_ = on; }
+  bool trusted_actors = false;
+};
+
+// The rules of one compiled workflow. Immutable once built: what it builds
+// and checks is fixed by its profile; a driver that needs another profile
+// builds another machine (they share the compiled workflow).
+class StateMachine {
+ public:
+  explicit StateMachine(std::shared_ptr<const CompiledWorkflow> wf, const MachineProfile& profile = {})
+      : wf_(std::move(wf)), filter_(profile.filter), trusted_actors_(profile.trusted_actors) {
+    // Folded in, so that each emission tests one mask.
+    if (!(filter_.kinds & EffectFilter::of(EffectKind::arm_timer))) filter_.timers = 0;
+    if (!(filter_.kinds & EffectFilter::of(EffectKind::step_state))) filter_.states = 0;
+  }
+  const CompiledWorkflow& workflow() const { return *wf_; }
+  const std::shared_ptr<const CompiledWorkflow>& compiled() const { return wf_; }
+  const EffectFilter& filter() const { return filter_; }
   bool trusted_actors() const { return trusted_actors_; }
 
   // A fresh instance (not yet started); reuses `st`'s buffers.

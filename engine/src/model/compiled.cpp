@@ -2,22 +2,11 @@
 
 #include <unordered_map>
 
+#include "model/csr.h"
 #include "model/dep_graph.h"
 #include "jointreview/error.h"
 
 namespace jointreview {
-
-namespace {
-void csr(std::size_t n, const std::vector<std::pair<std::uint32_t, std::uint32_t>>& edges,
-         std::vector<std::uint32_t>& offset, std::vector<std::uint32_t>& target) {
-  offset.assign(n + 1, 0);
-  for (const auto& [from, to] : edges) ++offset[from + 1];
-  for (std::size_t i = 0; i < n; ++i) offset[i + 1] += offset[i];
-  target.assign(edges.size(), 0);
-  std::vector<std::uint32_t> fill(offset.begin(), offset.end() - 1);
-  for (const auto& [from, to] : edges) target[fill[from]++] = to;
-}
-}  // namespace
 
 std::shared_ptr<const CompiledWorkflow> compile(std::shared_ptr<const Workflow> wf) {
   auto c = std::make_shared<CompiledWorkflow>();
@@ -30,14 +19,16 @@ std::shared_ptr<const CompiledWorkflow> compile(std::shared_ptr<const Workflow> 
   if (!graph::find_cycles(n, w.dependencies, 1).empty())
     throw Error(Error::Code::invalid_workflow, "workflow '" + w.id + "' has a dependency cycle");
 
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> fwd, back;
+  std::vector<std::uint32_t> from, to;
   for (const auto& d : w.dependencies) {
-    fwd.emplace_back(static_cast<std::uint32_t>(d.from), static_cast<std::uint32_t>(d.to));
-    back.emplace_back(static_cast<std::uint32_t>(d.to), static_cast<std::uint32_t>(d.from));
+    from.push_back(static_cast<std::uint32_t>(d.from));
+    to.push_back(static_cast<std::uint32_t>(d.to));
   }
-  csr(n, fwd, c->succ_offset, c->succ);
-  csr(n, back, c->pred_offset, c->pred);
-  for (auto s : graph::topological_order(n, w.dependencies)) c->topo.push_back(static_cast<std::uint32_t>(s));
+  CsrGraph succ = build_csr(n, from, to), pred = build_csr(n, to, from);
+  c->succ_offset = std::move(succ.offsets);
+  c->succ = std::move(succ.targets);
+  c->pred_offset = std::move(pred.offsets);
+  c->pred = std::move(pred.targets);
 
   std::unordered_map<std::string, std::uint32_t> dept_index, material_index;
   for (std::size_t i = 0; i < w.departments.size(); ++i) {

@@ -37,7 +37,6 @@ struct CompiledWorkflow {
   // CSR adjacency: successors and predecessors of each step.
   std::vector<std::uint32_t> succ_offset, succ;
   std::vector<std::uint32_t> pred_offset, pred;
-  std::vector<std::uint32_t> topo;  // a topological order
 
   // Departments of each step (CSR); the lead is first.
   std::vector<std::uint32_t> dept_offset, dept;

@@ -11,6 +11,7 @@
 #include "jointreview/error.h"
 #include "jointreview/calendar.h"
 #include "jointreview/planner.h"
+#include "planner/cpm.h"
 #include "util/format.h"
 
 namespace jointreview {

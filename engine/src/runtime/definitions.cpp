@@ -73,8 +73,7 @@ std::shared_ptr<const EngineImpl::LoadedFile> EngineImpl::load(const std::string
   return out;
 }
 
-Definition& EngineImpl::definition(const std::string& hash, std::shared_ptr<const Workflow> wf,
-                                   const storage::WorkflowRecord* rec) {
+Definition& EngineImpl::definition(const std::string& hash, std::shared_ptr<const Workflow> wf) {
   auto it = defs_.find(hash);
   if (it != defs_.end()) return *it->second;
   auto def = std::make_unique<Definition>();
@@ -102,10 +101,7 @@ Definition& EngineImpl::definition(const std::string& hash, std::shared_ptr<cons
       throw Error(Error::Code::storage, "the stored workflow " + hash + " no longer loads: " +
                                             (r.diagnostics.empty() ? std::string("?") : r.diagnostics[0].str()));
     wf = std::make_shared<const Workflow>(std::move(*r.workflow));
-    def->file = stored->file;
     stored_wf_.insert(hash);
-  } else if (rec) {
-    def->file = rec->file;
   }
   def->compiled = compile(wf);
   def->machine = std::make_unique<StateMachine>(def->compiled);

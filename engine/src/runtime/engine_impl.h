@@ -234,8 +234,7 @@ class EngineImpl final : public Engine {
 
   // ---- definitions.cpp
   std::shared_ptr<const LoadedFile> load(const std::string& path);
-  Definition& definition(const std::string& hash, std::shared_ptr<const Workflow> wf = nullptr,
-                         const storage::WorkflowRecord* rec = nullptr);
+  Definition& definition(const std::string& hash, std::shared_ptr<const Workflow> wf = nullptr);
 
   // ---- status.cpp
   InstanceStatus describe(const Instance& in);

@@ -18,7 +18,6 @@ namespace jointreview::runtime {
 // A workflow definition as instances run it: loaded once per content hash.
 struct Definition {
   std::string hash;
-  std::string file;
   std::shared_ptr<const CompiledWorkflow> compiled;
   std::unique_ptr<StateMachine> machine;
   std::shared_ptr<const Calendar> calendar;

@@ -99,11 +99,13 @@ void Replication::configure(bool tracing) {
   // excludes, contacts, verifies and rejects; the department of a review
   // slot approves or returns). The reference-mode test shows both give the
   // same results.
-  machine_.set_filter(EffectFilter{});
-  machine_.set_trusted_actors(false);
-  if (m_.all_timers) return;
+  if (m_.all_timers) {
+    machine_ = StateMachine(m_.cw);
+    return;
+  }
   using F = EffectFilter;
-  F f;
+  MachineProfile lean;
+  F& f = lean.filter;
   // Not contact_task: the contact (首退必联) is made at once and only clears
   // the task; nothing reported depends on it (the contact_due timer that
   // reads it is not armed here), so the task is not asked for and the
@@ -119,8 +121,8 @@ void Replication::configure(bool tracing) {
   if (m_.count_overdue) f.timers |= F::of(TimerKind::overdue);
   // on_effect reacts to these states; a trace records every state.
   f.states = tracing ? ~0u : F::of(StepState::ready) | F::of(StepState::accepted) | F::of(StepState::approved);
-  machine_.set_filter(f);
-  machine_.set_trusted_actors(true);
+  lean.trusted_actors = true;
+  machine_ = StateMachine(m_.cw, lean);
 }
 
 inline void Replication::push(double t, Kind k, std::uint32_t p, std::uint32_t s, std::int8_t slot, std::uint8_t stamp,

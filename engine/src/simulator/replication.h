@@ -177,7 +177,7 @@ class Replication {
   const std::uint32_t n_;   // steps
   const std::uint32_t nd_;  // departments
   const std::uint32_t np_;  // projects
-  StateMachine machine_;    // the model's machine, told which effects this engine wants (configure)
+  StateMachine machine_;    // the model's workflow, with the profile this replication wants (configure)
   Rng rng_;
   double now_ = 0;
   std::uint32_t seq_ = 0;
