@@ -16,6 +16,7 @@
 #include "jointreview/calendar.h"
 #include "jointreview/error.h"
 #include "jointreview/loader.h"
+#include "jointreview/text.h"
 
 namespace jreview {
 
@@ -34,34 +35,6 @@ struct CalendarArgs {
   std::string format = "text";
   std::vector<std::string> positional;
 };
-
-// Terminal columns of UTF-8 text: East Asian wide characters take two.
-std::size_t columns(const std::string& s) {
-  std::size_t w = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::uint32_t cp = c;
-    std::size_t len = 1;
-    if (c >= 0xF0) { len = 4; cp = c & 0x07; }
-    else if (c >= 0xE0) { len = 3; cp = c & 0x0F; }
-    else if (c >= 0xC0) { len = 2; cp = c & 0x1F; }
-    for (std::size_t k = 1; k < len && i + k < s.size(); ++k)
-      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-    i += len;
-    bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
-                (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-                (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
-                (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
-    w += wide ? 2 : 1;
-  }
-  return w;
-}
-
-std::string pad_to(const std::string& s, std::size_t width, bool right = false) {
-  std::size_t w = columns(s);
-  std::string fill(w < width ? width - w : 0, ' ');
-  return right ? fill + s : s + fill;
-}
 
 std::shared_ptr<const Calendar> open_calendar(const CalendarArgs& a) {
   CalendarOptions o;
@@ -201,7 +174,7 @@ int run_show(const CalendarArgs& a) {
   out += std::to_string(first.year()) + "年" + std::to_string(first.month()) + "月  " + month + "  calendar " +
          cal->id() + " (" + cal->name() + ", data version " + cal->version() + ")\n";
   for (int w = 0; w < 7; ++w) {
-    std::string head = pad_to(kWeekdayCn[w], kCell);
+    std::string head = jointreview::pad_display(kWeekdayCn[w], kCell);
     if (w == 6) while (!head.empty() && head.back() == ' ') head.pop_back();
     out += head + (w < 6 ? gap : "\n");
   }
@@ -209,8 +182,8 @@ int run_show(const CalendarArgs& a) {
   int col = days.front().weekday() - 1;
   for (int k = 0; k < col; ++k) line += std::string(kCell, ' ') + gap;
   for (std::size_t i = 0; i < days.size(); ++i) {
-    std::string cell = pad_to(std::to_string(days[i].day()), 2, true) + kind_mark(kinds[i]);
-    line += pad_to(cell, kCell);
+    std::string cell = jointreview::pad_display(std::to_string(days[i].day()), 2, true) + kind_mark(kinds[i]);
+    line += jointreview::pad_display(cell, kCell);
     if (days[i].weekday() == 7 || i + 1 == days.size()) {
       while (!line.empty() && line.back() == ' ') line.pop_back();
       out += line + "\n";
@@ -243,8 +216,8 @@ int run_show(const CalendarArgs& a) {
   if (!left.empty()) {
     out += "\n";
     std::size_t width = 0;
-    for (const auto& s : left) width = std::max(width, columns(s));
-    for (std::size_t i = 0; i < left.size(); ++i) out += pad_to(left[i], width) + "  " + right[i] + "\n";
+    for (const auto& s : left) width = std::max(width, jointreview::display_width(s));
+    for (std::size_t i = 0; i < left.size(); ++i) out += jointreview::pad_display(left[i], width) + "  " + right[i] + "\n";
   }
   out += "\nworking days in " + month + ": " + std::to_string(working) + "\n";
   std::cout << out;
@@ -276,19 +249,8 @@ int run_list(const CalendarArgs& a) {
     std::cout << j.dump(2) << "\n";
     return status;
   }
-  std::vector<std::string> head = {"ID", "YEARS", "VERSION", "NAME"};
-  std::vector<std::size_t> width(head.size());
-  for (std::size_t c = 0; c < head.size(); ++c) {
-    width[c] = columns(head[c]);
-    for (const auto& r : rows) width[c] = std::max(width[c], columns(r[c]));
-  }
-  auto print = [&](const std::vector<std::string>& r) {
-    std::string s;
-    for (std::size_t c = 0; c < r.size(); ++c) s += c + 1 < r.size() ? pad_to(r[c], width[c]) + "  " : r[c];
-    std::cout << s << "\n";
-  };
-  print(head);
-  for (const auto& r : rows) print(r);
+  rows.insert(rows.begin(), {"ID", "YEARS", "VERSION", "NAME"});
+  std::cout << jointreview::align_columns(rows);
   return status;
 }
 

@@ -98,12 +98,7 @@ struct Harness {
       Effect tm = *it;
       timers.erase(it);
       now = std::max(now, tm.at);
-      Event e;
-      e.action = Action::timer;
-      e.timer = tm.timer;
-      e.step = tm.step;
-      e.slot = tm.slot;
-      e.at = now;
+      const Event e = Event::timer_fired(tm.timer, tm.step, tm.slot, now);
       fx.clear();
       m.apply(st, e, fx);
       keep();

@@ -21,4 +21,8 @@ JR_EXPORT std::string pad_display(std::string_view s, std::size_t width, bool ri
 JR_EXPORT std::string render_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
                          const std::vector<bool>& right = {});
 
+// Rows aligned in columns (no header rule), two spaces apart, no trailing spaces.
+JR_EXPORT std::string align_columns(const std::vector<std::vector<std::string>>& rows,
+                                    const std::vector<bool>& right = {});
+
 }  // namespace jointreview

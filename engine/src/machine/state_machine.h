@@ -35,6 +35,17 @@ struct Event {
   std::int32_t slot = -1;  // supply / deferred timers: index among the step's deferred materials
   double at = 0;           // working-day time of the event
   double value = -1;       // exclude: length in working days (< 0: the declared length)
+
+  // The event of a timer armed by an arm_timer effect, firing at `at`.
+  static Event timer_fired(TimerKind kind, std::uint32_t step, std::int32_t slot, double at) {
+    Event e;
+    e.action = Action::timer;
+    e.timer = kind;
+    e.step = step;
+    e.slot = slot;
+    e.at = at;
+    return e;
+  }
 };
 
 enum class EffectKind : std::uint8_t {

@@ -7,6 +7,7 @@
 
 #include "util/format.h"
 #include "planner/render.h"
+#include "util/svg.h"
 #include "util/text_util.h"
 
 namespace jointreview::plan_render {
@@ -30,16 +31,8 @@ constexpr double kRow = 28;        // px per step row
 constexpr double kBar = 14;        // px bar height
 constexpr double kMargin = 16;
 
-// Width in px of text at `size` px: CJK characters are about 1em, others about 0.55em.
-double text_px(std::string_view s, double size) { return static_cast<double>(text::display_width(s)) * size * 0.52; }
-
-// A "nice" tick step so that ticks are at least min_px apart.
-double tick_step(double px_per_day, double min_px) {
-  static const double steps[] = {1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000};
-  for (double s : steps)
-    if (s * px_per_day >= min_px) return s;
-  return 20000;
-}
+using svg::text_px;
+using svg::tick_step;
 
 struct Layout {
   double name_x, dept_x, chart_x, chart_w, px_per_day, width, top, height;
@@ -75,7 +68,7 @@ std::string svg(const Workflow& wf, const Plan& p) {
   double name_w = text_px("step", kFont), dept_w = text_px("department", kFont);
   for (std::size_t i = 0; i < n; ++i) {
     name_w = std::max(name_w, text_px(wf.steps[i].name, kFont) + text_px(" " + wf.steps[i].id, 11));
-    dept_w = std::max(dept_w, text_px(departments(wf.steps[i]), 12));
+    dept_w = std::max(dept_w, text_px(join_departments(wf.steps[i]), 12));
   }
   name_w = std::min(name_w, 420.0);
   dept_w = std::min(dept_w, 300.0);
@@ -175,7 +168,7 @@ std::string svg(const Workflow& wf, const Plan& p) {
     std::string cls = s.critical ? "name crit" : "name";
     bars += fmt::format("<text x=\"{}\" y=\"{:.1f}\" class=\"{}\">{}<tspan class=\"id\"> {}</tspan></text>\n", L.name_x,
                         mid + 4.5, cls, xml_escape(st.name), xml_escape(st.id));
-    bars += fmt::format("<text x=\"{}\" y=\"{:.1f}\" class=\"dept\">{}</text>\n", L.dept_x, mid + 4, xml_escape(departments(st)));
+    bars += fmt::format("<text x=\"{}\" y=\"{:.1f}\" class=\"dept\">{}</text>\n", L.dept_x, mid + 4, xml_escape(join_departments(st)));
     const double bx = X(s.earliest_start), bw = s.days * L.px_per_day;
     const double by = mid - kBar / 2 - (p.constrained && s.delay > 0 ? 3 : 0);
     std::string tip = fmt::format("{} ({}): {} d, ES {} EF {} LS {} LF {} slack {}", st.name, st.id, num(s.days),
@@ -293,7 +286,7 @@ std::string html(const Workflow& wf, const Plan& p) {
     const Step& st = wf.steps[i];
     out += s.critical ? "<tr class=\"crit\">" : "<tr>";
     out += fmt::format("<td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td>", s.wave, xml_escape(s.id),
-                       xml_escape(st.name), xml_escape(departments(st)));
+                       xml_escape(st.name), xml_escape(join_departments(st)));
     for (double v : {s.days, s.earliest_start, s.earliest_finish, s.latest_start, s.latest_finish, s.slack})
       out += "<td class=\"n\">" + num(v) + "</td>";
     out += std::string("<td>") + (s.critical ? "关键 critical" : "") + "</td>";

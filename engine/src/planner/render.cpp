@@ -19,34 +19,6 @@ using ojson = nlohmann::ordered_json;
 
 namespace plan_render {
 
-std::string align(const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& right) {
-  std::vector<std::size_t> width;
-  for (const auto& r : rows) {
-    if (r.size() > width.size()) width.resize(r.size(), 0);
-    for (std::size_t c = 0; c < r.size(); ++c) width[c] = std::max(width[c], text::display_width(r[c]));
-  }
-  std::string out;
-  for (const auto& r : rows) {
-    std::string line;
-    for (std::size_t c = 0; c < r.size(); ++c) {
-      if (c > 0) line += "  ";
-      line += text::pad(r[c], width[c], c < right.size() && right[c]);
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line + "\n";
-  }
-  return out;
-}
-
-std::string departments(const Step& s) {
-  std::string out;
-  for (const auto& d : s.departments) {
-    if (!out.empty()) out += "、";
-    out += d;
-  }
-  return out;
-}
-
 std::vector<std::size_t> wave_order(const Plan& p) {
   std::vector<std::size_t> order(p.steps.size());
   std::iota(order.begin(), order.end(), 0);
@@ -94,7 +66,7 @@ std::string table(const Workflow& wf, const Plan& p) {
   for (std::size_t i : wave_order(p)) {
     const StepPlan& s = p.steps[i];
     const Step& st = wf.steps[i];
-    std::vector<std::string> r = {std::to_string(s.wave), s.id, st.name, departments(st), num(s.days),
+    std::vector<std::string> r = {std::to_string(s.wave), s.id, st.name, join_departments(st), num(s.days),
                                   num(s.earliest_start), num(s.earliest_finish), num(s.latest_start),
                                   num(s.latest_finish), num(s.slack), s.critical ? "*" : ""};
     if (dates) {
@@ -104,7 +76,7 @@ std::string table(const Workflow& wf, const Plan& p) {
     rows.push_back(std::move(r));
   }
   std::vector<bool> right = {true, false, false, false, true, true, true, true, true, true, false, false, false};
-  out += align(rows, right);
+  out += text::align(rows, right);
   out += "\n";
   std::vector<std::vector<std::string>> sum;
   sum.push_back({"parallel:", fmt::format("{} working days (serial {}, {})", num(p.total_days), num(p.serial_days),
@@ -157,7 +129,7 @@ std::string table(const Workflow& wf, const Plan& p) {
     }
     if (!any) sum.push_back({"", "no step had to wait"});
   }
-  out += align(sum, {false, false});
+  out += text::align(sum, {false, false});
   return out;
 }
 
@@ -294,8 +266,8 @@ std::string dot(const Workflow& wf, const Plan& p) {
     const Step& st = wf.steps[i];
     const StepPlan& s = p.steps[i];
     std::string l = st.name + "\n" + st.id + " · " + num(s.days) + " d";
-    if (st.joint()) l += "\n联审: " + departments(st);
-    else l += "\n" + departments(st);
+    if (st.joint()) l += "\n联审: " + join_departments(st);
+    else l += "\n" + join_departments(st);
     out += "  " + dot_quote(st.id) + " [label=" + dot_quote(l);
     if (st.joint()) out += ", peripheries=2";
     if (s.critical) out += ", color=\"#c0392b\", penwidth=2.5, fillcolor=\"#fdecea\"";
@@ -335,8 +307,8 @@ std::string mermaid(const Workflow& wf, const Plan& p) {
   for (std::size_t i = 0; i < wf.steps.size(); ++i) {
     const Step& st = wf.steps[i];
     std::string l = mermaid_text(st.name) + "<br/>" + mermaid_text(st.id + " · " + num(p.steps[i].days) + " d");
-    if (st.joint()) l += "<br/>" + mermaid_text("联审: " + departments(st));
-    else l += "<br/>" + mermaid_text(departments(st));
+    if (st.joint()) l += "<br/>" + mermaid_text("联审: " + join_departments(st));
+    else l += "<br/>" + mermaid_text(join_departments(st));
     if (st.joint()) out += fmt::format("  s{}{{{{\"{}\"}}}}\n", i, l);
     else out += fmt::format("  s{}[\"{}\"]\n", i, l);
   }
@@ -434,7 +406,7 @@ std::string render_comparison(const Comparison& c, CompareFormat format) {
   row("serial days", c.serial_days);
   if (c.has_time_limit) row("time limit", c.time_limit);
   std::string out = "compare '" + c.before_workflow + "' (before) with '" + c.after_workflow + "' (after)\n\n";
-  out += plan_render::align(rows, {false, true, true, true});
+  out += text::align(rows, {false, true, true, true});
   out += "\nsteps " + change_text(c.steps) + ", materials " + change_text(c.materials) + ", trips " +
          change_text(c.trips) + ", time " + change_text(c.days) + "\n";
   return out;

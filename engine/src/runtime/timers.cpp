@@ -11,15 +11,7 @@
 
 namespace jointreview::runtime {
 
-Event EngineImpl::timer_event(const Timer& t) {
-  Event e;
-  e.action = Action::timer;
-  e.timer = t.kind;
-  e.step = t.step;
-  e.slot = t.slot;
-  e.at = t.at;
-  return e;
-}
+Event EngineImpl::timer_event(const Timer& t) { return Event::timer_fired(t.kind, t.step, t.slot, t.at); }
 
 void EngineImpl::push_heap(Instance* in, const Timer& t) {
   heap_.push(HeapEntry{t.at, ++heap_order_, in, t});

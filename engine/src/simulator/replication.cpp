@@ -185,9 +185,7 @@ void Replication::fire_alerts(std::uint32_t p, double t, std::uint32_t seq) {
   // never refused).
   std::vector<Alert>& a = alerts_[p];
   const double now = now_;
-  Event e;
-  e.action = Action::timer;
-  e.timer = TimerKind::overdue;
+  Event e = Event::timer_fired(TimerKind::overdue, 0, -1, 0);
   Sink sink{*this, p};
   while (!a.empty() && (a.back().t < t || (a.back().t == t && a.back().seq < seq))) {
     const Alert x = a.back();
@@ -436,13 +434,7 @@ void Replication::handle(const Ev& ev) {
       break;
     }
     case Kind::timer: {
-      Event e;
-      e.action = Action::timer;
-      e.timer = ev.timer;
-      e.step = ev.step;
-      e.slot = ev.slot;
-      e.at = now_;
-      act(p, e);
+      act(p, Event::timer_fired(ev.timer, ev.step, ev.slot, now_));
       break;
     }
     case Kind::review_done: {

@@ -12,6 +12,7 @@
 #include "jointreview/simulator.h"
 #include "util/format.h"
 #include "planner/render.h"
+#include "util/svg.h"
 #include "util/text_util.h"
 
 namespace jointreview {
@@ -68,7 +69,7 @@ std::string table(const SimulationResult& r) {
   sum.push_back({"p90", opt1(r.p90_days), date(r.p90_finish_date)});
   sum.push_back({"p95", opt1(r.p95_days), date(r.p95_finish_date)});
   sum.push_back({"plan", f1(r.planned_days), ""});
-  out += "\n" + plan_render::align(sum, {false, true, false});
+  out += "\n" + text::align(sum, {false, true, false});
   if (r.p50_counted_days && *r.mean_counted_days < *r.mean_days - 1e-9)
     out += fmt::format("counted against the limit (excluded periods not counted): mean {}, p50 {}, p90 {}, p95 {}\n",
                        f1(*r.mean_counted_days), f1(*r.p50_counted_days), f1(*r.p90_counted_days),
@@ -103,7 +104,7 @@ std::string table(const SimulationResult& r) {
                   f1(s.mean_finish), r.overdue_counted ? pct(s.overdue_share) : "-"});
   }
   out += "\nsteps (most critical first)\n" +
-         plan_render::align(st, {false, false, false, true, true, true, true, true});
+         text::align(st, {false, false, false, true, true, true, true, true});
 
   std::vector<std::vector<std::string>> dt;
   dt.push_back({"department", "capacity", "utilization", "busy", "queue", "max queue", "wait"});
@@ -113,7 +114,7 @@ std::string table(const SimulationResult& r) {
                   d.utilization ? pct(*d.utilization) : "-", f2(d.mean_busy), f2(d.mean_queue_length),
                   plan_fmt::num(d.max_queue_length), f2(d.mean_queue_wait)});
   }
-  out += "\ndepartments\n" + plan_render::align(dt, {false, true, true, true, true, true, true});
+  out += "\ndepartments\n" + text::align(dt, {false, true, true, true, true, true, true});
   if (r.refused_events)
     out += fmt::format("\nwarning: the state machine refused {} simulated actions (see docs/simulation.md)\n",
                        r.refused_events);
@@ -253,19 +254,12 @@ constexpr const char* kOrange = "#f28e2b";
 constexpr const char* kPurple = "#b07aa1";
 constexpr const char* kGrey = "#9a9a9a";
 
-double text_px(std::string_view s, double size) { return static_cast<double>(text::display_width(s)) * size * 0.55; }
-
-double nice_step(double span, double px, double min_px) {
-  static const double steps[] = {0.5, 1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000, 2000, 5000, 10000};
-  for (double s : steps)
-    if (s / span * px >= min_px) return s;
-  return 20000;
-}
+using svg::text_px;
 
 // Axis ticks along x from 0..span at x0..x0+w, labels below y.
 std::string x_axis(double lo, double hi, double x0, double w, double y, double top) {
   std::string out;
-  const double step = nice_step(hi - lo, w, 48);
+  const double step = svg::tick_step(w / (hi - lo), 48);
   for (double t = std::ceil(lo / step) * step; t <= hi + 1e-9; t += step) {
     const double x = x0 + (t - lo) / (hi - lo) * w;
     out += fmt::format(R"(<line x1="{0:.1f}" y1="{1:.1f}" x2="{0:.1f}" y2="{2:.1f}" stroke="#e3e3e3"/>)", x, top, y);

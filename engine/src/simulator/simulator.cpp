@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "model/compiled.h"
+#include "model/departments.h"
 #include "jointreview/error.h"
 #include "jointreview/planner.h"
 #include "simulator/replication.h"
@@ -26,15 +27,6 @@ namespace jointreview {
 namespace {
 
 constexpr std::uint64_t kBlock = 64;  // replications per block (fixed: the merge order depends on it)
-
-std::string join_departments(const Step& s) {
-  std::string out = s.lead.empty() ? s.departments.front() : s.lead;
-  for (const auto& d : s.departments) {
-    if (d == (s.lead.empty() ? s.departments.front() : s.lead)) continue;
-    out += "、" + d;
-  }
-  return out;
-}
 
 // Nearest-rank percentiles: for each q, the smallest value with at least q
 // of the values at or below it. Linear time; reorders the values. Each

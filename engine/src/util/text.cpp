@@ -1,6 +1,5 @@
 #include "jointreview/text.h"
 
-#include <algorithm>
 
 #include "util/text_util.h"
 
@@ -12,28 +11,24 @@ std::string pad_display(std::string_view s, std::size_t width, bool right) { ret
 
 std::string render_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
                          const std::vector<bool>& right) {
-  std::vector<std::size_t> w(header.size(), 0);
-  for (std::size_t i = 0; i < header.size(); ++i) w[i] = text::display_width(header[i]);
-  for (const auto& r : rows)
-    for (std::size_t i = 0; i < r.size() && i < w.size(); ++i) w[i] = std::max(w[i], text::display_width(r[i]));
-  auto line = [&](const std::vector<std::string>& cells) {
-    std::string out;
-    for (std::size_t i = 0; i < w.size(); ++i) {
-      const std::string cell = i < cells.size() ? cells[i] : "";
-      bool r = i < right.size() && right[i];
-      bool last = i + 1 == w.size();
-      out += last && !r ? cell : text::pad(cell, w[i], r);
-      if (!last) out += "  ";
-    }
-    while (!out.empty() && out.back() == ' ') out.pop_back();
-    return out + "\n";
-  };
-  std::string out = line(header);
+  // The header, then every row cut or filled to its columns; a rule under the header.
+  std::vector<std::vector<std::string>> all;
+  all.reserve(rows.size() + 1);
+  all.push_back(header);
+  for (const auto& r : rows) {
+    all.push_back(r);
+    all.back().resize(header.size());
+  }
+  const std::vector<std::size_t> w = text::column_widths(all);
   std::size_t total = 0;
   for (std::size_t i = 0; i < w.size(); ++i) total += w[i] + (i + 1 < w.size() ? 2 : 0);
-  out += std::string(total, '-') + "\n";
-  for (const auto& r : rows) out += line(r);
+  std::string out = text::align(all, right);
+  out.insert(out.find('\n') + 1, std::string(total, '-') + "\n");
   return out;
+}
+
+std::string align_columns(const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& right) {
+  return text::align(rows, right);
 }
 
 }  // namespace jointreview

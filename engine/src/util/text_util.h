@@ -25,6 +25,14 @@ std::size_t display_width(std::string_view s);
 // right-aligned when `right` is set.
 std::string pad(std::string_view s, std::size_t width, bool right = false);
 
+// The display width of each column of `rows` (ragged rows allowed).
+std::vector<std::size_t> column_widths(const std::vector<std::vector<std::string>>& rows);
+
+// Rows of cells aligned in columns by display width, two spaces apart;
+// right[i] right-aligns column i. Lines end without trailing spaces. The
+// one table aligner: render_table (text.h) and every table writer use it.
+std::string align(const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& right = {});
+
 // Edit distance between two strings (bytes).
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
