@@ -606,6 +606,57 @@ static void test_engine(void) {
   free(file);
 }
 
+/* An engine whose deadline timers fall after the calendar's last covered day,
+   with the timers running on the engine's own thread (the default): nothing
+   may abort the host, whatever the clock says (issue: arm_wake threw on the
+   event-loop thread). With a fake clock at 2026-11-10 and with the real one. */
+static void test_engine_past_calendar(void) {
+  jr_error* err = NULL;
+  char* file = path_in(source_dir, "workflows/four-certificates.yaml");
+  for (int real = 0; real <= 1; ++real) {
+    char* db = path_in(scratch_dir, real ? "c_api_test_late_real.db" : "c_api_test_late.db");
+    remove(db);
+    jr_engine_options* o = jr_engine_options_create();
+    jr_engine_options_set_database(o, db, JR_NTS);
+    if (!real) CHECK(jr_engine_options_set_clock(o, "2026-11-10T09:00", JR_NTS) == JR_OK);
+    jr_engine* e = NULL;
+    if (OK(jr_engine_open(o, &e, &err))) {
+      char* id = NULL;
+      /* With the real clock in a year the calendar does not cover, the start
+         itself may be refused; it must be a clean error, never an abort. */
+      jr_status st = jr_engine_start(e, file, JR_NTS, "跨年项目", JR_NTS, NULL, 0, 0, &id, NULL, &err);
+      CHECK(st == JR_OK || (real && err != NULL));
+      jr_error_free(err);
+      err = NULL;
+      if (st == JR_OK) {
+        act(e, id, "filing", "submit", "applicant");
+        char* status = NULL;
+        if (OK(jr_engine_status(e, id, JR_NTS, &status, NULL, &err))) CHECK(contains(status, "\"state\":\"running\""));
+        jr_string_free(status);
+      }
+      if (!real) {
+        /* The clock moves past the calendar: calls may fail, cleanly. */
+        OK(jr_engine_set_clock(e, "2027-01-05T09:00", JR_NTS, &err));
+        char* status = NULL;
+        st = jr_engine_status(e, id, JR_NTS, &status, NULL, &err);
+        CHECK(st == JR_OK || err != NULL);
+        jr_string_free(status);
+        jr_error_free(err);
+        err = NULL;
+        st = jr_engine_fire_due_timers(e, &err);
+        CHECK(st == JR_OK || err != NULL);
+        jr_error_free(err);
+        err = NULL;
+      }
+      jr_string_free(id);
+    }
+    jr_engine_close(e);
+    jr_engine_options_free(o);
+    free(db);
+  }
+  free(file);
+}
+
 int main(int argc, char** argv) {
   if (argc != 3) {
     fprintf(stderr, "usage: %s SOURCE_DIR SCRATCH_DIR\n", argv[0]);
@@ -618,6 +669,7 @@ int main(int argc, char** argv) {
   test_load_errors();
   test_simulate();
   test_engine();
+  test_engine_past_calendar();
   if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
   else printf("c_api_test: all checks passed\n");
   return failures > 100 ? 100 : failures;

@@ -28,10 +28,7 @@ EngineImpl::EngineImpl(const EngineOptions& o)
     for (const auto& t : in->timers) push_heap(in.get(), t);
   ckpt_timer_ = std::make_unique<asio::steady_timer>(io_);
   writer_ = std::thread([this] { writer_io_.run(); });
-  thread_ = std::thread([this] {
-    io_thread_id_ = std::this_thread::get_id();
-    io_.run();
-  });
+  thread_ = std::thread([this] { run_loop(); });
   try {
     call([this] {
       fire_due();
@@ -44,6 +41,41 @@ EngineImpl::EngineImpl(const EngineOptions& o)
 }
 
 EngineImpl::~EngineImpl() { stop(); }
+
+// The event loop's thread. Every job is contained where it runs (a call's
+// failure becomes its error; a timer's, an `error` event), so nothing should
+// reach here; should anything escape a handler all the same, the loop goes
+// on rather than end the host process, and a close waiting for the last
+// batch is not left hanging.
+void EngineImpl::run_loop() {
+  io_thread_id_ = std::this_thread::get_id();
+  for (;;) {
+    try {
+      io_.run();
+      return;
+    } catch (...) {
+      // The batch being formed is dropped as a failed commit would be, and
+      // its calls answered with the failure.
+      const std::exception_ptr err = std::current_exception();
+      flush_posted_ = false;
+      clear_keeping_capacity(batch_);
+      new_timers_.clear();
+      action_row_ = SIZE_MAX;
+      restore(saved_, n_saved_, 0);
+      pending_wf_.clear();
+      rebuild_heap();
+      auto waiting = std::move(waiting_);
+      waiting_.clear();
+      for (auto& w : waiting) {
+        try {
+          w(err);
+        } catch (...) {
+        }
+      }
+      maybe_drained();
+    }
+  }
+}
 
 void EngineImpl::stop() {
   if (thread_.joinable() && !io_.stopped()) {

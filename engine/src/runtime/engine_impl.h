@@ -97,6 +97,7 @@ class EngineImpl final : public Engine {
   };
 
   void stop();
+  void run_loop();
 
   // ---- the hand-off: a call runs on the event-loop thread, joins the
   // batch being built, and is answered once that batch has committed.
@@ -215,6 +216,7 @@ class EngineImpl final : public Engine {
   std::size_t live_timers();
   void rebuild_heap();
   void fire_due();
+  void fire_timer(Instance& in, const Timer& t);
   void arm_wake();
 
   // ---- checkpoint.cpp

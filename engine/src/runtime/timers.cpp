@@ -37,11 +37,16 @@ void EngineImpl::rebuild_heap() {
 // Fires every timer due by now, oldest first.
 // Every job reads the clock once, here: an action at that time comes
 // after every timer due by it (which is what replay relies on).
+// When the clock's now cannot be placed on an instance's calendar (a day
+// past its data), that throws Error(out_of_range): the call that fired
+// the timers fails with it, and the timers already fired stay fired; in
+// the background wake-up the timers wait. A timer that fails to apply is
+// undone and logged as an `error` event on its instance (fire_timer).
 void EngineImpl::fire_due() {
   job_now_ = clock_->now();
   while (!heap_.empty()) {
-    HeapEntry h = heap_.top();
-    double now_i = h.inst->def->time->to_wt(job_now_);
+    const HeapEntry h = heap_.top();
+    const double now_i = h.inst->def->time->to_wt(job_now_);
     if (h.at > now_i) break;
     heap_.pop();
     Instance& in = *h.inst;
@@ -49,21 +54,35 @@ void EngineImpl::fire_due() {
     if (it == in.timers.end()) continue;  // already fired or dropped
     snapshot_before(in);
     in.timers.erase(it);
-    const Event e = timer_event(h.timer);
+    fire_timer(in, h.timer);
+    // Timers armed by a timer are due at once if already past.
+    for (auto& [inst, t] : new_timers_) push_heap(inst, t);
+    new_timers_.clear();
+  }
+}
+
+// One timer taken out of the instance's pending ones, applied and logged.
+void EngineImpl::fire_timer(Instance& in, const Timer& t) {
+  const Mark m = mark();
+  const InstanceRuntime rt_before = in.rt;
+  const std::vector<Timer> timers_before = in.timers;
+  const std::string finished_before = in.finished;
+  try {
+    const Event e = timer_event(t);
     // A timer is logged (as an input) when it changed anything; one that
     // found nothing to do is not, and replay finds it so again.
     const bool step_timer = e.step < in.rt.steps.size();
     StepRuntime step_before{};
     if (step_timer) std::memcpy(&step_before, &in.rt.steps[e.step], sizeof(StepRuntime));
     const bool flags_before[2] = {in.rt.warned, in.rt.overdue};
-    const std::string when = row_time(in, h.timer.at);
+    const std::string when = row_time(in, t.at);
     apply_input(in, e, when, true);
     const bool changed = !effects_.empty() || in.rt.warned != flags_before[0] || in.rt.overdue != flags_before[1] ||
                          (step_timer && std::memcmp(&step_before, &in.rt.steps[e.step], sizeof(StepRuntime)) != 0);
     if (changed) {
       mark_step(in, e.step);
       const std::size_t first = batch_.events.size();
-      record_effects(in, "system", h.timer.at);
+      record_effects(in, "system", t.at);
       if (batch_.events.size() == first) {
         EventRecord row = base_event(in, "system", when);
         row.kind = "timer";
@@ -73,24 +92,46 @@ void EngineImpl::fire_due() {
       }
       batch_.inputs[first] = encode_input(Input{e});
     }
-    // Timers armed by a timer are due at once if already past.
-    for (auto& [inst, t] : new_timers_) push_heap(inst, t);
-    new_timers_.clear();
+  } catch (const std::exception& x) {
+    // Undone as if it had not fired, but gone from the pending timers: it
+    // is not retried in this run of the engine (its row says why).
+    batch_.events.resize(m.events);
+    batch_.inputs.resize(m.events);
+    new_timers_.resize(m.timers);
+    action_row_ = SIZE_MAX;
+    in.rt = rt_before;
+    in.timers = timers_before;
+    in.finished = finished_before;
+    EventRecord row = base_event(in, "system", now_text());
+    row.kind = "error";
+    row.step = t.step == kNoStep || t.step >= in.rt.steps.size() ? "" : in.def->compiled->step_id(t.step);
+    row.detail = std::string("the ") + to_string(t.kind) + " timer could not be applied: " + x.what();
+    push_row(std::move(row));
   }
 }
 
-// Sleeps until the earliest timer, when background timers are on.
+// Sleeps until the earliest timer, when background timers are on; at most
+// a day, and a day when the timer's time cannot be placed on its calendar
+// (past its data): by then the data may be there, or the day judged again.
 void EngineImpl::arm_wake() {
   if (!opt_.background_timers || heap_.empty()) return;
   const HeapEntry& h = heap_.top();
-  auto when = h.inst->def->time->from_wt(h.at);
-  auto delay = when - clock_->now();
+  std::chrono::nanoseconds delay = std::chrono::hours(24);
+  try {
+    delay = h.inst->def->time->from_wt(h.at) - clock_->now();
+  } catch (const std::exception&) {
+  }
   if (delay < std::chrono::seconds(0)) delay = std::chrono::seconds(0);
   if (delay > std::chrono::hours(24)) delay = std::chrono::hours(24);  // re-check daily
   wake_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(delay));
   wake_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    fire_due();
+    try {
+      fire_due();
+    } catch (const std::exception&) {
+      // The clock is past a calendar's data: the timers wait (arm_wake
+      // looks again in a day); the calls made meanwhile say why.
+    }
     flush();
   });
 }
