@@ -241,7 +241,7 @@ int run_list(const CalendarArgs& a) {
                    {"first_year", cal->first_year()}, {"last_year", cal->last_year()}});
       rows.push_back({cal->id(), years, cal->version(), cal->name()});
     } catch (const Error& e) {
-      std::cerr << "jreview: error: " << e.what() << "\n";
+      std::cerr << "jreview: error: " << in_flags(e.what()) << "\n";
       status = 1;
     }
   }
@@ -259,7 +259,7 @@ int guarded(int (*fn)(const CalendarArgs&), const CalendarArgs& a) {
   try {
     return fn(a);
   } catch (const Error& e) {
-    std::string msg = e.what();
+    std::string msg = in_flags(e.what());
     // Problems in calendar files already read "FILE:LINE:COLUMN: error: ...".
     if (msg.find(": error: ") != std::string::npos) std::cerr << msg << "\n";
     else std::cerr << "jreview: error: " << msg << "\n";

@@ -40,7 +40,7 @@ void add_compare(CLI::App& app, Runner& run) {
         std::cout << jointreview::render_comparison(
             c, o->format == "json" ? jointreview::CompareFormat::json : jointreview::CompareFormat::table);
       } catch (const jointreview::Error& e) {
-        std::cerr << "jreview: error: " << e.what() << "\n";
+        std::cerr << "jreview: error: " << in_flags(e.what()) << "\n";
         return e.code() == jointreview::Error::Code::invalid_workflow ? 1 : 2;
       }
       return 0;

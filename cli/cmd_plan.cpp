@@ -67,7 +67,7 @@ void add_plan(CLI::App& app, Runner& run) {
           try {
             jointreview::Date::parse(o->start);
           } catch (const std::exception& e) {
-            why = e.what();
+            why = in_flags(e.what());
           }
           std::cerr << "jreview: error: bad --start date '" << o->start << "'"
                     << (why.empty() ? "" : ": " + why) << "; write it as YYYY-MM-DD, e.g. 2026-03-02\n";
@@ -81,7 +81,7 @@ void add_plan(CLI::App& app, Runner& run) {
           try {
             po.calendar = jointreview::load_workflow_calendar(*wf, co);
           } catch (const jointreview::Error& e) {
-            std::cerr << "jreview: error: " << e.what() << "\n";
+            std::cerr << "jreview: error: " << in_flags(e.what()) << "\n";
             return 2;
           }
         }
@@ -91,9 +91,9 @@ void add_plan(CLI::App& app, Runner& run) {
         p = jointreview::plan(*wf, po);
       } catch (const jointreview::Error& e) {
         if (e.code() == jointreview::Error::Code::out_of_range)
-          std::cerr << "jreview: error: --start " << o->start << ": " << e.what() << "\n";
+          std::cerr << "jreview: error: --start " << o->start << ": " << in_flags(e.what()) << "\n";
         else
-          std::cerr << "jreview: error: " << e.what() << "\n";
+          std::cerr << "jreview: error: " << in_flags(e.what()) << "\n";
         return e.code() == jointreview::Error::Code::invalid_workflow ? 1 : 2;
       }
       return write_output(jointreview::render_plan(*wf, p, jointreview::parse_plan_format(o->format)), o->output);

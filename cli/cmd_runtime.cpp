@@ -24,7 +24,7 @@ int error_exit(const jointreview::Error& e) {
   std::cerr << "jreview: " << (e.code() == jointreview::Error::Code::refused     ? "refused: "
                                : e.code() == jointreview::Error::Code::forbidden ? "forbidden: "
                                                                                   : "error: ")
-            << e.what() << "\n";
+            << in_flags(e.what()) << "\n";
   return e.code() == jointreview::Error::Code::refused || e.code() == jointreview::Error::Code::forbidden ? 3 : 2;
 }
 

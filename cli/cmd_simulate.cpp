@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -74,18 +73,6 @@ std::function<void(std::uint64_t, std::uint64_t)> progress_bar() {
   };
 }
 
-// The library's messages name its option fields; the command's, its flags.
-std::string in_flags(std::string message) {
-  static const std::pair<const char*, const char*> kFlags[] = {
-      {"SimulationOptions::green_projects", "--green"}, {"SimulationOptions::projects", "--projects"},
-      {"SimulationOptions::runs", "--runs"},             {"SimulationOptions::threads", "--threads"},
-      {"SimulationOptions::capacity", "--capacity"}};
-  for (const auto& [field, flag] : kFlags)
-    for (std::size_t at; (at = message.find(field)) != std::string::npos;)
-      message.replace(at, std::strlen(field), flag);
-  return message;
-}
-
 int run_simulate(const SimulateCliOptions& o) {
   jointreview::LoadOptions lo;
   lo.warnings = false;
@@ -133,7 +120,7 @@ int run_simulate(const SimulateCliOptions& o) {
       so.start = today_if_covered(*cal, o.weekend_fallback);
     }
   } catch (const jointreview::Error& e) {
-    if (!o.start.empty()) return fail(std::string("--start: ") + e.what());
+    if (!o.start.empty()) return fail(std::string("--start: ") + in_flags(e.what()));
     // Without --start a missing calendar only means: no dates.
   }
   if (o.format == "table" || o.format == "csv" || o.format == "json") so.progress = progress_bar();

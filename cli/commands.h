@@ -22,6 +22,10 @@ std::vector<std::pair<int, CommandSetup>>& command_registry();
 // "jreview: warning: ...".
 void warn_on_stderr(const std::string& message);
 
+// The library's messages name its option fields (SimulationOptions::runs,
+// CalendarOptions::weekend_fallback ...); the command's name its flags.
+std::string in_flags(std::string message);
+
 struct Registrar {
   // `order` sorts the commands in --help.
   Registrar(int order, CommandSetup fn) { command_registry().emplace_back(order, fn); }

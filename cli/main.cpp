@@ -1,6 +1,7 @@
 // jreview: the JointReview command.
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 
 #include "commands.h"
@@ -12,7 +13,20 @@ std::vector<std::pair<int, CommandSetup>>& command_registry() {
   return r;
 }
 
-void warn_on_stderr(const std::string& message) { std::fprintf(stderr, "jreview: warning: %s\n", message.c_str()); }
+void warn_on_stderr(const std::string& message) {
+  std::fprintf(stderr, "jreview: warning: %s\n", in_flags(message).c_str());
+}
+
+std::string in_flags(std::string message) {
+  static const std::pair<const char*, const char*> kFlags[] = {
+      {"SimulationOptions::green_projects", "--green"},   {"SimulationOptions::projects", "--projects"},
+      {"SimulationOptions::runs", "--runs"},               {"SimulationOptions::threads", "--threads"},
+      {"SimulationOptions::capacity", "--capacity"},       {"CalendarOptions::weekend_fallback", "--weekend-fallback"}};
+  for (const auto& [field, flag] : kFlags)
+    for (std::size_t at; (at = message.find(field)) != std::string::npos;)
+      message.replace(at, std::strlen(field), flag);
+  return message;
+}
 }  // namespace jreview
 
 int main(int argc, char** argv) {
@@ -32,7 +46,7 @@ int main(int argc, char** argv) {
   try {
     return run ? run() : 0;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "jreview: error: %s\n", e.what());
+    std::fprintf(stderr, "jreview: error: %s\n", jreview::in_flags(e.what()).c_str());
     return 2;
   }
 }

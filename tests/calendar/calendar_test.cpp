@@ -377,15 +377,23 @@ TEST_CASE("a date outside the covered years is an error naming the years", "[cal
   // add() refuses to run past the last covered day rather than guess.
   CHECK(cal->add(D("2026-12-30"), 1) == D("2026-12-31"));
   CHECK(code_of([&] { cal->add(D("2026-12-31"), 1); }, &why) == kOutOfRange);
-  CHECK_THAT(why, Catch::Contains("after 2026-12-31") && Catch::Contains("--weekend-fallback"));
+  CHECK_THAT(why, Catch::Contains("after 2026-12-31") && Catch::Contains("CalendarOptions::weekend_fallback"));
+  CHECK_THAT(why, Catch::StartsWith("1 working day after 2026-12-31 falls after 2026-12-31"));
   CHECK(code_of([&] { cal->add(D("2025-01-02"), -1); }) == kOutOfRange);
   CHECK(code_of([&] { cal->add(D("2026-03-02"), 100000000L); }) == kOutOfRange);
   // The day before the first covered day may start a count: only the days
-  // after it are looked at. add(D, 0) needs D itself, so it is refused.
+  // after it are looked at. add(D, 0) needs D itself, so it is refused,
+  // naming the date given (not the day before it, which the count looks at).
   CHECK(cal->add(D("2024-12-31"), 1) == D("2025-01-02"));
   CHECK(cal->between(D("2024-12-31"), D("2025-01-02")) == 1);
-  CHECK(code_of([&] { cal->add(D("2024-12-31"), 0); }) == kOutOfRange);
+  CHECK(code_of([&] { cal->add(D("2024-12-31"), 0); }, &why) == kOutOfRange);
+  CHECK_THAT(why, Catch::StartsWith("2024-12-31 is outside the covered years (the first working day from 2024-12-31): "
+                                    "calendar 'cn' (data version"));
+  CHECK(why.find("2024-12-30") == std::string::npos);
   CHECK(code_of([&] { cal->add(D("2024-12-30"), 1); }) == kOutOfRange);
+  // No message quotes a function call or the command line.
+  CHECK(why.find("add(") == std::string::npos);
+  CHECK(why.find("jreview") == std::string::npos);
 }
 
 TEST_CASE("the weekends-only fallback is explicit and warns once per year", "[calendar]") {
@@ -734,7 +742,7 @@ TEST_CASE("the fallback stops at the years a date can have", "[calendar]") {
   auto cal = Calendar::load("cn", o);
   std::string why;
   CHECK(code_of([&] { cal->add(D("0001-01-01"), -1); }, &why) == kOutOfRange);
-  CHECK(why == "add(0001-01-01, -1): the result falls outside the years 1..9999");
+  CHECK(why == "1 working day before 0001-01-01 falls outside the years 1..9999");
   REQUIRE(warnings.size() == 1);
   CHECK_THAT(warnings[0], Catch::EndsWith("for 1-2024"));
   CHECK(code_of([&] { cal->add(D("9999-12-31"), 1); }) == kOutOfRange);

@@ -411,6 +411,9 @@ TEST_CASE("opening with a clock outside the calendar's years is a clear error, n
   } catch (const Error& err) {
     CHECK(err.code() == Error::Code::out_of_range);
     CHECK(std::string(err.what()).find("covers 2025-2026 only") != std::string::npos);
+    // It names the clock's time, not the engine's internal count.
+    CHECK_THAT(err.what(), Catch::StartsWith("the time 2027-01-04T09:00:00+08:00 is outside the covered years"));
+    CHECK(std::string(err.what()).find("2024-12-31") == std::string::npos);
   }
 }
 

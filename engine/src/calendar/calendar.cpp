@@ -198,8 +198,8 @@ class CalendarImpl final : public Calendar {
   Date add(Date d, long n) const override {
     constexpr long kLimit = 3650000;  // about ten thousand years of working days
     if (n > kLimit || n < -kLimit)
-      throw Error(Error::Code::out_of_range, "add(" + d.str() + ", " + std::to_string(n) +
-                                                 "): the number of working days is too large");
+      throw Error(Error::Code::out_of_range, std::to_string(n) + " working days from " + d.str() +
+                                                 ": the number of working days is too large");
     const Op op{Op::add, d, d, n};
     std::int64_t target = n >= 1 ? count(d, op) + n : count(d - 1, op) + n + 1;
     return nth(target, op);
@@ -270,7 +270,7 @@ class CalendarImpl final : public Calendar {
   std::string coverage_hint() const {
     return "calendar '" + id_ + "' (data version " + version_ + ") covers " + years_text(first_year_, last_year_) +
            " only; add the year's holidays to the calendar file, or allow the weekends-only fallback explicitly "
-           "(CalendarOptions::weekend_fallback, jreview --weekend-fallback)";
+           "(CalendarOptions::weekend_fallback)";
   }
 
   // Checks that the fallback is allowed for the days a..b outside the
@@ -316,28 +316,36 @@ class CalendarImpl final : public Calendar {
     }
   }
 
-  // The call being answered, named in messages only when one is needed
-  // (no strings are built on the way to an answer).
+  // The question being answered, named in messages only when one is needed
+  // (no strings are built on the way to an answer), in the caller's terms:
+  // the dates and the count it gave, never the days looked at on the way.
   struct Op {
     enum Kind { add, between, year } kind;
     Date a, b;
     long n;
     std::string str() const {
       switch (kind) {
-        case add: return "add(" + a.str() + ", " + std::to_string(n) + ")";
-        case between: return "between(" + a.str() + ", " + b.str() + ")";
-        case year: return "working days of " + std::to_string(n);
+        case add:
+          if (n == 0) return "the first working day from " + a.str();
+          return std::to_string(n < 0 ? -n : n) + " working day" + (n == 1 || n == -1 ? "" : "s") +
+                 (n < 0 ? " before " : " after ") + a.str();
+        case between: return "the working days from " + a.str() + " to " + b.str();
+        case year: return "the working days of " + std::to_string(n);
       }
       return "";
     }
+    // The date to name when the count through `d` runs outside the covered
+    // years: `d` itself, or the date the caller gave when `d` is one the
+    // counting chose (the day before it, for add).
+    Date shown(Date d) const { return kind == add ? a : d; }
   };
 
   // Working days w with start_ - 1 < w <= d (negative before start_ - 1).
   std::int64_t count(Date d, const Op& op) const {
     if (d >= start_ - 1 && d <= end_) return d < start_ ? 0 : prefix_[index(d) + 1];
     if (!fallback_)
-      throw Error(Error::Code::out_of_range,
-                  op.str() + ": " + d.str() + " is outside the covered years: " + coverage_hint());
+      throw Error(Error::Code::out_of_range, op.shown(d).str() + " is outside the covered years (" + op.str() +
+                                                 "): " + coverage_hint());
     // Every uncovered year that the count runs through is named.
     if (d > end_) need_fallback(end_ + 1, d);
     else need_fallback(d, start_ - 1);
@@ -353,15 +361,15 @@ class CalendarImpl final : public Calendar {
     if (!fallback_) {
       bool after = k > total;
       throw Error(Error::Code::out_of_range,
-                  what + ": the result falls " + (after ? "after " + end_.str() + ", the last" :
-                                                          "before " + start_.str() + ", the first") +
+                  what + " falls " + (after ? "after " + end_.str() + ", the last" :
+                                              "before " + start_.str() + ", the first") +
                       " day of the covered years: " + coverage_hint());
     }
     std::int64_t days = k > total ? weekday_with_count(weekdays(end_.days()) + (k - total))
                                   : weekday_with_count(weekdays((start_ - 1).days()) + k);
     const std::int64_t lo = days_of(kMinYear, 1, 1), hi = days_of(kMaxYear, 12, 31);
     if (days < lo || days > hi)
-      throw Error(Error::Code::out_of_range, what + ": the result falls outside the years 1..9999");
+      throw Error(Error::Code::out_of_range, what + " falls outside the years 1..9999");
     Date r = Date::from_days(static_cast<std::int32_t>(days));
     if (r > end_) need_fallback(end_ + 1, r);
     else need_fallback(r, start_ - 1);

@@ -66,10 +66,33 @@ std::string local_date_compact(WallTime t, int utc_offset_minutes) {
   return s.substr(0, 4) + s.substr(5, 2) + s.substr(8, 2);
 }
 
+namespace {
+// The calendar's own hint, in the caller's terms: what it covers, and the
+// way out.
+std::string coverage(const Calendar& c) {
+  const std::string years = c.first_year() == c.last_year()
+                                ? std::to_string(c.first_year())
+                                : std::to_string(c.first_year()) + "-" + std::to_string(c.last_year());
+  return "calendar '" + c.id() + "' (data version " + c.version() + ") covers " + years +
+         " only; add the year's holidays to the calendar file, or allow the weekends-only fallback explicitly "
+         "(CalendarOptions::weekend_fallback)";
+}
+}  // namespace
+
 TimeMap::TimeMap(std::shared_ptr<const Calendar> cal, int utc_offset_minutes)
     : cal_(std::move(cal)), offset_(utc_offset_minutes), epoch_(Date::from_ymd(cal_->first_year(), 1, 1) - 1) {}
 
 double TimeMap::to_wt(WallTime t) const {
+  try {
+    return to_wt_unchecked(t);
+  } catch (const Error& e) {
+    if (e.code() != Error::Code::out_of_range) throw;
+    throw Error(Error::Code::out_of_range,
+                "the time " + format_local(t, offset_) + " is outside the covered years: " + coverage(*cal_));
+  }
+}
+
+double TimeMap::to_wt_unchecked(WallTime t) const {
   std::int64_t s = local_seconds(t, offset_);
   Date d = Date::from_days(static_cast<std::int32_t>(floor_div(s, kDay)));
   std::int64_t x = s - std::int64_t{d.days()} * kDay;
@@ -79,6 +102,16 @@ double TimeMap::to_wt(WallTime t) const {
 }
 
 WallTime TimeMap::from_wt(double wt) const {
+  try {
+    return from_wt_unchecked(wt);
+  } catch (const Error& e) {
+    if (e.code() != Error::Code::out_of_range) throw;
+    throw Error(Error::Code::out_of_range, "a time after " + std::to_string(cal_->last_year()) +
+                                               "-12-31, the last day of the covered years: " + coverage(*cal_));
+  }
+}
+
+WallTime TimeMap::from_wt_unchecked(double wt) const {
   double whole = std::floor(wt + 1e-9);
   if (std::fabs(wt - whole) < 1e-9) {
     // The end of working day `whole`: the local midnight after it.
@@ -95,7 +128,13 @@ WallTime TimeMap::from_wt(double wt) const {
 }
 
 Date TimeMap::deadline_day(double due) const {
-  return cal_->add(epoch_, static_cast<long>(std::ceil(due - 1e-9)));
+  try {
+    return cal_->add(epoch_, static_cast<long>(std::ceil(due - 1e-9)));
+  } catch (const Error& e) {
+    if (e.code() != Error::Code::out_of_range) throw;
+    throw Error(Error::Code::out_of_range, "a deadline after " + std::to_string(cal_->last_year()) +
+                                               "-12-31, the last day of the covered years: " + coverage(*cal_));
+  }
 }
 
 std::string TimeMap::deadline_date(double due) const { return deadline_day(due).str(); }

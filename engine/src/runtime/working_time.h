@@ -40,6 +40,11 @@ class TimeMap {
   const Calendar& calendar() const { return *cal_; }
 
  private:
+  // The conversions; the public ones rethrow their out_of_range errors in
+  // the caller's terms (the instant, not the calendar's internal count).
+  double to_wt_unchecked(WallTime t) const;
+  WallTime from_wt_unchecked(double wt) const;
+
   std::shared_ptr<const Calendar> cal_;
   int offset_;
   Date epoch_;  // the day before the calendar's first covered year
