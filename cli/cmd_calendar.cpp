@@ -5,8 +5,12 @@
 // Exit status: 0 done, 1 the calendar refused (outside its years, unknown
 // or broken calendar file), 2 bad input (a date, a number, a month).
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +36,7 @@ struct CalendarArgs {
   std::string calendar = "cn";
   std::vector<std::string> dirs;
   bool fallback = false;
+  bool strict = false;
   std::string format = "text";
   std::vector<std::string> positional;
 };
@@ -43,6 +48,7 @@ std::shared_ptr<const Calendar> open_calendar(const CalendarArgs& a) {
     for (const auto& d : jointreview::calendar_search_path("", {})) o.search_path.push_back(d);
   }
   o.weekend_fallback = a.fallback;
+  o.strict = a.strict;
   o.on_warning = warn_on_stderr;
   return Calendar::load(a.calendar, o);
 }
@@ -91,6 +97,12 @@ const char* kind_legend(DayKind k) {
   }
 }
 
+// The line under an answer that depends on a provisional year.
+std::string provisional_note(const Calendar& cal) {
+  return "* provisional: after " + std::to_string(cal.last_year()) + "-12-31 calendar '" + cal.id() +
+         "' counts only weekends and the statutory holidays (the make-up days are not yet published)";
+}
+
 const char* const kWeekdayShort[7] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
 const char* const kWeekdayCn[7] = {"一", "二", "三", "四", "五", "六", "日"};
 
@@ -99,12 +111,14 @@ int run_add(const CalendarArgs& a) {
   long n = parse_count(a.positional.at(1));
   auto cal = open_calendar(a);
   Date r = cal->add(d, n);
+  const bool provisional = cal->is_provisional(d) || cal->is_provisional(r);
   if (a.format == "json") {
     nlohmann::ordered_json j = {{"calendar", cal->id()}, {"version", cal->version()}, {"date", d.str()},
-                                {"working_days", n}, {"result", r.str()}};
+                                {"working_days", n}, {"result", r.str()}, {"provisional", provisional}};
     std::cout << j.dump(2) << "\n";
   } else {
-    std::cout << r.str() << "\n";
+    std::cout << r.str() << (provisional ? " *" : "") << "\n";
+    if (provisional) std::cout << provisional_note(*cal) << "\n";
   }
   return 0;
 }
@@ -114,12 +128,14 @@ int run_between(const CalendarArgs& a) {
   Date to = Date::parse(a.positional.at(1));
   auto cal = open_calendar(a);
   long n = cal->between(from, to);
+  const bool provisional = cal->is_provisional(std::max(from, to));  // a day counted lies in such a year
   if (a.format == "json") {
     nlohmann::ordered_json j = {{"calendar", cal->id()}, {"version", cal->version()}, {"from", from.str()},
-                                {"to", to.str()}, {"working_days", n}};
+                                {"to", to.str()}, {"working_days", n}, {"provisional", provisional}};
     std::cout << j.dump(2) << "\n";
   } else {
-    std::cout << n << "\n";
+    std::cout << n << (provisional ? " *" : "") << "\n";
+    if (provisional) std::cout << provisional_note(*cal) << "\n";
   }
   return 0;
 }
@@ -159,9 +175,11 @@ int run_show(const CalendarArgs& a) {
                       {"weekday", days[i].weekday()},
                       {"kind", kind_name(kinds[i])},
                       {"working", cal->is_working_day(days[i])},
-                      {"label", labels[i]}});
+                      {"label", labels[i]},
+                      {"provisional", cal->is_provisional(days[i])}});
     nlohmann::ordered_json j = {{"calendar", cal->id()}, {"version", cal->version()}, {"month", month},
-                                {"working_days", working}, {"days", list}};
+                                {"working_days", working}, {"provisional", cal->is_provisional(first)},
+                                {"days", list}};
     std::cout << j.dump(2) << "\n";
     return 0;
   }
@@ -219,7 +237,9 @@ int run_show(const CalendarArgs& a) {
     for (const auto& s : left) width = std::max(width, jointreview::display_width(s));
     for (std::size_t i = 0; i < left.size(); ++i) out += jointreview::pad_display(left[i], width) + "  " + right[i] + "\n";
   }
-  out += "\nworking days in " + month + ": " + std::to_string(working) + "\n";
+  const bool provisional = cal->is_provisional(first);
+  out += "\nworking days in " + month + ": " + std::to_string(working) + (provisional ? " *" : "") + "\n";
+  if (provisional) out += provisional_note(*cal) + "\n";
   std::cout << out;
   return 0;
 }
@@ -254,6 +274,63 @@ int run_list(const CalendarArgs& a) {
   return status;
 }
 
+// jreview calendar import NOTICE [--calendar ID] [-o FILE]: the State
+// Council's yearly notice as calendar data, printed as the year's entry of a
+// calendar file's `years:`, or written into FILE, the file of calendar ID.
+// Exit status: 0 done, 1 the notice or the calendar file has problems
+// (FILE:LINE:COLUMN lines), 2 a file that cannot be read or written.
+struct ImportArgs {
+  std::string notice;
+  std::string calendar = "cn";
+  std::string output;
+};
+
+std::optional<std::string> read_whole(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return std::nullopt;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+int run_import(const ImportArgs& a) {
+  const auto notice = read_whole(a.notice);
+  if (!notice) {
+    std::cerr << "jreview: error: cannot read the notice '" << a.notice << "'\n";
+    return 2;
+  }
+  try {
+    const auto year = jointreview::parse_holiday_notice(*notice, a.notice);
+    if (a.output.empty()) {
+      std::cout << jointreview::notice_year_yaml(year);
+      return 0;
+    }
+    const auto old = read_whole(a.output);
+    if (!old) {
+      std::cerr << "jreview: error: cannot read calendar file '" << a.output
+                << "': -o names an existing calendar file to write the year into; without -o the year is printed\n";
+      return 2;
+    }
+    // Built in full before the file is opened: a refusal leaves it as it was.
+    const std::string text = jointreview::calendar_text_with_year(*old, a.output, year, a.calendar);
+    std::ofstream out(a.output, std::ios::binary | std::ios::trunc);
+    if (out) out << text;
+    if (!out) {
+      std::cerr << "jreview: error: cannot write '" << a.output << "'\n";
+      return 2;
+    }
+    std::cout << "wrote " << year.year << " into " << a.output << ": " << year.holidays.size() << " holidays, "
+              << year.makeup_days.size() << " make-up days, " << year.working_days
+              << " working days; raise the file's 'version' before publishing it\n";
+    return 0;
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    // The library's refusals here are FILE:LINE:COLUMN lines already.
+    std::cerr << (msg.find(": error: ") != std::string::npos ? "" : "jreview: error: ") << msg << "\n";
+    return 1;
+  }
+}
+
 // Runs a calendar command, turning refusals into messages and exit codes.
 int guarded(int (*fn)(const CalendarArgs&), const CalendarArgs& a) {
   try {
@@ -272,6 +349,9 @@ void common_options(CLI::App* sub, const std::shared_ptr<CalendarArgs>& o, bool 
   sub->add_option("--calendar-dir", o->dirs, "also look for ID.yaml in this folder (searched first; repeatable)");
   sub->add_flag("--weekend-fallback", o->fallback,
                 "outside the calendar's years count weekends only (with a warning) instead of refusing");
+  sub->add_flag("--strict-calendar", o->strict,
+                "no provisional years: a date after the published years is refused (or, with --weekend-fallback, "
+                "counted with weekends only)");
   if (json)
     sub->add_option("--format", o->format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
 }
@@ -305,6 +385,16 @@ void add_calendar(CLI::App& app, Runner& run) {
   auto* list = cal->add_subcommand("list", "The calendars found, with the years they cover");
   common_options(list, o_list, true);
   list->callback([o_list, &run] { run = [o_list] { return guarded(run_list, *o_list); }; });
+
+  auto o_imp = std::make_shared<ImportArgs>();
+  auto* imp = cal->add_subcommand("import", "The State Council's yearly holiday notice as calendar data: printed, "
+                                            "or written into a calendar file with -o");
+  imp->add_option("notice", o_imp->notice, "the notice's text (国务院办公厅关于YYYY年部分节假日安排的通知), UTF-8")
+      ->required();
+  imp->add_option("--calendar", o_imp->calendar, "the calendar the year is for (default cn); -o FILE must be its file");
+  imp->add_option("-o,--output", o_imp->output,
+                  "write the year into this calendar file (replacing the year, or adding it) instead of printing it");
+  imp->callback([o_imp, &run] { run = [o_imp] { return run_import(*o_imp); }; });
 }
 
 }  // namespace

@@ -77,6 +77,7 @@ void add_plan(CLI::App& app, Runner& run) {
         if (o->weekend_fallback) {
           jointreview::CalendarOptions co;
           co.weekend_fallback = true;
+          co.strict = true;  // no provisional years in plans yet: the fallback's estimates
           co.on_warning = warn_on_stderr;
           try {
             po.calendar = jointreview::load_workflow_calendar(*wf, co);

@@ -36,15 +36,19 @@ void add_queue(CLI::App& app, Runner& run) {
     }
     std::vector<std::vector<std::string>> rows;
     int n = 0;
-    for (const auto& i : w.items)
+    bool provisional = false;
+    for (const auto& i : w.items) {
       rows.push_back({std::to_string(++n), i.green ? "green" : "", i.overdue ? "RED" : i.warned ? "yellow" : "",
-                      i.instance, i.project, i.name, jointreview::describe(i.task), i.deadline,
-                      i.since.substr(0, 16)});
+                      i.instance, i.project, i.name, jointreview::describe(i.task),
+                      dated(i.deadline, i.deadline_provisional), i.since.substr(0, 16)});
+      provisional = provisional || i.deadline_provisional;
+    }
     std::cout << o.department << ": " << w.items.size() << " item(s)\n";
     if (!rows.empty())
       std::cout << jointreview::render_table(
           {"#", "channel", "flag", "instance", "project", "step", "task", "deadline", "since"}, rows,
           {true, false, false, false, false, false, false, false, false});
+    if (provisional) std::cout << kProvisionalNote;
     return 0;
   });
 }

@@ -45,7 +45,7 @@ void print_table(const jointreview::WeeklyReport& r) {
     if (p.green) flags += (flags.empty() ? "" : " ") + std::string("green");
     rows.push_back({p.instance, p.project, p.workflow, jointreview::to_string(p.state),
                     std::to_string(p.approved) + "/" + std::to_string(p.total), std::to_string(p.approved_this_week),
-                    p.promised_by, flags});
+                    dated(p.promised_by, p.promised_by_provisional), flags});
   }
   std::cout << jointreview::render_table(
       {"instance", "project", "workflow", "state", "approved", "this week", "promised by", "flags"}, rows,
@@ -54,7 +54,8 @@ void print_table(const jointreview::WeeklyReport& r) {
     std::cout << "\n" << (red ? "Overdue items (red)" : "Warned items (yellow)") << "\n";
     rows.clear();
     for (const auto& i : red ? r.overdue : r.warned)
-      rows.push_back({i.instance, i.project, i.step, i.name, i.department, item_state(i), i.deadline});
+      rows.push_back({i.instance, i.project, i.step, i.name, i.department, item_state(i),
+                      dated(i.deadline, i.deadline_provisional)});
     if (rows.empty())
       std::cout << "  none\n";
     else
@@ -68,6 +69,11 @@ void print_table(const jointreview::WeeklyReport& r) {
                     std::to_string(d.approved_this_week), std::to_string(d.returned_this_week)});
   std::cout << jointreview::render_table({"department", "open", "overdue", "approved this week", "returned this week"},
                                          rows, {false, true, true, true, true});
+  bool provisional = false;
+  for (const auto& p : r.projects) provisional = provisional || p.promised_by_provisional;
+  for (const auto* items : {&r.overdue, &r.warned})
+    for (const auto& i : *items) provisional = provisional || i.deadline_provisional;
+  if (provisional) std::cout << "\n" << kProvisionalNote;
 }
 
 std::string html_report(const jointreview::WeeklyReport& r) {
@@ -92,7 +98,7 @@ std::string html_report(const jointreview::WeeklyReport& r) {
     std::string cls = p.project_overdue ? " class=red" : p.project_warned ? " class=yellow" : "";
     h += "<tr><td>" + esc(p.instance) + "</td><td" + cls + ">" + esc(p.project) + (p.green ? " 🟢" : "") +
          "</td><td>" + esc(p.workflow) + "</td><td>" + esc(jointreview::to_string(p.state)) + "</td><td>" + bar +
-         " " + std::to_string(p.approved) + "/" + std::to_string(p.total) + "</td><td>" + esc(p.promised_by) +
+         " " + std::to_string(p.approved) + "/" + std::to_string(p.total) + "</td><td>" + esc(dated(p.promised_by, p.promised_by_provisional)) +
          "</td></tr>";
   }
   h += "</table>";
@@ -107,7 +113,7 @@ std::string html_report(const jointreview::WeeklyReport& r) {
     h += "<table><tr><th>project</th><th>step</th><th>department</th><th>state</th><th>deadline</th></tr>";
     for (const auto& i : items)
       h += "<tr><td>" + esc(i.project) + "</td><td>" + esc(i.name) + "</td><td>" + esc(i.department) + "</td><td>" +
-           esc(item_state(i)) + "</td><td>" + esc(i.deadline) + "</td></tr>";
+           esc(item_state(i)) + "</td><td>" + esc(dated(i.deadline, i.deadline_provisional)) + "</td></tr>";
     h += "</table>";
   }
   h += "<h2>Departments</h2>";
@@ -129,7 +135,13 @@ std::string html_report(const jointreview::WeeklyReport& r) {
          std::to_string(d.approved_this_week) + " approved</text>";
     y += row_h;
   }
-  h += "</svg></body></html>\n";
+  h += "</svg>";
+  bool provisional = false;
+  for (const auto& p : r.projects) provisional = provisional || p.promised_by_provisional;
+  for (const auto* items : {&r.overdue, &r.warned})
+    for (const auto& i : *items) provisional = provisional || i.deadline_provisional;
+  if (provisional) h += "<p>" + esc(kProvisionalNote) + "</p>";
+  h += "</body></html>\n";
   return h;
 }
 

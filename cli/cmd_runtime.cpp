@@ -16,6 +16,7 @@ std::unique_ptr<jointreview::Engine> open_engine(const EngineFlags& f) {
   o.background_timers = false;  // one-shot command: due timers fire at open and before each action
   if (!f.now.empty()) o.clock = jointreview::FakeClock::at(f.now, o.utc_offset_minutes);
   o.calendar.weekend_fallback = f.weekend_fallback;
+  o.calendar.strict = f.strict_calendar;
   o.calendar.on_warning = warn_on_stderr;
   return jointreview::Engine::open(o);
 }
@@ -34,6 +35,8 @@ void add_engine_flags(CLI::App* sub, EngineFlags& f) {
                   "act as if the local time were this (YYYY-MM-DD or YYYY-MM-DDTHH:MM): for replays, tests and demos");
   sub->add_flag("--weekend-fallback", f.weekend_fallback,
                 "outside the calendar's years, count weekends only (with a warning) instead of failing");
+  sub->add_flag("--strict-calendar", f.strict_calendar,
+                "no provisional years: a time after the calendar's published years is an error");
 }
 
 namespace {
@@ -72,20 +75,23 @@ void print_status(const jointreview::InstanceStatus& s) {
             << ")\n";
   std::cout << "state: " << s.state << "   progress: " << approved << "/" << s.steps.size() << " approved"
             << "   started: " << s.started.substr(0, 16);
-  if (!s.deadline.empty()) std::cout << "   promised by: " << s.deadline;
+  if (!s.deadline.empty()) std::cout << "   promised by: " << dated(s.deadline, s.deadline_provisional);
   if (s.overdue) std::cout << "   PROJECT OVERDUE";
   else if (s.warned) std::cout << "   project deadline near";
   if (s.green) std::cout << "   green channel";
   std::cout << "\n\n";
   std::vector<std::vector<std::string>> rows;
+  bool provisional = s.deadline_provisional;
   for (const auto& st : s.steps) {
     std::string depts;
     for (const auto& d : st.departments) depts += (depts.empty() ? "" : "+") + d;
-    rows.push_back({st.id, st.name, depts, st.state, st.deadline, fmt_days(st.days_used) + "/" + fmt_days(st.days_limit),
-                    flags(st)});
+    rows.push_back({st.id, st.name, depts, st.state, dated(st.deadline, st.deadline_provisional),
+                    fmt_days(st.days_used) + "/" + fmt_days(st.days_limit), flags(st)});
+    provisional = provisional || st.deadline_provisional;
   }
   std::cout << jointreview::render_table({"step", "name", "department", "state", "deadline", "used/limit", "flags"}, rows,
                                          {false, false, false, false, false, true, false});
+  if (provisional) std::cout << kProvisionalNote;
 }
 
 struct StartOpts {
@@ -142,7 +148,9 @@ void add_act(CLI::App& app, Runner& run) {
     auto s = engine.status(o.instance);
     for (const auto& st : s.steps)
       if (st.id == o.step)
-        std::cout << o.step << ": " << st.state << (st.deadline.empty() ? "" : "  deadline " + st.deadline)
+        std::cout << o.step << ": " << st.state
+                  << (st.deadline.empty() ? "" : "  deadline " + dated(st.deadline, st.deadline_provisional) +
+                                                     (st.deadline_provisional ? " (provisional)" : ""))
                   << (flags(st).empty() ? "" : "  " + flags(st)) << "\n";
     if (s.state != "running") std::cout << "instance " << s.instance << ": " << s.state << "\n";
     return 0;
@@ -176,7 +184,9 @@ void add_status(CLI::App& app, Runner& run) {
       return 0;
     }
     std::vector<std::vector<std::string>> rows;
+    bool provisional = false;
     for (const auto& s : all) {
+      provisional = provisional || s.deadline_provisional;
       std::size_t approved = 0, red = 0, yellow = 0;
       for (const auto& st : s.steps) {
         approved += st.state == "approved";
@@ -185,11 +195,12 @@ void add_status(CLI::App& app, Runner& run) {
       }
       rows.push_back({s.instance, s.project, s.workflow, s.state,
                       std::to_string(approved) + "/" + std::to_string(s.steps.size()), std::to_string(red),
-                      std::to_string(yellow), s.deadline});
+                      std::to_string(yellow), dated(s.deadline, s.deadline_provisional)});
     }
     std::cout << jointreview::render_table({"instance", "project", "workflow", "state", "approved", "red", "yellow",
                                             "promised by"},
                                            rows, {false, false, false, false, true, true, true, false});
+    if (provisional) std::cout << kProvisionalNote;
     return 0;
   });
 }

@@ -104,6 +104,7 @@ int run_simulate(const SimulateCliOptions& o) {
   try {
     jointreview::CalendarOptions co;
     co.weekend_fallback = o.weekend_fallback;
+    co.strict = true;  // no provisional years in simulations yet: the fallback's estimates
     co.on_warning = warn_on_stderr;
     auto cal = jointreview::load_workflow_calendar(wf, co);
     so.calendar = cal;

@@ -16,6 +16,7 @@ struct EngineFlags {
   std::string db = "jreview.db";
   std::string now;  // fake local time, "" = the real clock
   bool weekend_fallback = false;
+  bool strict_calendar = false;
 };
 
 void add_engine_flags(CLI::App* sub, EngineFlags& f);
@@ -41,5 +42,12 @@ void with_engine(CLI::App* sub, Runner& run, std::shared_ptr<Opts> o, Body body)
     };
   });
 }
+
+// A date shown with its provisional mark, and the note the mark refers to
+// (printed once under a table that has one).
+inline std::string dated(const std::string& date, bool provisional) { return provisional ? date + " *" : date; }
+inline const char* const kProvisionalNote =
+    "* provisional: a date in a year whose holiday notice is not yet in the calendar, counted with weekends and the "
+    "statutory holidays only; it may move when the notice is added\n";
 
 }  // namespace jreview

@@ -46,7 +46,9 @@ int main(int argc, char** argv) {
   R(LoadOptions); R(LoadResult); R(Error); R(EventRecord); R(EngineOptions); R(StepStatus);
   R(InstanceStatus); R(ActRequest); R(StartRequest); R(EngineStats); R(FakeClock); R(PlanOptions);
   R(StepPlan); R(RedundantAfter); R(Plan); R(ReformMetric); R(Comparison); R(SimulationOptions);
-  R(SimulatedStep); R(SimulatedDepartment); R(TraceSegment); R(SimulationResult);
+  R(SimulatedStep); R(SimulatedDepartment); R(TraceSegment); R(SimulationResult); R(NoticeHoliday);
+  R(NoticeMakeupDay); R(NoticeYear); R(WorkItem); R(Worklist); R(ReportStep); R(ReportProject); R(ReportItem);
+  R(DepartmentLoad); R(WeeklyReport);
 #undef R
   if (argc > 2 && std::string(argv[2]) == "--write") {
     std::ofstream(argv[1]) << now.str();

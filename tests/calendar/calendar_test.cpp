@@ -366,7 +366,9 @@ TEST_CASE("add and between agree with counting day by day", "[calendar]") {
 // ---------------------------------------------------------------------------
 
 TEST_CASE("a date outside the covered years is an error naming the years", "[calendar]") {
-  auto cal = cn();
+  CalendarOptions strict;  // no provisional years: only the published ones are counted
+  strict.strict = true;
+  auto cal = Calendar::load("cn", strict);
   std::string why;
   CHECK(code_of([&] { cal->is_working_day(D("2027-01-04")); }, &why) == kOutOfRange);
   CHECK_THAT(why, Catch::Contains("2027-01-04") && Catch::Contains("covers 2025-2026"));
@@ -400,6 +402,7 @@ TEST_CASE("the weekends-only fallback is explicit and warns once per year", "[ca
   std::vector<std::string> warnings;
   CalendarOptions o;
   o.weekend_fallback = true;
+  o.strict = true;  // without provisional years, the fallback starts after the published ones
   o.on_warning = [&](const std::string& w) { warnings.push_back(w); };
   auto cal = Calendar::load("cn", o);
   // Inside the covered years nothing changes and nothing is said.
@@ -663,12 +666,13 @@ TEST_CASE("jreview calendar refuses bad input with a message and a status", "[ca
   r = jreview("calendar add 2026-02-13 1 --calendar nope");
   CHECK(r.status == 1);
   CHECK_THAT(r.err, Catch::StartsWith("jreview: error: unknown calendar 'nope'"));
-  // Outside the covered years: an error, or with the flag a visible fallback.
-  r = jreview("calendar add 2027-01-04 1");
+  // Outside the covered years (strict: no provisional years): an error, or
+  // with the flag a visible fallback.
+  r = jreview("calendar add 2027-01-04 1 --strict-calendar");
   CHECK(r.status == 1);
   CHECK(r.out.empty());
   CHECK_THAT(r.err, Catch::Contains("covers 2025-2026 only"));
-  r = jreview("calendar add 2027-01-04 1 --weekend-fallback");
+  r = jreview("calendar add 2027-01-04 1 --weekend-fallback --strict-calendar");
   CHECK(r.status == 0);
   CHECK(r.out == "2027-01-05\n");
   CHECK(r.err == "jreview: warning: calendar 'cn' covers 2025-2026 only; counting weekends only (no holidays, no "
@@ -747,4 +751,70 @@ TEST_CASE("the fallback stops at the years a date can have", "[calendar]") {
   CHECK_THAT(warnings[0], Catch::EndsWith("for 1-2024"));
   CHECK(code_of([&] { cal->add(D("9999-12-31"), 1); }) == kOutOfRange);
   CHECK(code_of([&] { cal->add(D("2026-01-05"), 100000000L); }) == kOutOfRange);
+}
+
+TEST_CASE("a year after the published ones is provisional: weekends and the statutory holidays", "[calendar]") {
+  auto cal = cn();  // the default: provisional years from the statutory-holiday data
+  CHECK(cal->last_year() == 2026);
+  CHECK(cal->last_counted_year() == 2050);
+  CHECK_FALSE(cal->covers(D("2027-01-04")));
+  CHECK(cal->is_provisional(D("2027-01-04")));
+  CHECK_FALSE(cal->is_provisional(D("2026-12-31")));
+  CHECK_FALSE(cal->is_provisional(D("2051-01-02")));
+  // The days the regulation fixes for 2027 are off, with their names.
+  for (const char* d : {"2027-01-01", "2027-02-05", "2027-02-08", "2027-04-05", "2027-05-01", "2027-05-02",
+                        "2027-06-09", "2027-09-15", "2027-10-01", "2027-10-03"}) {
+    INFO(d);
+    CHECK(cal->kind(D(d)) == DayKind::holiday);
+    CHECK_FALSE(cal->is_working_day(D(d)));
+  }
+  CHECK(cal->label(D("2027-02-05")) == "春节");
+  CHECK(cal->label(D("2027-09-15")) == "中秋节");
+  // No make-up days and no bridging days: 2027-10-04 (Mon) is worked,
+  // 2027-02-06 (Sat) is off.
+  CHECK(cal->is_working_day(D("2027-10-04")));
+  CHECK(cal->kind(D("2027-02-06")) == DayKind::holiday);
+  // 261 weekdays less the 7 statutory days that fall on one.
+  CHECK(cal->working_days_in_year(2027) == 254);
+  // Counting runs across the new year: Dec 31 (Thu), then Jan 1 is off.
+  CHECK(cal->add(D("2026-12-31"), 1) == D("2027-01-04"));
+  CHECK(cal->add(D("2026-12-30"), 5) == D("2027-01-07"));  // Dec 31, Jan 4, 5, 6, 7
+  CHECK(cal->between(D("2026-12-31"), D("2027-01-08")) == 5);
+  // The published years are unchanged by it.
+  CHECK(cal->add(D("2026-02-13"), 1) == D("2026-02-14"));
+  // Past the statutory data (2050), a date is outside the counted years.
+  std::string why;
+  CHECK(code_of([&] { cal->is_working_day(D("2051-03-01")); }, &why) == kOutOfRange);
+  CHECK_THAT(why, Catch::Contains("covers 2025-2026 (and 2027-2050 provisionally, by the statutory holidays) only"));
+}
+
+TEST_CASE("jreview calendar marks an answer that depends on a provisional year", "[calendar][cli]") {
+  auto r = jreview("calendar add 2026-12-30 5");
+  CHECK(r.status == 0);
+  CHECK_THAT(r.out, Catch::StartsWith("2027-01-07 *\n* provisional: after 2026-12-31 calendar 'cn'"));
+  r = jreview("calendar add 2026-03-02 1");
+  CHECK(r.out == "2026-03-03\n");  // nothing to mark
+  r = jreview("calendar between 2026-12-31 2027-01-08 --format json");
+  REQUIRE(r.status == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["working_days"] == 5);
+  CHECK(j["provisional"] == true);
+  r = jreview("calendar add 2026-03-02 1 --format json");
+  CHECK(nlohmann::json::parse(r.out)["provisional"] == false);
+  r = jreview("calendar show 2027-02 --format json");
+  REQUIRE(r.status == 0);
+  j = nlohmann::json::parse(r.out);
+  CHECK(j["provisional"] == true);
+  CHECK(j["days"][4]["kind"] == "holiday");  // 2027-02-05
+  CHECK(j["days"][4]["provisional"] == true);
+  r = jreview("calendar show 2027-02");
+  CHECK_THAT(r.out, Catch::Contains("working days in 2027-02: 18 *"));
+}
+
+TEST_CASE("a calendar file whose 'years' is empty is refused at its line, not a crash", "[calendar]") {
+  std::string why;
+  CHECK(code_of([&] {
+          Calendar::from_yaml("format: 1\nid: e\nname: e\nversion: \"1\"\nyears: {}\n", "e.yaml");
+        }, &why) == kInvalid);
+  CHECK(why == "e.yaml:5:8: error: 'years' lists no year; give each year the calendar covers, with its holidays");
 }

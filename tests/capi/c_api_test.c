@@ -635,11 +635,12 @@ static void test_engine_past_calendar(void) {
         jr_string_free(status);
       }
       if (!real) {
-        /* The clock moves past the calendar: calls may fail, cleanly. */
+        /* The clock moves into 2027: counted provisionally, and marked. */
         OK(jr_engine_set_clock(e, "2027-01-05T09:00", JR_NTS, &err));
         char* status = NULL;
         st = jr_engine_status(e, id, JR_NTS, &status, NULL, &err);
-        CHECK(st == JR_OK || err != NULL);
+        CHECK(st == JR_OK);
+        if (st == JR_OK) CHECK(contains(status, "\"deadline_provisional\":true"));
         jr_string_free(status);
         jr_error_free(err);
         err = NULL;
@@ -651,6 +652,17 @@ static void test_engine_past_calendar(void) {
       jr_string_free(id);
     }
     jr_engine_close(e);
+    /* Strict: no provisional years; the same clock is a clean error. */
+    if (!real) {
+      CHECK(jr_engine_options_set_strict_calendar(o, 1) == JR_OK);
+      CHECK(jr_engine_options_set_clock(o, "2027-01-05T09:00", JR_NTS) == JR_OK);
+      e = NULL;
+      CHECK(jr_engine_open(o, &e, &err) == JR_OUT_OF_RANGE);
+      CHECK(err != NULL && contains(jr_error_message(err, NULL), "is outside the covered years"));
+      jr_error_free(err);
+      err = NULL;
+      jr_engine_close(e);
+    }
     jr_engine_options_free(o);
     free(db);
   }

@@ -406,7 +406,9 @@ TEST_CASE("opening with a clock outside the calendar's years is a clear error, n
     e->act({id, "review_a", "submit", "applicant"});
   }
   try {
-    Engine::open(options(d, FakeClock::at("2027-01-04T09:00")));
+    EngineOptions strict = options(d, FakeClock::at("2027-01-04T09:00"));
+    strict.calendar.strict = true;  // no provisional years
+    Engine::open(strict);
     FAIL("expected an error");
   } catch (const Error& err) {
     CHECK(err.code() == Error::Code::out_of_range);
@@ -468,9 +470,52 @@ TEST_CASE("a deadline past the calendar's last year is shown, not an error", "[r
   e->act({id, "review_a", "submit", "applicant"});
   e->act({id, "review_a", "accept", "发展改革委"});
   auto s = e->status(id);
-  CHECK(s.deadline == "after 2026-12-31");          // 10 working days from 28 December
+  // 10 working days from Monday 28 December: Dec 29-31, then 2027, counted
+  // provisionally (Jan 1 is a statutory holiday): Jan 4-8, 11, 12.
+  CHECK(s.deadline == "2027-01-12");
+  CHECK(s.deadline_provisional);
   CHECK(s.steps[0].deadline == "2026-12-31");        // 3 working days: still inside 2026
+  CHECK_FALSE(s.steps[0].deadline_provisional);
+  auto j = nlohmann::json::parse(status_json(s));
+  CHECK(j["deadline"] == "2027-01-12");
+  CHECK(j["deadline_provisional"] == true);
+  CHECK(j["steps"][0]["deadline_provisional"] == false);
+  e.reset();
+  // Strict (no provisional years): the date is not known, and says so.
+  EngineOptions strict = options(d, FakeClock::at("2026-12-28T10:00"));
+  strict.calendar.strict = true;
+  e = Engine::open(strict);
+  s = e->status(id);
+  CHECK(s.deadline == "after 2026-12-31");
+  CHECK_FALSE(s.deadline_provisional);
   CHECK(nlohmann::json::parse(status_json(s))["deadline"] == "after 2026-12-31");
+}
+
+TEST_CASE("a live instance in December gets its 2027 deadlines, provisional, and the trail says so", "[runtime]") {
+  TempDir d;
+  std::string wf = d.file("joint.yaml", kJoint);
+  auto clock = FakeClock::at("2026-12-30T09:00");
+  auto e = Engine::open(options(d, clock));
+  std::string id = e->start(wf, "跨年项目");
+  e->act({id, "review_b", "submit", "applicant"});
+  e->act({id, "review_b", "accept", "自然资源局"});  // 3 days: Dec 31, Jan 4, Jan 5 (Jan 1 off)
+  auto s = e->status(id);
+  CHECK(state_of(s, "review_b") == "accepted");
+  CHECK(s.steps[1].deadline == "2027-01-05");
+  CHECK(s.steps[1].deadline_provisional);
+  // The clock moves into 2027: no error, the timers fire, and the audit
+  // rows name the date as provisional.
+  clock->set(FakeClock::at("2027-01-06T09:00")->now());
+  s = e->status(id);
+  CHECK(s.steps[1].overdue);
+  bool marked = false;
+  for (const auto& ev : e->events(id))
+    if (ev.kind == "overdue") marked = ev.detail == "deadline passed: 2027-01-05 (provisional)";
+  CHECK(marked);
+  Worklist w = e->worklist("自然资源局");
+  REQUIRE(w.items.size() == 1);
+  CHECK(w.items[0].deadline == "2027-01-05");
+  CHECK(w.items[0].deadline_provisional);
 }
 
 TEST_CASE("a subscriber may act on the engine from its callback", "[runtime]") {

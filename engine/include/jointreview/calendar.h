@@ -53,8 +53,16 @@ struct CalendarOptions {
   // Folders searched for ID.yaml, most specific first. Empty: the bundled
   // calendars (see workflow_calendar_path below).
   std::vector<std::string> search_path;
-  // Outside the covered years: false (default) = throw Error(out_of_range);
-  // true = count weekends only, with a warning (on_warning) once per year.
+  // Years after the published ones, when the calendar names statutory
+  // holiday data (`statutory:`): false (default) = counted provisionally,
+  // with weekends and the holidays the national regulation fixes (no make-up
+  // or bridging days), each such date reported as provisional
+  // (Calendar::is_provisional); true = not counted: they are outside the
+  // covered years like any other.
+  bool strict = false;
+  // Outside the years counted (published or provisional): false (default) =
+  // throw Error(out_of_range); true = count weekends only, with a warning
+  // (on_warning) once per year.
   bool weekend_fallback = false;
   // Where warnings go, one line each without a newline (the years counted
   // by weekends only ...). Empty (default): nowhere; the library itself
@@ -86,9 +94,15 @@ class JR_EXPORT Calendar {
   virtual const std::string& id() const = 0;
   virtual const std::string& name() const = 0;     // human title
   virtual const std::string& version() const = 0;  // data version
-  virtual int first_year() const = 0;              // covered years, inclusive
+  virtual int first_year() const = 0;              // the published years, inclusive
   virtual int last_year() const = 0;
-  virtual bool covers(Date d) const = 0;
+  virtual bool covers(Date d) const = 0;           // d lies in a published year
+  // The years after the published ones that are counted provisionally (see
+  // CalendarOptions::strict) end with this one; last_year() when none.
+  virtual int last_counted_year() const = 0;
+  // d lies in a provisional year: its working days are an estimate until
+  // the State Council's notice for the year is added to the calendar.
+  virtual bool is_provisional(Date d) const = 0;
 
   virtual bool is_working_day(Date d) const = 0;
   // Why a day is off or on: "" for an ordinary day, else the holiday name or
@@ -130,5 +144,54 @@ JR_EXPORT std::vector<std::string> calendar_ids(const std::vector<std::string>& 
 // looked up beside the workflow file first (workflow_calendar_path), unless
 // `options.search_path` is set. Throws Error like Calendar::load.
 JR_EXPORT std::shared_ptr<const Calendar> load_workflow_calendar(const Workflow& wf, CalendarOptions options = {});
+
+// ---------------------------------------------------------------------------
+// The State Council's yearly notice (国务院办公厅关于YYYY年部分节假日安排的通知),
+// read as published and turned into calendar data: `jreview calendar import`,
+// docs/calendar.md#importing-the-state-councils-notice.
+// ---------------------------------------------------------------------------
+
+// A holiday of the notice: its name as written (元旦, 国庆节、中秋节) and its
+// days, both ends included (from == to for a one-day holiday).
+struct NoticeHoliday {
+  std::string name;
+  Date from, to;
+};
+
+// A make-up working day (调休上班) and the holiday whose paragraph lists it.
+struct NoticeMakeupDay {
+  Date date;
+  std::string holiday;
+};
+
+struct NoticeYear {
+  int year = 0;                              // from the title
+  std::string source;                        // the title
+  std::vector<NoticeHoliday> holidays;       // in the notice's order
+  std::vector<NoticeMakeupDay> makeup_days;  // in the notice's order
+  // The year's working days by these dates: Monday to Friday not holidays,
+  // plus the make-up days.
+  int working_days = 0;
+};
+
+// Reads the text of a notice. Every problem of it (a line that does not
+// parse, a weekday that does not match its date, a 共N天 that does not match
+// its range, a make-up day on a weekday or inside a holiday, no title) in
+// one Error(invalid_argument), one "FILE:LINE:COLUMN: error: ..." line each
+// (`file_name` as given; columns count characters).
+JR_EXPORT NoticeYear parse_holiday_notice(const std::string& text, const std::string& file_name);
+
+// The year as an entry of a calendar file's `years:` mapping, in the style
+// of workflows/calendars/cn.yaml ("  2026:\n    source: ...").
+JR_EXPORT std::string notice_year_yaml(const NoticeYear& year);
+
+// The text of a calendar file with the year written into its `years:`: the
+// entry of that year replaced, or a new one added before the first or after
+// the last year; every other line stays as it is, comments included. Refused
+// with Error(invalid_argument), as "FILE:LINE:COLUMN: error: ..." lines, when
+// the file is not calendar `calendar_id`, extends another calendar, would
+// leave a gap between years, or would not load with the year in it.
+JR_EXPORT std::string calendar_text_with_year(const std::string& calendar_text, const std::string& file_name,
+                                              const NoticeYear& year, const std::string& calendar_id = "cn");
 
 }  // namespace jointreview

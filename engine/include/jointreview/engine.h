@@ -84,6 +84,7 @@ struct StepStatus {
   std::string since;                     // local time (ISO 8601) it entered that state
   std::vector<std::string> departments;  // lead first
   std::string deadline;                  // date (YYYY-MM-DD) the current limit ends; "" when no clock ran
+  bool deadline_provisional = false;     // that date lies in a provisional year of the calendar (an estimate)
   double days_used = 0;                  // working days consumed on the statutory clock
   double days_limit = 0;                 // promised limit
   bool warned = false;                   // yellow
@@ -92,6 +93,7 @@ struct StepStatus {
   bool on_commitment = false;
   bool verification_pending = false;
   std::string verification_due;          // date
+  bool verification_due_provisional = false;
   bool contact_pending = false;          // 首退必联 task open
   bool contact_overdue = false;
   int rounds = 0;                        // returns so far
@@ -111,6 +113,7 @@ struct InstanceStatus {
   std::string started;        // local time, ISO 8601
   std::string finished;       // "" while running
   std::string deadline;       // the project's promised limit, a date; "" without time_limit
+  bool deadline_provisional = false;  // that date lies in a provisional year (an estimate)
   bool warned = false;
   bool overdue = false;
   std::vector<StepStatus> steps;
@@ -170,6 +173,7 @@ struct WorkItem {
   WorkTask task = WorkTask::review;
   StepState state = StepState::blocked;
   std::string deadline;  // date the task's limit ends (review: the step's deadline; verify: the due date); "" for none
+  bool deadline_provisional = false;  // that date lies in a provisional year (an estimate)
   std::string since;     // local time (ISO 8601) the step entered its state
   bool green = false;    // 绿色通道
   bool overdue = false;  // the step is red
@@ -190,6 +194,7 @@ struct ReportStep {  // a step in progress (submitted, accepted, returned, suspe
   std::string step, name;
   StepState state = StepState::blocked;
   std::string deadline;
+  bool deadline_provisional = false;
 };
 
 struct ReportProject {
@@ -200,6 +205,7 @@ struct ReportProject {
   int total = 0;               // steps
   int approved_this_week = 0;  // approvals dated in the week
   std::string promised_by;     // the project's deadline, "" without time_limit
+  bool promised_by_provisional = false;
   bool project_overdue = false, project_warned = false;
   std::vector<ReportStep> in_progress;
 };
@@ -211,6 +217,7 @@ struct ReportItem {  // an open step that is red or yellow, or an overdue contac
   std::string department;  // the lead
   StepState state = StepState::blocked;
   std::string deadline;
+  bool deadline_provisional = false;
   double days_used = 0, days_limit = 0;
 };
 
@@ -234,11 +241,12 @@ struct WeeklyReport {
 
 // The JSON forms used by `jreview status/events --format json` and the C API.
 // status: {"instance", "workflow", "workflow_hash", "title", "project", "applicant",
-//          "state", "green", "started", "finished", "deadline", "warned", "overdue",
+//          "state", "green", "started", "finished", "deadline", "deadline_provisional", "warned", "overdue",
 //          "progress": {"approved", "total"},
 //          "steps": [{"id", "name", "state", "since", "department" (the lead), "departments",
-//                     "deadline", "days_used", "days_limit", "warned", "overdue", "paused",
-//                     "on_commitment", "verification_pending", "verification_due",
+//                     "deadline", "deadline_provisional", "days_used", "days_limit", "warned", "overdue",
+//                     "paused", "on_commitment", "verification_pending", "verification_due",
+//                     "verification_due_provisional",
 //                     "contact_pending", "contact_overdue", "rounds",
 //                     "missing_materials", "reviews_pending"}]}
 // events: [{"seq", "instance", "time", "actor", "kind", "action", "step", "from", "to",

@@ -210,6 +210,11 @@ JR_API jr_status jr_engine_options_add_calendar_dir(jr_engine_options* options, 
 /* 1: outside a calendar's years count weekends only (with a warning);
    0 (default): such dates are an error (JR_OUT_OF_RANGE). */
 JR_API jr_status jr_engine_options_set_weekend_fallback(jr_engine_options* options, int enabled);
+/* 1: no provisional years: a time after a calendar's published years is an
+   error (JR_OUT_OF_RANGE) unless the weekend fallback is on; 0 (default):
+   such years are counted with weekends and the statutory holidays, and
+   every date in them is marked provisional in the JSON ("..._provisional"). */
+JR_API jr_status jr_engine_options_set_strict_calendar(jr_engine_options* options, int enabled);
 
 /* ------------------------------------------------------------------ engine */
 

@@ -50,23 +50,43 @@ class CalendarImpl final : public Calendar {
  public:
   CalendarImpl(const CalendarOptions& options) : fallback_(options.weekend_fallback), sink_(options.on_warning) {}
 
-  // Builds the days from a chain of files, the base calendar first.
-  void build(const std::vector<std::pair<FileSpec, std::string>>& chain) {
+  // Builds the days from a chain of files, the base calendar first, and,
+  // when given, the provisional years after them from the statutory
+  // holidays (weekends and those days off; no make-up days).
+  void build(const std::vector<std::pair<FileSpec, std::string>>& chain, const StatutorySpec* statutory = nullptr) {
     const FileSpec& base = chain.front().first;
     const FileSpec& top = chain.back().first;
+    if (base.years.empty())  // parse_file reports it; never index an empty list
+      throw Error(Error::Code::invalid_argument, base.file + ": error: the calendar lists no year");
     id_ = top.id;
     name_ = top.name;
     version_ = top.version;
     first_year_ = base.years.front().year;
     last_year_ = base.years.back().year;
+    last_counted_year_ = last_year_;
+    if (statutory)
+      for (const auto& [year, days] : statutory->years)
+        if (year == last_counted_year_ + 1) last_counted_year_ = year;
     start_ = Date::from_ymd(first_year_, 1, 1);
-    end_ = Date::from_ymd(last_year_, 12, 31);
+    published_end_ = Date::from_ymd(last_year_, 12, 31);
+    end_ = Date::from_ymd(last_counted_year_, 12, 31);
     const auto n = static_cast<std::size_t>(end_ - start_ + 1);
     kind_.assign(n, DayKind::workday);
     label_.assign(n, 0);
     labels_.assign(1, "");
     for (std::size_t i = 0; i < n; ++i)
       if ((start_ + static_cast<int>(i)).weekday() >= 6) kind_[i] = DayKind::weekend;
+    if (statutory)
+      for (const auto& [year, days] : statutory->years) {
+        if (year <= last_year_ || year > last_counted_year_) continue;
+        for (const auto& h : days) {
+          const std::uint16_t li = intern(h.text);
+          for (Date d = h.from; d <= h.to; d = d + 1) {
+            kind_[index(d)] = DayKind::holiday;
+            label_[index(d)] = li;
+          }
+        }
+      }
 
     for (const auto& [spec, text] : chain) {
       Problems pr(spec.file, text);
@@ -177,18 +197,20 @@ class CalendarImpl final : public Calendar {
   const std::string& version() const override { return version_; }
   int first_year() const override { return first_year_; }
   int last_year() const override { return last_year_; }
-  bool covers(Date d) const override { return d >= start_ && d <= end_; }
+  int last_counted_year() const override { return last_counted_year_; }
+  bool covers(Date d) const override { return d >= start_ && d <= published_end_; }
+  bool is_provisional(Date d) const override { return d > published_end_ && d <= end_; }
 
   bool is_working_day(Date d) const override { return working(kind(d)); }
 
   DayKind kind(Date d) const override {
-    if (covers(d)) return kind_[index(d)];
+    if (counted(d)) return kind_[index(d)];
     need_fallback(d, d);
     return d.weekday() >= 6 ? DayKind::weekend : DayKind::workday;
   }
 
   std::string label(Date d) const override {
-    if (covers(d)) return labels_[label_[index(d)]];
+    if (counted(d)) return labels_[label_[index(d)]];
     need_fallback(d, d);
     return "";
   }
@@ -216,7 +238,7 @@ class CalendarImpl final : public Calendar {
     Date first = Date::from_ymd(year, 1, 1);
     Date last = Date::from_ymd(year, 12, 31);
     const Op op{Op::year, first, last, year};
-    if (!covers(first)) need_fallback(first, last);
+    if (!counted(first)) need_fallback(first, last);
     return static_cast<int>(count(last, op) - count(first - 1, op));
   }
 
@@ -230,6 +252,8 @@ class CalendarImpl final : public Calendar {
     return names[d.weekday() - 1];
   }
   std::size_t index(Date d) const { return static_cast<std::size_t>(d - start_); }
+  // Whether the arrays hold d: a published or a provisional day.
+  bool counted(Date d) const { return d >= start_ && d <= end_; }
 
   std::uint16_t intern(const std::string& s) {
     auto it = std::find(labels_.begin(), labels_.end(), s);
@@ -268,7 +292,12 @@ class CalendarImpl final : public Calendar {
   }
 
   std::string coverage_hint() const {
+    const std::string provisional =
+        last_counted_year_ > last_year_
+            ? " (and " + years_text(last_year_ + 1, last_counted_year_) + " provisionally, by the statutory holidays)"
+            : "";
     return "calendar '" + id_ + "' (data version " + version_ + ") covers " + years_text(first_year_, last_year_) +
+           provisional +
            " only; add the year's holidays to the calendar file, or allow the weekends-only fallback explicitly "
            "(CalendarOptions::weekend_fallback)";
   }
@@ -278,7 +307,7 @@ class CalendarImpl final : public Calendar {
   void need_fallback(Date a, Date b) const {
     if (a > b) std::swap(a, b);
     if (!fallback_) {
-      Date bad = covers(a) ? b : a;
+      Date bad = counted(a) ? b : a;
       throw Error(Error::Code::out_of_range, bad.str() + " is outside the covered years: " + coverage_hint());
     }
     std::vector<int> fresh;
@@ -294,7 +323,7 @@ class CalendarImpl final : public Calendar {
       };
       std::int64_t ya = ymd_of(a.days()).y, yb = ymd_of(b.days()).y;
       if (ya < first_year_) note(ya, std::min<std::int64_t>(yb, first_year_ - 1));
-      if (yb > last_year_) note(std::max<std::int64_t>(ya, last_year_ + 1), yb);
+      if (yb > last_counted_year_) note(std::max<std::int64_t>(ya, last_counted_year_ + 1), yb);
     }
     // One line per year; a long run of new years is named as one span.
     std::size_t i = 0;
@@ -379,7 +408,9 @@ class CalendarImpl final : public Calendar {
   bool fallback_;
   std::function<void(const std::string&)> sink_;
   std::string id_, name_, version_;
-  int first_year_ = 0, last_year_ = 0;
+  int first_year_ = 0, last_year_ = 0;  // the published years
+  int last_counted_year_ = 0;             // the last provisional year (last_year_ when none)
+  Date published_end_;                    // December 31 of last_year_
   Date start_, end_;
   std::vector<DayKind> kind_;
   std::vector<std::uint16_t> label_;
@@ -458,6 +489,40 @@ std::vector<std::pair<FileSpec, std::string>> resolve_chain(FileSpec top, std::s
   return chain;
 }
 
+// The calendar of a chain of files, with its provisional years unless the
+// options are strict: from the statutory-holiday data the top-most file of
+// the chain names (`statutory: ID`, found as statutory/ID.yaml in the
+// calendar folders).
+std::shared_ptr<const Calendar> build_calendar(const std::vector<std::pair<FileSpec, std::string>>& chain,
+                                               const std::vector<std::string>& dirs,
+                                               const CalendarOptions& options) {
+  auto cal = std::make_shared<CalendarImpl>(options);
+  const FileSpec* names = nullptr;
+  for (auto it = chain.rbegin(); it != chain.rend() && !names; ++it)
+    if (!it->first.statutory.empty()) names = &it->first;
+  if (options.strict || !names) {
+    cal->build(chain);
+    return cal;
+  }
+  std::optional<std::string> path;
+  for (const auto& d : dirs) {
+    std::error_code ec;
+    const fs::path p = fs::path(d) / "statutory" / (names->statutory + ".yaml");
+    if (fs::is_regular_file(p, ec)) {
+      path = p.string();
+      break;
+    }
+  }
+  if (!path)
+    throw Error(Error::Code::not_found,
+                names->file + ":" + std::to_string(names->pos_statutory.line) + ":" +
+                    std::to_string(names->pos_statutory.column) + ": error: no statutory-holiday data '" +
+                    names->statutory + "' (statutory/" + names->statutory + ".yaml) in " + text::quoted_list(dirs));
+  const StatutorySpec statutory = parse_statutory(slurp(*path), *path);
+  cal->build(chain, &statutory);
+  return cal;
+}
+
 }  // namespace
 
 std::shared_ptr<const Calendar> Calendar::load(const std::string& id, const CalendarOptions& options) {
@@ -476,18 +541,15 @@ std::shared_ptr<const Calendar> Calendar::load(const std::string& id, const Cale
                     "'; the id must match the file name");
   spec.dir = dirs[found->second];
   auto chain = resolve_chain(std::move(spec), std::move(text), found->second, dirs);
-  auto cal = std::make_shared<CalendarImpl>(options);
-  cal->build(chain);
-  return cal;
+  return build_calendar(chain, dirs, options);
 }
 
 std::shared_ptr<const Calendar> Calendar::from_yaml(const std::string& text, const std::string& name,
                                                     const CalendarOptions& options) {
   FileSpec spec = parse_file(text, name);
-  auto chain = resolve_chain(std::move(spec), text, std::string::npos, search_dirs(options));
-  auto cal = std::make_shared<CalendarImpl>(options);
-  cal->build(chain);
-  return cal;
+  const auto dirs = search_dirs(options);
+  auto chain = resolve_chain(std::move(spec), text, std::string::npos, dirs);
+  return build_calendar(chain, dirs, options);
 }
 
 Date Calendar::add_fractional(Date d, double t) const {

@@ -158,8 +158,8 @@ FileSpec parse_file(const std::string& text, const std::string& file) {
   }
   fs.pos_root = pr.pos(root);
   auto k = read_keys(pr, root,
-                     {"format", "id", "name", "version", "source", "extends", "years", "closures",
-                      "extra_working_days"},
+                     {"format", "id", "name", "version", "source", "extends", "statutory", "years",
+                      "closures", "extra_working_days"},
                      "the calendar");
   const std::string top = "the calendar";
   if (auto f = scalar(pr, k, "format", top, fs.pos_root, true)) {
@@ -181,6 +181,16 @@ FileSpec parse_file(const std::string& text, const std::string& file) {
   if (auto v = scalar(pr, k, "extends", top, fs.pos_root, false)) {
     fs.extends = *v;
     fs.pos_extends = pr.pos(k["extends"]);
+  }
+  if (auto v = scalar(pr, k, "statutory", top, fs.pos_root, false)) {
+    fs.statutory = *v;
+    fs.pos_statutory = pr.pos(k["statutory"]);
+    bool good = !v->empty() && v->find("..") == std::string::npos;
+    for (unsigned char c : *v)
+      if (!(std::isalnum(c) || c == '-' || c == '_' || c == '.')) good = false;
+    if (!good)
+      pr.error(fs.pos_statutory, "statutory-holiday data " + shown(*v) +
+                                     " may use only letters, digits, '-', '_' and '.' (a file statutory/ID.yaml)");
   }
   if (auto it = k.find("years"); it != k.end()) {
     if (!fs.extends.empty()) {
@@ -223,6 +233,8 @@ FileSpec parse_file(const std::string& text, const std::string& file) {
         if (yk.count("makeup_days")) ys.makeups = read_days(pr, yk["makeup_days"], "makeup_days", "for", false);
         fs.years.push_back(std::move(ys));
       }
+      if (it->second.size() == 0)
+        pr.error(pr.pos(it->second), "'years' lists no year; give each year the calendar covers, with its holidays");
       std::sort(fs.years.begin(), fs.years.end(), [](const auto& a, const auto& b) { return a.year < b.year; });
       for (std::size_t i = 1; i < fs.years.size(); ++i)
         if (fs.years[i].year != fs.years[i - 1].year + 1)
@@ -246,6 +258,57 @@ std::string slurp(const std::string& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+StatutorySpec parse_statutory(const std::string& text, const std::string& file) {
+  Problems pr(file, text);
+  StatutorySpec ss;
+  ss.file = file;
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    pr.error(pr.pos(e.mark), "YAML syntax error: " + e.msg);
+    pr.throw_if_any();
+  }
+  if (!root.IsMap()) {
+    pr.error(root.IsDefined() && !root.IsNull() ? pr.pos(root) : Pos{1, 1},
+             "a statutory-holiday file must be a mapping with 'format', 'rule' and 'years'");
+    pr.throw_if_any();
+  }
+  const Pos at = pr.pos(root);
+  const std::string top = "the statutory-holiday file";
+  auto k = read_keys(pr, root, {"format", "rule", "years"}, top);
+  if (auto f = scalar(pr, k, "format", top, at, true))
+    if (*f != std::to_string(kFormat))
+      pr.error(pr.pos(k["format"]), "unsupported format " + shown(*f) + "; this version reads format " +
+                                        std::to_string(kFormat));
+  if (auto r = scalar(pr, k, "rule", top, at, true)) ss.rule = *r;
+  if (auto it = k.find("years"); it == k.end() || !it->second.IsMap()) {
+    pr.error(it == k.end() ? at : pr.pos(it->second), "'years' must be a mapping from year to its holidays");
+  } else {
+    for (auto y = it->second.begin(); y != it->second.end(); ++y) {
+      const std::string ytext = y->first.IsScalar() ? y->first.Scalar() : "";
+      const bool digits = ytext.size() == 4 && std::all_of(ytext.begin(), ytext.end(), ::isdigit);
+      if (!digits || ytext[0] == '0') {
+        pr.error(pr.pos(y->first), "a key of 'years' must be a year such as 2027, not " + describe(y->first));
+        continue;
+      }
+      const int year = std::stoi(ytext);
+      if (!ss.years.empty() && year != ss.years.back().first + 1) {
+        pr.error(pr.pos(y->first), "year " + ytext + " does not follow " + std::to_string(ss.years.back().first) +
+                                       "; list every year, in order");
+        continue;
+      }
+      std::vector<DaySpec> days = read_days(pr, y->second, "years." + ytext, "name", true);
+      for (const auto& d : days)
+        if (d.from.year() != year || d.to.year() != year)
+          pr.error(d.pos, "a holiday of " + ytext + " must lie in " + ytext);
+      ss.years.emplace_back(year, std::move(days));
+    }
+  }
+  pr.throw_if_any();
+  return ss;
 }
 
 std::string years_text(int first, int last) {

@@ -45,7 +45,8 @@ struct FileSpec {
   std::string file;  // as named in messages
   std::string dir;   // folder found in, "" for text
   std::string id, name, version, extends;
-  Pos pos_id, pos_extends, pos_root;
+  std::string statutory;  // the statutory-holiday data for provisional years, "" for none
+  Pos pos_id, pos_extends, pos_root, pos_statutory;
   std::vector<YearSpec> years;
   std::vector<DaySpec> closures, extra;
 };
@@ -103,6 +104,17 @@ class Problems {
   };
   std::vector<Line> lines_;
 };
+
+// The holidays the national regulation fixes, year by year
+// (statutory/ID.yaml): what a provisional year is counted with.
+struct StatutorySpec {
+  std::string file;
+  std::string rule;  // the regulation, as the file names it
+  std::vector<std::pair<int, std::vector<DaySpec>>> years;  // ascending
+};
+
+// Reads a statutory-holiday file; every problem of it in one Error(invalid_argument).
+StatutorySpec parse_statutory(const std::string& text, const std::string& file);
 
 // Reads a calendar file's text; every problem of it in one Error(invalid_argument).
 FileSpec parse_file(const std::string& text, const std::string& file);

@@ -438,6 +438,7 @@ jr_status jr_workflow_simulate(const jr_workflow* wf, const char* options_json, 
       // The report's weekend_fallback_after says when dates are estimates.
       jointreview::CalendarOptions co;
       co.weekend_fallback = true;
+      co.strict = true;  // simulations have no provisional years yet
       so.calendar = jointreview::load_workflow_calendar(w, co);
     }
     jointreview::SimulationResult r = jointreview::simulate(w, so);
@@ -482,6 +483,10 @@ jr_status jr_engine_options_add_calendar_dir(jr_engine_options* options, const c
 
 jr_status jr_engine_options_set_weekend_fallback(jr_engine_options* options, int enabled) {
   return set_option(options, [&](jr_engine_options& o) { o.options.calendar.weekend_fallback = enabled != 0; });
+}
+
+jr_status jr_engine_options_set_strict_calendar(jr_engine_options* options, int enabled) {
+  return set_option(options, [&](jr_engine_options& o) { o.options.calendar.strict = enabled != 0; });
 }
 
 // -------------------------------------------------------------------- engine

@@ -235,7 +235,14 @@ Plan plan(const Workflow& wf, const PlanOptions& options) {
 
   if (options.start) {
     std::shared_ptr<const Calendar> cal = options.calendar;
-    if (!cal) cal = load_workflow_calendar(wf);
+    if (!cal) {
+      // Strict: the plan and the simulation do not mark provisional dates
+      // one by one yet; a provisional calendar passed in is reported with
+      // the fallback's marks (weekend_fallback_after).
+      CalendarOptions strict;
+      strict.strict = true;
+      cal = load_workflow_calendar(wf, strict);
+    }
     const Date start = *options.start;
     p.calendar = cal->id();
     p.calendar_data = cal;

@@ -131,7 +131,7 @@ void EngineImpl::record_effects(Instance& in, const std::string& actor, double a
       }
       case EffectKind::contact_task: {
         EventRecord e = row("contact-task");
-        e.detail = "first return: contact the applicant by " + tm.deadline_text(fx.at);
+        e.detail = "first return: contact the applicant by " + tm.marked_text(fx.at);
         push_row(std::move(e));
         break;
       }
@@ -140,7 +140,7 @@ void EngineImpl::record_effects(Instance& in, const std::string& actor, double a
       case EffectKind::overdue: {
         EventRecord e = row(fx.kind == EffectKind::warning ? "warning" : "overdue");
         e.detail = std::string(fx.kind == EffectKind::warning ? "deadline near: " : "deadline passed: ") +
-                   tm.deadline_text(fx.at);
+                   tm.marked_text(fx.at);
         push_row(std::move(e));
         break;
       }
@@ -155,7 +155,7 @@ void EngineImpl::record_effects(Instance& in, const std::string& actor, double a
       case EffectKind::contact_overdue: push_row(row("contact-overdue")); break;
       case EffectKind::clock_stopped: {
         EventRecord e = row("clock-stopped");
-        e.detail = "excluded period until " + tm.deadline_text(fx.at);
+        e.detail = "excluded period until " + tm.marked_text(fx.at);
         push_row(std::move(e));
         break;
       }

@@ -15,6 +15,7 @@ ordered_json step_json(const StepStatus& s) {
           {"department", s.departments.empty() ? std::string() : s.departments.front()},
           {"departments", s.departments},
           {"deadline", s.deadline},
+          {"deadline_provisional", s.deadline_provisional},
           {"days_used", s.days_used},
           {"days_limit", s.days_limit},
           {"warned", s.warned},
@@ -23,6 +24,7 @@ ordered_json step_json(const StepStatus& s) {
           {"on_commitment", s.on_commitment},
           {"verification_pending", s.verification_pending},
           {"verification_due", s.verification_due},
+          {"verification_due_provisional", s.verification_due_provisional},
           {"contact_pending", s.contact_pending},
           {"contact_overdue", s.contact_overdue},
           {"rounds", s.rounds},
@@ -48,6 +50,7 @@ ordered_json instance_json(const InstanceStatus& s) {
           {"started", s.started},
           {"finished", s.finished},
           {"deadline", s.deadline},
+          {"deadline_provisional", s.deadline_provisional},
           {"warned", s.warned},
           {"overdue", s.overdue},
           {"progress", {{"approved", approved}, {"total", s.steps.size()}}},
@@ -113,6 +116,7 @@ std::string worklist_json(const Worklist& w, int indent) {
                  {"task", describe(i.task)},
                  {"state", to_string(i.state)},
                  {"deadline", i.deadline},
+                 {"deadline_provisional", i.deadline_provisional},
                  {"since", i.since},
                  {"green", i.green},
                  {"overdue", i.overdue},
@@ -125,7 +129,11 @@ std::string weekly_report_json(const WeeklyReport& r, int indent) {
   for (const auto& p : r.projects) {
     ordered_json steps = ordered_json::array();
     for (const auto& st : p.in_progress)
-      steps.push_back({{"step", st.step}, {"name", st.name}, {"state", to_string(st.state)}, {"deadline", st.deadline}});
+      steps.push_back({{"step", st.step},
+                       {"name", st.name},
+                       {"state", to_string(st.state)},
+                       {"deadline", st.deadline},
+                       {"deadline_provisional", st.deadline_provisional}});
     projects.push_back({{"instance", p.instance},
                         {"project", p.project},
                         {"workflow", p.workflow},
@@ -135,6 +143,7 @@ std::string weekly_report_json(const WeeklyReport& r, int indent) {
                         {"total", p.total},
                         {"approved_this_week", p.approved_this_week},
                         {"promised_by", p.promised_by},
+                        {"promised_by_provisional", p.promised_by_provisional},
                         {"project_overdue", p.project_overdue},
                         {"project_warned", p.project_warned},
                         {"in_progress", steps}});
@@ -150,6 +159,7 @@ std::string weekly_report_json(const WeeklyReport& r, int indent) {
                    {"state", i.kind == ReportItem::Kind::contact_overdue ? "contact task overdue (首退必联)"
                                                                           : to_string(i.state)},
                    {"deadline", i.deadline},
+                   {"deadline_provisional", i.deadline_provisional},
                    {"days_used", i.days_used},
                    {"days_limit", i.days_limit}});
     return a;

@@ -43,7 +43,7 @@ Worklist EngineImpl::department_worklist(const std::string& department) {
       w.known = true;
       const StepRuntime& r = in->rt.steps[i];
       const bool lead = slot == 0;
-      auto add = [&](WorkTask task, std::string deadline) {
+      auto add = [&](WorkTask task, std::string deadline, bool provisional) {
         WorkItem item;
         item.instance = in->id;
         item.project = in->project;
@@ -52,6 +52,7 @@ Worklist EngineImpl::department_worklist(const std::string& department) {
         item.task = task;
         item.state = r.state;
         item.deadline = std::move(deadline);
+        item.deadline_provisional = provisional;
         item.since = step_since(*in, i);
         item.green = in->rt.green;
         item.overdue = r.overdue;
@@ -59,14 +60,15 @@ Worklist EngineImpl::department_worklist(const std::string& department) {
         w.items.push_back(std::move(item));
       };
       if (running) {
-        if (r.state == StepState::submitted && lead) add(WorkTask::accept, "");
+        if (r.state == StepState::submitted && lead) add(WorkTask::accept, "", false);
         if ((r.state == StepState::accepted || r.state == StepState::suspended) && (r.review_pending & (1u << slot)))
-          add(r.state == StepState::suspended ? WorkTask::review_suspended : WorkTask::review, step_deadline(*in, i));
+          add(r.state == StepState::suspended ? WorkTask::review_suspended : WorkTask::review, step_deadline(*in, i),
+              r.clock_running && in->def->time->provisional(r.due));
       }
-      if (lead && r.contact_pending) add(WorkTask::contact, "");
+      if (lead && r.contact_pending) add(WorkTask::contact, "", false);
       if (lead && r.verification_pending) {
         std::string due = in->def->time->deadline_text(r.verify_due);
-        if (due <= today) add(WorkTask::verify, std::move(due));
+        if (due <= today) add(WorkTask::verify, std::move(due), in->def->time->provisional(r.verify_due));
       }
     }
   }
@@ -101,6 +103,8 @@ WeeklyReport EngineImpl::report_of_week(Date monday) {
     p.green = in->rt.green;
     p.total = static_cast<int>(cw.n_steps);
     p.promised_by = project_deadline(*in);
+    p.promised_by_provisional =
+        cw.time_limit >= 0 && in->def->time->provisional(StateMachine::deadline(in->rt.started_at, cw.time_limit));
     p.project_overdue = in->rt.overdue;
     p.project_warned = in->rt.warned;
     for (std::uint32_t i = 0; i < cw.n_steps; ++i) {
@@ -113,7 +117,9 @@ WeeklyReport EngineImpl::report_of_week(Date monday) {
           if (r.overdue) ++l.overdue;
         }
       const std::string deadline = step_deadline(*in, i);
-      if (in_progress(r.state)) p.in_progress.push_back({cw.step_id(i), cw.source->steps[i].name, r.state, deadline});
+      const bool provisional = r.clock_running && in->def->time->provisional(r.due);
+      if (in_progress(r.state))
+        p.in_progress.push_back({cw.step_id(i), cw.source->steps[i].name, r.state, deadline, provisional});
       ReportItem item;
       item.instance = in->id;
       item.project = in->project;
@@ -122,6 +128,7 @@ WeeklyReport EngineImpl::report_of_week(Date monday) {
       item.department = cw.dept_name(cw.lead(i));
       item.state = r.state;
       item.deadline = deadline;
+      item.deadline_provisional = provisional;
       item.days_used = days_used(*in, i);
       item.days_limit = cw.days[i];
       if (in_progress(r.state) && r.overdue) {

@@ -24,6 +24,8 @@ InstanceStatus EngineImpl::describe(const Instance& in) {
   s.started = in.started;
   s.finished = in.finished;
   s.deadline = project_deadline(in);
+  s.deadline_provisional = cw.time_limit >= 0 &&
+                           tm.provisional(StateMachine::deadline(in.rt.started_at, cw.time_limit));
   s.warned = in.rt.warned;
   s.overdue = in.rt.overdue;
   for (std::uint32_t i = 0; i < cw.n_steps; ++i) {
@@ -35,6 +37,7 @@ InstanceStatus EngineImpl::describe(const Instance& in) {
     st.since = step_since(in, i);
     for (std::uint32_t k = 0; k < cw.dept_count(i); ++k) st.departments.push_back(cw.dept_name(cw.dept_of(i, k)));
     st.deadline = step_deadline(in, i);
+    st.deadline_provisional = r.clock_running && tm.provisional(r.due);
     st.days_used = days_used(in, i);
     st.days_limit = cw.days[i];
     st.warned = r.warned;
@@ -42,7 +45,10 @@ InstanceStatus EngineImpl::describe(const Instance& in) {
     st.paused = r.paused;
     st.on_commitment = r.on_commitment;
     st.verification_pending = r.verification_pending;
-    if (r.verification_pending) st.verification_due = tm.deadline_text(r.verify_due);
+    if (r.verification_pending) {
+      st.verification_due = tm.deadline_text(r.verify_due);
+      st.verification_due_provisional = tm.provisional(r.verify_due);
+    }
     st.contact_pending = r.contact_pending;
     st.contact_overdue = r.contact_overdue;
     st.rounds = r.rounds;

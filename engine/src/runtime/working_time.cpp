@@ -148,4 +148,16 @@ std::string TimeMap::deadline_text(double due) const {
   }
 }
 
+bool TimeMap::provisional(double due) const {
+  try {
+    return cal_->is_provisional(deadline_day(due));
+  } catch (const Error&) {
+    return false;  // no date at all: deadline_text says "after ..."
+  }
+}
+
+std::string TimeMap::marked_text(double due) const {
+  return deadline_text(due) + (provisional(due) ? " (provisional)" : "");
+}
+
 }  // namespace jointreview

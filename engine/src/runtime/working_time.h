@@ -36,6 +36,12 @@ class TimeMap {
   // The same, but a date past the calendar's last covered year reads
   // "after YYYY-12-31" instead of failing (for display).
   std::string deadline_text(double due) const;
+  // Whether that date lies in a provisional year of the calendar (an
+  // estimate until the year's notice is added).
+  bool provisional(double due) const;
+  // deadline_text, with " (provisional)" after a provisional date: for the
+  // audit trail's words, where the mark must travel with the date.
+  std::string marked_text(double due) const;
   Date deadline_day(double due) const;
   const Calendar& calendar() const { return *cal_; }
 

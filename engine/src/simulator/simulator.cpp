@@ -415,7 +415,14 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
   // ---- dates
   if (o.start) {
     std::shared_ptr<const Calendar> cal = o.calendar;
-    if (!cal) cal = load_workflow_calendar(wf);
+    if (!cal) {
+      // Strict: the plan and the simulation do not mark provisional dates
+      // one by one yet; a provisional calendar passed in is reported with
+      // the fallback's marks (weekend_fallback_after).
+      CalendarOptions strict;
+      strict.strict = true;
+      cal = load_workflow_calendar(wf, strict);
+    }
     r.start_date = *o.start;
     const Date last_covered = Date::from_ymd(cal->last_year(), 12, 31);
     const Date first_covered = Date::from_ymd(cal->first_year(), 1, 1);
