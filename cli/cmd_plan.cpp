@@ -18,6 +18,7 @@ struct PlanCliOptions {
   std::string format = "table";
   std::string output;
   bool weekend_fallback = false;
+  bool strict_calendar = false;
 };
 
 // Prints the loader's diagnostics; true when the workflow loaded.
@@ -55,6 +56,9 @@ void add_plan(CLI::App& app, Runner& run) {
   sub->add_option("--output,-o", o->output, "write to this file instead of stdout");
   sub->add_flag("--weekend-fallback", o->weekend_fallback,
                 "dates outside the calendar's years count weekends only (with a warning) instead of failing");
+  sub->add_flag("--strict-calendar", o->strict_calendar,
+                "no provisional years: a date after the calendar's published years is an error (or, with "
+                "--weekend-fallback, counted with weekends only)");
   sub->callback([o, &run] {
     run = [o] {
       std::optional<jointreview::Workflow> wf;
@@ -74,10 +78,10 @@ void add_plan(CLI::App& app, Runner& run) {
           return 2;
         }
         po.start = *d;
-        if (o->weekend_fallback) {
+        if (o->weekend_fallback || o->strict_calendar) {
           jointreview::CalendarOptions co;
-          co.weekend_fallback = true;
-          co.strict = true;  // no provisional years in plans yet: the fallback's estimates
+          co.weekend_fallback = o->weekend_fallback;
+          co.strict = o->strict_calendar;
           co.on_warning = warn_on_stderr;
           try {
             po.calendar = jointreview::load_workflow_calendar(*wf, co);

@@ -32,6 +32,7 @@ struct SimulateCliOptions {
   std::string format = "table";
   std::string html;
   bool weekend_fallback = false;
+  bool strict_calendar = false;
   bool no_overdue_share = false;
 };
 
@@ -47,7 +48,7 @@ std::optional<jointreview::Date> today_if_covered(const jointreview::Calendar& c
   std::tm local{};
   localtime_r(&now, &local);
   auto d = jointreview::Date::from_ymd(local.tm_year + 1900, local.tm_mon + 1, local.tm_mday);
-  if (!fallback && !cal.covers(d)) return std::nullopt;
+  if (!fallback && !cal.covers(d) && !cal.is_provisional(d)) return std::nullopt;
   return d;
 }
 
@@ -104,14 +105,14 @@ int run_simulate(const SimulateCliOptions& o) {
   try {
     jointreview::CalendarOptions co;
     co.weekend_fallback = o.weekend_fallback;
-    co.strict = true;  // no provisional years in simulations yet: the fallback's estimates
+    co.strict = o.strict_calendar;
     co.on_warning = warn_on_stderr;
     auto cal = jointreview::load_workflow_calendar(wf, co);
     so.calendar = cal;
     if (!o.start.empty()) {
       auto d = jointreview::Date::try_parse(o.start);
       if (!d) return fail("bad --start date '" + o.start + "'; write it as YYYY-MM-DD, e.g. 2026-03-02");
-      if (!o.weekend_fallback && !cal->covers(*d))
+      if (!o.weekend_fallback && !cal->covers(*d) && !cal->is_provisional(*d))
         return fail("--start " + o.start + " is outside calendar '" + cal->id() + "' (" +
                     std::to_string(cal->first_year()) + "-" + std::to_string(cal->last_year()) +
                     "); add that year's holidays to the calendar file, or pass --weekend-fallback for dates that "
@@ -160,6 +161,9 @@ void add_simulate(CLI::App& app, Runner& run) {
   sub->add_option("--html", o->html, "also write a self-contained HTML report to FILE");
   sub->add_flag("--weekend-fallback", o->weekend_fallback,
                 "dates outside the calendar's years count weekends only (estimates, marked *) instead of none");
+  sub->add_flag("--strict-calendar", o->strict_calendar,
+                "no provisional years: dates after the calendar's published years are left out (or, with "
+                "--weekend-fallback, counted with weekends only)");
   sub->add_flag("--no-overdue-share", o->no_overdue_share,
                 "do not count each step's overdue share (red flags): about a tenth faster; the column reads -");
   sub->callback([o, &run] { run = [o] { return run_simulate(*o); }; });

@@ -278,8 +278,10 @@ static void test_simulate(void) {
     jr_string_free(a);
     /* finish dates past the calendar: null, or weekends-only estimates when asked */
     a = NULL;
-    if (OK(jr_workflow_simulate(wf, "{\"runs\": 50, \"start\": \"2026-12-01\", \"trace_median\": false}", JR_NTS,
-                                &a, NULL, &err))) {
+    if (OK(jr_workflow_simulate(wf,
+                                "{\"runs\": 50, \"start\": \"2026-12-01\", \"trace_median\": false, "
+                                "\"strict_calendar\": true}",
+                                JR_NTS, &a, NULL, &err))) {
       CHECK(contains(a, "\"p50_finish_date\": null"));
       CHECK(contains(a, "\"calendar_last_day\": \"2026-12-31\""));
       CHECK(contains(a, "\"weekend_fallback_after\": null"));
@@ -288,10 +290,20 @@ static void test_simulate(void) {
     a = NULL;
     if (OK(jr_workflow_simulate(wf,
                                 "{\"runs\": 50, \"start\": \"2026-12-01\", \"trace_median\": false, "
-                                "\"weekend_fallback\": true}",
+                                "\"weekend_fallback\": true, \"strict_calendar\": true}",
                                 JR_NTS, &a, NULL, &err))) {
       CHECK(contains(a, "\"p50_finish_date\": \"2027-"));
       CHECK(contains(a, "\"weekend_fallback_after\": \"2026-12-31\""));
+    }
+    jr_string_free(a);
+    /* by default, provisional: the statutory holidays counted, the dates marked */
+    a = NULL;
+    if (OK(jr_workflow_simulate(wf, "{\"runs\": 50, \"start\": \"2026-12-01\", \"trace_median\": false}", JR_NTS,
+                                &a, NULL, &err))) {
+      CHECK(contains(a, "\"p50_finish_date\": \"2027-"));
+      CHECK(contains(a, "\"provisional_after\": \"2026-12-31\""));
+      CHECK(contains(a, "\"p50_finish_provisional\": true"));
+      CHECK(contains(a, "\"weekend_fallback_after\": null"));
     }
     jr_string_free(a);
     char* out = NULL;

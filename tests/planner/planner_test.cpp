@@ -439,10 +439,13 @@ TEST_CASE("jreview plan: error paths", "[planner][cli]") {
   Run d = jreview("plan \"" + good.string() + "\" --start 2026-13-45");
   CHECK(d.code == 2);
   CHECK_THAT(d.err, Catch::Contains("bad --start date '2026-13-45'"));
-  Run o = jreview("plan \"" + good.string() + "\" --start 2031-05-06");
+  Run o = jreview("plan \"" + good.string() + "\" --start 2031-05-06 --strict-calendar");
   CHECK(o.code == 2);
   CHECK_THAT(o.err, Catch::Contains("--start 2031-05-06"));
   CHECK(o.out.empty());
+  Run beyond = jreview("plan \"" + good.string() + "\" --start 2051-05-08");  // past the provisional years too
+  CHECK(beyond.code == 2);
+  CHECK_THAT(beyond.err, Catch::Contains("--start 2051-05-08"));
   Run f = jreview("plan \"" + good.string() + "\" --format pdf");
   CHECK(f.code != 0);
   Run m = jreview("plan \"" + (scratch_dir() / "missing.yaml").string() + "\"");
@@ -452,17 +455,17 @@ TEST_CASE("jreview plan: error paths", "[planner][cli]") {
   // The error names the way out, and the way out exists: dates past the
   // calendar counted with weekends only, said to be estimates.
   const std::string legacy = std::string(JR_SOURCE_DIR) + "/workflows/four-certificates-legacy.yaml";
-  Run late = jreview("plan \"" + legacy + "\" --start 2026-11-30");
+  Run late = jreview("plan \"" + legacy + "\" --start 2026-11-30 --strict-calendar");
   CHECK(late.code == 2);
   CHECK_THAT(late.err, Catch::Contains("(--weekend-fallback)"));
   CHECK_THAT(late.err, !Catch::Contains("CalendarOptions"));  // the command names its flag
-  Run fb = jreview("plan \"" + legacy + "\" --start 2026-11-30 --weekend-fallback --format json");
+  Run fb = jreview("plan \"" + legacy + "\" --start 2026-11-30 --weekend-fallback --strict-calendar --format json");
   REQUIRE(fb.code == 0);
   CHECK_THAT(fb.err, Catch::Contains("counting weekends only (no holidays, no make-up days) for 2027"));
   auto j = nlohmann::json::parse(fb.out);
   CHECK(j["weekend_fallback_after"] == "2026-12-31");
   CHECK(j["finish_date"].get<std::string>() > "2027-01-01");
-  Run fbt = jreview("plan \"" + legacy + "\" --start 2026-11-30 --weekend-fallback");
+  Run fbt = jreview("plan \"" + legacy + "\" --start 2026-11-30 --weekend-fallback --strict-calendar");
   CHECK_THAT(fbt.out, Catch::Contains("estimates after 2026-12-31"));
   CHECK(j["weekend_fallback_before"].is_null());
   Run in = jreview("plan \"" + good.string() + "\" --start 2026-03-02 --weekend-fallback --format json");
@@ -513,4 +516,25 @@ TEST_CASE("golden plans", "[planner][golden]") {
     check_golden("plan \"" + fc.string() + "\" --start 2026-02-10", "four-certificates-2026-02-10.table");
     check_golden("plan \"" + fc.string() + "\" --start 2026-02-10 --format json", "four-certificates-2026-02-10.json");
   }
+}
+
+TEST_CASE("jreview plan: dates in a provisional year are counted with the statutory holidays and marked",
+          "[planner][cli]") {
+  const std::string legacy = std::string(JR_SOURCE_DIR) + "/workflows/four-certificates-legacy.yaml";
+  Run r = jreview("plan \"" + legacy + "\" --start 2026-11-30 --format json");
+  REQUIRE(r.code == 0);
+  CHECK(r.err.empty());
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["provisional_after"] == "2026-12-31");
+  CHECK(j["weekend_fallback_after"].is_null());
+  CHECK(j["finish_provisional"] == true);
+  CHECK(j["steps"][0]["start_provisional"] == false);  // 2026-11-30
+  // The finish by hand: 238 working days from Monday 2026-11-30, the rest of
+  // 2026 (23 days: Dec 1-31) and then 2027 without its 7 weekday holidays.
+  auto cal = Calendar::load("cn");
+  CHECK(j["finish_date"] == cal->add(Date::parse("2026-11-30"), 238).str());
+  CHECK(cal->between(Date::parse("2026-11-30"), Date::parse("2026-12-31")) == 23);
+  Run t = jreview("plan \"" + legacy + "\" --start 2026-11-30");
+  CHECK_THAT(t.out, Catch::Contains("* provisional after 2026-12-31"));
+  CHECK_THAT(t.out, Catch::Contains(j["finish_date"].get<std::string>() + "*"));
 }

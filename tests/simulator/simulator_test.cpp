@@ -545,6 +545,9 @@ TEST_CASE("simulator: a finish date past the calendar's last year reads 'after',
   SimulationOptions o;
   o.runs = 2000;
   o.start = Date::from_ymd(2026, 12, 1);  // about 22 working days left in the covered years
+  CalendarOptions strict;  // no provisional years
+  strict.strict = true;
+  o.calendar = load_workflow_calendar(wf, strict);
   const SimulationResult r = simulate(wf, o);
   REQUIRE(r.p50_days);
   REQUIRE(r.calendar_last_day);
@@ -690,12 +693,39 @@ TEST_CASE("jreview simulate: JSON contract and errors", "[simulator][cli]") {
   Command form = shell("simulate " + wf + " --capacity 自然资源局 --runs 10");
   CHECK(form.status != 0);
   CHECK(form.out.find("DEPARTMENT=N") != std::string::npos);
-  Command date = shell("simulate " + wf + " --start 2031-01-01 --runs 10");
+  Command date = shell("simulate " + wf + " --start 2031-01-01 --runs 10 --strict-calendar");
   CHECK(date.status != 0);
   CHECK(date.out.find("outside calendar") != std::string::npos);
+  Command beyond = shell("simulate " + wf + " --start 2051-01-02 --runs 10");  // past the provisional years too
+  CHECK(beyond.status != 0);
+  CHECK(beyond.out.find("outside calendar") != std::string::npos);
 
   Command table = shell("simulate " + wf + " --runs 200 --start 2026-03-02");
   REQUIRE(table.status == 0);
   CHECK(table.out.find("p50") != std::string::npos);
   CHECK(table.out.find("建设工程设计方案联合审查") != std::string::npos);
+}
+
+TEST_CASE("simulator: finish dates in a provisional year are counted with the statutory holidays and marked",
+          "[simulator]") {
+  Workflow wf = load(kLateWorkflow);
+  SimulationOptions o;
+  o.runs = 2000;
+  o.start = Date::from_ymd(2026, 12, 1);
+  const SimulationResult r = simulate(wf, o);  // the default calendar: provisional years
+  REQUIRE(r.p95_finish_date);
+  CHECK(*r.p95_finish_date > Date::from_ymd(2026, 12, 31));
+  REQUIRE(r.provisional_after);
+  CHECK(r.provisional_after->str() == "2026-12-31");
+  CHECK(!r.weekend_fallback_after);
+  CHECK(!r.calendar_last_day);
+  CHECK(*r.p95_finish_date == load_workflow_calendar(wf)->add_fractional(*o.start, *r.p95_days));
+  const std::string table = render_simulation(r, SimulationFormat::table);
+  CHECK_THAT(table, Catch::Contains(r.p95_finish_date->str() + "*"));
+  CHECK_THAT(table, Catch::Contains("* provisional: after 2026-12-31"));
+  const auto j = nlohmann::json::parse(render_simulation(r, SimulationFormat::json));
+  CHECK(j["provisional_after"] == "2026-12-31");
+  CHECK(j["p95_finish_provisional"] == true);
+  CHECK(j["p50_finish_provisional"] == (*r.p50_finish_date > Date::from_ymd(2026, 12, 31)));
+  CHECK_THAT(render_simulation(r, SimulationFormat::html), Catch::Contains("暂定"));
 }

@@ -101,6 +101,11 @@ struct JR_EXPORT Plan {
   // The same for a start before the calendar's first covered day (this
   // day): every date is then an estimate.
   std::optional<Date> weekend_fallback_before;
+  // Set when a date falls in a provisional year of the calendar (after its
+  // published years, CalendarOptions::strict off): the last published day.
+  // Such dates count weekends and the statutory holidays only (no make-up
+  // days) and are estimates; the JSON marks each (`..._provisional`).
+  std::optional<Date> provisional_after;
 
   // The date on which offset t falls: add(start, t), or add_fractional for a
   // fraction; unset without a start date. May throw Error(out_of_range).

@@ -144,6 +144,10 @@ struct SimulationResult {
   // day): then every date is counted through uncovered days, so every date
   // is an estimate.
   std::optional<Date> weekend_fallback_before;
+  // Set when a reported date falls in a provisional year of the calendar
+  // (after its published years): the last published day. Such dates count
+  // weekends and the statutory holidays only and are estimates.
+  std::optional<Date> provisional_after;
   std::vector<SimulatedStep> steps;              // declared order
   std::vector<SimulatedDepartment> departments;  // declared order
   // Histograms of completed totals and of counted days: the same bins of

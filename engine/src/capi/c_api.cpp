@@ -164,10 +164,12 @@ std::string event_object(const jointreview::EventRecord& ev) {
 
 // ----------------------------------------------------------- simulation
 
-// `weekend_fallback` needs the workflow's calendar, so it is returned apart.
-jointreview::SimulationOptions simulation_options(const json& o, bool& weekend_fallback) {
+// `weekend_fallback` and `strict_calendar` need the workflow's calendar, so
+// they are returned apart.
+jointreview::SimulationOptions simulation_options(const json& o, bool& weekend_fallback, bool& strict) {
   jointreview::SimulationOptions s;
   weekend_fallback = false;
+  strict = false;
   if (o.is_null()) return s;
   if (!o.is_object()) throw BadArgument{"simulation options: expected a JSON object"};
   for (auto it = o.begin(); it != o.end(); ++it) {
@@ -205,6 +207,9 @@ jointreview::SimulationOptions simulation_options(const json& o, bool& weekend_f
     } else if (k == "weekend_fallback") {
       if (!v.is_boolean()) throw BadArgument{"simulation options: weekend_fallback must be true or false"};
       weekend_fallback = v.get<bool>();
+    } else if (k == "strict_calendar") {
+      if (!v.is_boolean()) throw BadArgument{"simulation options: strict_calendar must be true or false"};
+      strict = v.get<bool>();
     } else if (k == "capacity") {
       if (!v.is_object())
         throw BadArgument{"simulation options: capacity must be an object {\"department\": reviews at once}"};
@@ -216,7 +221,8 @@ jointreview::SimulationOptions simulation_options(const json& o, bool& weekend_f
     } else {
       throw BadArgument{"simulation options: unknown key \"" + k +
                         "\" (known: runs, seed, start, projects, arrival_window, green_projects, "
-                        "capacity, threads, histogram_bins, trace_median, count_overdue, weekend_fallback)"};
+                        "capacity, threads, histogram_bins, trace_median, count_overdue, weekend_fallback, "
+                        "strict_calendar)"};
     }
   }
   return s;
@@ -432,13 +438,14 @@ jr_status jr_workflow_simulate(const jr_workflow* wf, const char* options_json, 
     const jointreview::Workflow& w = loaded(wf);
     json o;
     if (auto text = opt_in(options_json, options_len); text && !text->empty()) o = json::parse(*text);
-    bool fallback = false;
-    jointreview::SimulationOptions so = simulation_options(o, fallback);
-    if (fallback && so.start) {
-      // The report's weekend_fallback_after says when dates are estimates.
+    bool fallback = false, strict = false;
+    jointreview::SimulationOptions so = simulation_options(o, fallback, strict);
+    if ((fallback || strict) && so.start) {
+      // The report's weekend_fallback_after and provisional_after say when
+      // dates are estimates.
       jointreview::CalendarOptions co;
-      co.weekend_fallback = true;
-      co.strict = true;  // simulations have no provisional years yet
+      co.weekend_fallback = fallback;
+      co.strict = strict;
       so.calendar = jointreview::load_workflow_calendar(w, co);
     }
     jointreview::SimulationResult r = jointreview::simulate(w, so);

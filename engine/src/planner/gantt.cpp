@@ -97,6 +97,9 @@ std::string svg(const Workflow& wf, const Plan& p) {
   if (p.time_limit)
     summary += fmt::format(" · 承诺时限 {} {}", num(*p.time_limit), p.time_limit_met() ? "达成 met" : "超出 NOT met");
   if (dates) summary += " · " + p.start_date->str() + " → " + p.finish_date->str();
+  // A date in a provisional year is an estimate, and the picture says so.
+  if (dates && p.provisional_after)
+    summary += " · " + p.provisional_after->str() + " 之后为暂定日期 provisional";
   if (p.constrained && p.constrained_days > p.total_days + 1e-9)
     summary += fmt::format(" · 按科室容量 with capacities {} 个工作日", num(p.constrained_days));
   body += fmt::format("<text x=\"{}\" y=\"{}\" class=\"summary\">{}</text>\n", kMargin, y, xml_escape(summary));

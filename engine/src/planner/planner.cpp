@@ -235,14 +235,7 @@ Plan plan(const Workflow& wf, const PlanOptions& options) {
 
   if (options.start) {
     std::shared_ptr<const Calendar> cal = options.calendar;
-    if (!cal) {
-      // Strict: the plan and the simulation do not mark provisional dates
-      // one by one yet; a provisional calendar passed in is reported with
-      // the fallback's marks (weekend_fallback_after).
-      CalendarOptions strict;
-      strict.strict = true;
-      cal = load_workflow_calendar(wf, strict);
-    }
+    if (!cal) cal = load_workflow_calendar(wf);
     const Date start = *options.start;
     p.calendar = cal->id();
     p.calendar_data = cal;
@@ -256,10 +249,12 @@ Plan plan(const Workflow& wf, const PlanOptions& options) {
       s.scheduled_finish_date = date_on(*cal, start, s.scheduled_finish);
     }
     // The latest date of the plan; earlier ones are covered when it is.
-    const Date last_covered = Date::from_ymd(cal->last_year(), 12, 31);
+    const Date last_counted = Date::from_ymd(cal->last_counted_year(), 12, 31);
     Date latest = std::max(*p.finish_date, *p.constrained_finish_date);
     for (const auto& s : p.steps) latest = std::max({latest, *s.finish_date, *s.scheduled_finish_date});
-    if (latest > last_covered || *p.start_date > last_covered) p.weekend_fallback_after = last_covered;
+    if (latest > last_counted || *p.start_date > last_counted) p.weekend_fallback_after = last_counted;
+    if (cal->is_provisional(std::min(latest, last_counted)) || cal->is_provisional(*p.start_date))
+      p.provisional_after = Date::from_ymd(cal->last_year(), 12, 31);
     const Date first_covered = Date::from_ymd(cal->first_year(), 1, 1);
     if (*p.start_date < first_covered) p.weekend_fallback_before = first_covered;
   }

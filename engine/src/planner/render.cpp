@@ -48,6 +48,16 @@ ojson jnum(double x) {
   return ojson(std::round(x * 1e6) / 1e6);
 }
 
+// Whether a date of the plan lies in a provisional year of its calendar.
+bool provisional(const Plan& p, const std::optional<Date>& d) {
+  return d && p.calendar_data && p.calendar_data->is_provisional(*d);
+}
+
+// A date of the plan as the table shows it: "*" after a provisional one.
+std::string shown(const Plan& p, const std::optional<Date>& d) {
+  return d ? d->str() + (provisional(p, d) ? "*" : "") : "";
+}
+
 }  // namespace
 
 std::string table(const Workflow& wf, const Plan& p) {
@@ -70,8 +80,8 @@ std::string table(const Workflow& wf, const Plan& p) {
                                   num(s.earliest_start), num(s.earliest_finish), num(s.latest_start),
                                   num(s.latest_finish), num(s.slack), s.critical ? "*" : ""};
     if (dates) {
-      r.push_back(s.start_date->str());
-      r.push_back(s.finish_date->str());
+      r.push_back(shown(p, s.start_date));
+      r.push_back(shown(p, s.finish_date));
     }
     rows.push_back(std::move(r));
   }
@@ -83,8 +93,12 @@ std::string table(const Workflow& wf, const Plan& p) {
                                           percent_of(p.serial_days, p.total_days))});
   sum.push_back({"critical path:", path_text(p)});
   if (dates)
-    sum.push_back({"dates:", fmt::format("start {}, finish {} (calendar {})", p.start_date->str(),
-                                         p.finish_date->str(), p.calendar)});
+    sum.push_back({"dates:", fmt::format("start {}, finish {} (calendar {})", shown(p, p.start_date),
+                                         shown(p, p.finish_date), p.calendar)});
+  if (dates && p.provisional_after)
+    sum.push_back({"", fmt::format("* provisional after {}: counted with weekends and the statutory holidays only "
+                                   "(the make-up days are not yet published)",
+                                   p.provisional_after->str())});
   if (dates && p.weekend_fallback_after)
     sum.push_back({"", fmt::format("estimates after {}: the calendar has no holidays for later years, only "
                                    "weekends are counted off",
@@ -116,7 +130,7 @@ std::string table(const Workflow& wf, const Plan& p) {
   } else {
     std::string line = fmt::format("{} working days with department capacities ({} more)", num(p.constrained_days),
                                    num(p.constrained_days - p.total_days));
-    if (p.constrained_finish_date) line += ", finish " + p.constrained_finish_date->str();
+    if (p.constrained_finish_date) line += ", finish " + shown(p, p.constrained_finish_date);
     sum.push_back({"capacity:", line});
     bool any = false;
     for (const auto& s : p.steps) {
@@ -153,6 +167,8 @@ std::string json(const Workflow& wf, const Plan& p) {
     j["finish_date"] = p.finish_date->str();
     j["weekend_fallback_after"] = p.weekend_fallback_after ? ojson(p.weekend_fallback_after->str()) : ojson(nullptr);
     j["weekend_fallback_before"] = p.weekend_fallback_before ? ojson(p.weekend_fallback_before->str()) : ojson(nullptr);
+    j["finish_provisional"] = provisional(p, p.finish_date);
+    j["provisional_after"] = p.provisional_after ? ojson(p.provisional_after->str()) : ojson(nullptr);
   }
   ojson steps = ojson::array();
   for (const auto& s : p.steps) {
@@ -172,6 +188,8 @@ std::string json(const Workflow& wf, const Plan& p) {
     if (s.start_date) {
       o["start_date"] = s.start_date->str();
       o["finish_date"] = s.finish_date->str();
+      o["start_provisional"] = provisional(p, s.start_date);
+      o["finish_provisional"] = provisional(p, s.finish_date);
     }
     if (p.constrained) {
       o["scheduled_start"] = jnum(s.scheduled_start);

@@ -39,8 +39,10 @@ nlohmann::ordered_json opt_date(const std::optional<Date>& d) {
 // "after YYYY-12-31" past the calendar, or "-".
 std::string date_text(const SimulationResult& r, const std::optional<Date>& d) {
   if (d)
-    return d->str() +
-           (r.weekend_fallback_before || (r.weekend_fallback_after && *d > *r.weekend_fallback_after) ? "*" : "");
+    return d->str() + (r.weekend_fallback_before || (r.weekend_fallback_after && *d > *r.weekend_fallback_after) ||
+                               (r.provisional_after && *d > *r.provisional_after)
+                           ? "*"
+                           : "");
   if (r.start_date && r.calendar_last_day && r.p50_days) return "after " + r.calendar_last_day->str();
   return "-";
 }
@@ -87,7 +89,11 @@ std::string table(const SimulationResult& r) {
   if (r.weekend_fallback_before || r.weekend_fallback_after)
     out += fmt::format("* an estimate: {} the calendar {} has no holidays, so only weekends are counted off\n",
                        fallback_span(r), r.calendar);
-  else if (r.calendar_last_day && r.p50_days)
+  if (r.provisional_after)
+    out += fmt::format("* provisional: after {} the calendar {} counts only weekends and the statutory holidays (the "
+                       "make-up days are not yet published)\n",
+                       r.provisional_after->str(), r.calendar);
+  if (!(r.weekend_fallback_before || r.weekend_fallback_after) && r.calendar_last_day && r.p50_days)
     out += fmt::format("(calendar {} ends on {}: later dates need that year's holidays in the calendar file, or "
                        "--weekend-fallback for an estimate)\n",
                        r.calendar, r.calendar_last_day->str());
@@ -161,6 +167,11 @@ std::string json(const SimulationResult& r) {
   j["calendar_last_day"] = opt_date(r.calendar_last_day);
   j["weekend_fallback_after"] = opt_date(r.weekend_fallback_after);
   j["weekend_fallback_before"] = opt_date(r.weekend_fallback_before);
+  j["provisional_after"] = opt_date(r.provisional_after);
+  auto provisional = [&](const std::optional<Date>& d) { return d && r.provisional_after && *d > *r.provisional_after; };
+  j["p50_finish_provisional"] = provisional(r.p50_finish_date);
+  j["p90_finish_provisional"] = provisional(r.p90_finish_date);
+  j["p95_finish_provisional"] = provisional(r.p95_finish_date);
   j["stale_events"] = r.stale_events;
   j["refused_events"] = r.refused_events;
   auto steps = nlohmann::ordered_json::array();
@@ -230,6 +241,7 @@ std::string csv(const SimulationResult& r) {
   if (r.calendar_last_day) row("run", r.workflow, "calendar_last_day", r.calendar_last_day->str());
   if (r.weekend_fallback_after) row("run", r.workflow, "weekend_fallback_after", r.weekend_fallback_after->str());
   if (r.weekend_fallback_before) row("run", r.workflow, "weekend_fallback_before", r.weekend_fallback_before->str());
+  if (r.provisional_after) row("run", r.workflow, "provisional_after", r.provisional_after->str());
   for (const auto& s : r.steps) {
     row("step", s.id, "criticality", num(s.criticality));
     row("step", s.id, "mean_queue_wait", num(s.mean_queue_wait));
@@ -488,7 +500,12 @@ std::string html(const SimulationResult& r) {
          xml_escape("* 估计值：日历 " + r.calendar + " 未收录 " + span + "的节假日，这些日子只扣除周末，未计节假日与调休") +
          "</div>\n";
   }
-  else if (r.calendar_last_day && r.p50_days)
+  if (r.provisional_after)
+    h += "<div class=\"sub\">" +
+         xml_escape("* 暂定：" + r.provisional_after->str() + " 之后尚无国务院放假安排，日历 " + r.calendar +
+                    " 按周末与法定节假日推算（未计调休），日期可能变动") +
+         "</div>\n";
+  if (!(r.weekend_fallback_before || r.weekend_fallback_after) && r.calendar_last_day && r.p50_days)
     h += "<div class=\"sub\">" +
          xml_escape("日历 " + r.calendar + " 只收录到 " + r.calendar_last_day->str() +
                     "，此后的办结日期无法推算；补充该年节假日，或用 --weekend-fallback 按周末估算") +

@@ -415,21 +415,15 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
   // ---- dates
   if (o.start) {
     std::shared_ptr<const Calendar> cal = o.calendar;
-    if (!cal) {
-      // Strict: the plan and the simulation do not mark provisional dates
-      // one by one yet; a provisional calendar passed in is reported with
-      // the fallback's marks (weekend_fallback_after).
-      CalendarOptions strict;
-      strict.strict = true;
-      cal = load_workflow_calendar(wf, strict);
-    }
+    if (!cal) cal = load_workflow_calendar(wf);
     r.start_date = *o.start;
-    const Date last_covered = Date::from_ymd(cal->last_year(), 12, 31);
+    const Date last_covered = Date::from_ymd(cal->last_counted_year(), 12, 31);
     const Date first_covered = Date::from_ymd(cal->first_year(), 1, 1);
     auto date_at = [&](double t) -> std::optional<Date> {
       try {
         const Date d = cal->add_fractional(*o.start, std::max(0.0, t));
         if (d > last_covered) r.weekend_fallback_after = last_covered;
+        if (cal->is_provisional(d)) r.provisional_after = Date::from_ymd(cal->last_year(), 12, 31);
         if (*o.start < first_covered) r.weekend_fallback_before = first_covered;  // counted through uncovered days
         return d;
       } catch (const Error& e) {
