@@ -31,6 +31,16 @@ std::string esc(const std::string& s) {
   return o;
 }
 
+// Whether any date the report shows is provisional (its note is then printed).
+bool any_provisional(const jointreview::WeeklyReport& r) {
+  for (const auto& p : r.projects)
+    if (p.promised_by_provisional) return true;
+  for (const auto* items : {&r.overdue, &r.warned})
+    for (const auto& i : *items)
+      if (i.deadline_provisional) return true;
+  return false;
+}
+
 // An item's state as the report shows it.
 std::string item_state(const jointreview::ReportItem& i) {
   return i.kind == jointreview::ReportItem::Kind::contact_overdue ? "contact task overdue (首退必联)"
@@ -69,11 +79,7 @@ void print_table(const jointreview::WeeklyReport& r) {
                     std::to_string(d.approved_this_week), std::to_string(d.returned_this_week)});
   std::cout << jointreview::render_table({"department", "open", "overdue", "approved this week", "returned this week"},
                                          rows, {false, true, true, true, true});
-  bool provisional = false;
-  for (const auto& p : r.projects) provisional = provisional || p.promised_by_provisional;
-  for (const auto* items : {&r.overdue, &r.warned})
-    for (const auto& i : *items) provisional = provisional || i.deadline_provisional;
-  if (provisional) std::cout << "\n" << kProvisionalNote;
+  if (any_provisional(r)) std::cout << "\n" << kProvisionalNote;
 }
 
 std::string html_report(const jointreview::WeeklyReport& r) {
@@ -136,11 +142,7 @@ std::string html_report(const jointreview::WeeklyReport& r) {
     y += row_h;
   }
   h += "</svg>";
-  bool provisional = false;
-  for (const auto& p : r.projects) provisional = provisional || p.promised_by_provisional;
-  for (const auto* items : {&r.overdue, &r.warned})
-    for (const auto& i : *items) provisional = provisional || i.deadline_provisional;
-  if (provisional) h += "<p>" + esc(kProvisionalNote) + "</p>";
+  if (any_provisional(r)) h += "<p>" + esc(kProvisionalNote) + "</p>";
   h += "</body></html>\n";
   return h;
 }

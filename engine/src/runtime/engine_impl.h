@@ -241,7 +241,9 @@ class EngineImpl final : public Engine {
   // ---- status.cpp
   InstanceStatus describe(const Instance& in);
   std::string project_deadline(const Instance& in) const;
+  bool project_deadline_provisional(const Instance& in) const;
   std::string step_deadline(const Instance& in, std::uint32_t step) const;
+  bool step_deadline_provisional(const Instance& in, std::uint32_t step) const;
   double days_used(const Instance& in, std::uint32_t step) const;
   std::string step_since(const Instance& in, std::uint32_t step) const;
   std::vector<const Instance*> sorted_instances() const;

@@ -63,7 +63,7 @@ Worklist EngineImpl::department_worklist(const std::string& department) {
         if (r.state == StepState::submitted && lead) add(WorkTask::accept, "", false);
         if ((r.state == StepState::accepted || r.state == StepState::suspended) && (r.review_pending & (1u << slot)))
           add(r.state == StepState::suspended ? WorkTask::review_suspended : WorkTask::review, step_deadline(*in, i),
-              r.clock_running && in->def->time->provisional(r.due));
+              step_deadline_provisional(*in, i));
       }
       if (lead && r.contact_pending) add(WorkTask::contact, "", false);
       if (lead && r.verification_pending) {
@@ -103,8 +103,7 @@ WeeklyReport EngineImpl::report_of_week(Date monday) {
     p.green = in->rt.green;
     p.total = static_cast<int>(cw.n_steps);
     p.promised_by = project_deadline(*in);
-    p.promised_by_provisional =
-        cw.time_limit >= 0 && in->def->time->provisional(StateMachine::deadline(in->rt.started_at, cw.time_limit));
+    p.promised_by_provisional = project_deadline_provisional(*in);
     p.project_overdue = in->rt.overdue;
     p.project_warned = in->rt.warned;
     for (std::uint32_t i = 0; i < cw.n_steps; ++i) {
@@ -117,7 +116,7 @@ WeeklyReport EngineImpl::report_of_week(Date monday) {
           if (r.overdue) ++l.overdue;
         }
       const std::string deadline = step_deadline(*in, i);
-      const bool provisional = r.clock_running && in->def->time->provisional(r.due);
+      const bool provisional = step_deadline_provisional(*in, i);
       if (in_progress(r.state))
         p.in_progress.push_back({cw.step_id(i), cw.source->steps[i].name, r.state, deadline, provisional});
       ReportItem item;

@@ -24,8 +24,7 @@ InstanceStatus EngineImpl::describe(const Instance& in) {
   s.started = in.started;
   s.finished = in.finished;
   s.deadline = project_deadline(in);
-  s.deadline_provisional = cw.time_limit >= 0 &&
-                           tm.provisional(StateMachine::deadline(in.rt.started_at, cw.time_limit));
+  s.deadline_provisional = project_deadline_provisional(in);
   s.warned = in.rt.warned;
   s.overdue = in.rt.overdue;
   for (std::uint32_t i = 0; i < cw.n_steps; ++i) {
@@ -37,7 +36,7 @@ InstanceStatus EngineImpl::describe(const Instance& in) {
     st.since = step_since(in, i);
     for (std::uint32_t k = 0; k < cw.dept_count(i); ++k) st.departments.push_back(cw.dept_name(cw.dept_of(i, k)));
     st.deadline = step_deadline(in, i);
-    st.deadline_provisional = r.clock_running && tm.provisional(r.due);
+    st.deadline_provisional = step_deadline_provisional(in, i);
     st.days_used = days_used(in, i);
     st.days_limit = cw.days[i];
     st.warned = r.warned;
@@ -69,10 +68,23 @@ std::string EngineImpl::project_deadline(const Instance& in) const {
   return in.def->time->deadline_text(StateMachine::deadline(in.rt.started_at, cw.time_limit));
 }
 
+// Whether that date lies in a provisional year of the calendar.
+bool EngineImpl::project_deadline_provisional(const Instance& in) const {
+  const CompiledWorkflow& cw = *in.def->compiled;
+  return cw.time_limit >= 0 &&
+         in.def->time->provisional(StateMachine::deadline(in.rt.started_at, cw.time_limit));
+}
+
 // The date a step's running clock ends; "" when no clock runs.
 std::string EngineImpl::step_deadline(const Instance& in, std::uint32_t step) const {
   const StepRuntime& r = in.rt.steps[step];
   return r.clock_running ? in.def->time->deadline_text(r.due) : "";
+}
+
+// Whether that date lies in a provisional year of the calendar.
+bool EngineImpl::step_deadline_provisional(const Instance& in, std::uint32_t step) const {
+  const StepRuntime& r = in.rt.steps[step];
+  return r.clock_running && in.def->time->provisional(r.due);
 }
 
 // Working days consumed on the step's statutory clock, up to the clock's now.
