@@ -88,6 +88,10 @@ class Stmt {
   sqlite3_stmt* s_ = nullptr;
 };
 
+const char* const kAppendOnlyUpdate =
+    "CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events "
+    "BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;";
+
 // Schema migrations: index i upgrades version i to i+1.
 const char* const kMigrations[] = {
     // 0 -> 1
@@ -154,6 +158,22 @@ CREATE TABLE meta(
 );
 INSERT INTO meta(key, value) VALUES('checkpoint_seq', (SELECT COALESCE(MAX(seq), 0) FROM events));
 )sql",
+    // 2 -> 3: the database holds its calendars, and instants are written as
+    // civil dates, so that no calendar data can move them. A database with
+    // instances keeps time base 0 until the runtime has converted its rows
+    // (Store::convert_time_base), which it does when it first opens it.
+    R"sql(
+CREATE TABLE calendars(
+  id TEXT NOT NULL,
+  version TEXT NOT NULL,
+  source TEXT NOT NULL,
+  bundle TEXT NOT NULL,
+  stored TEXT NOT NULL DEFAULT (datetime('now')),
+  PRIMARY KEY(id, version)
+);
+INSERT INTO meta(key, value) VALUES('time_base', CASE WHEN EXISTS(SELECT 1 FROM instances) OR
+  EXISTS(SELECT 1 FROM events WHERE input IS NOT NULL) THEN 0 ELSE 1 END);
+)sql",
 };
 
 class SqliteStore final : public Store {
@@ -206,8 +226,57 @@ class SqliteStore final : public Store {
     if (b.empty()) return;
     exec("BEGIN IMMEDIATE");
     try {
+      write(b);
+      exec("COMMIT");
+    } catch (...) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  }
+
+  void convert_time_base(const std::vector<std::pair<std::int64_t, std::string>>& inputs, Batch& b) override {
+    exec("BEGIN IMMEDIATE");
+    try {
+      // The blobs are how the engine reads the rows back, not part of the
+      // record: the append-only guard steps aside for them, inside this
+      // transaction only.
+      exec("DROP TRIGGER events_append_only_update");
+      {
+        Stmt up(db_, "UPDATE events SET input=?2 WHERE seq=?1");
+        for (const auto& [seq, blob] : inputs) up.bind(1, seq).bind_blob(2, blob).run();
+      }
+      exec(kAppendOnlyUpdate);
+      write(b);
+      exec("UPDATE meta SET value=1 WHERE key='time_base'");
+      exec("COMMIT");
+    } catch (...) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  }
+
+  int time_base() override {
+    Stmt s(db_, "SELECT value FROM meta WHERE key='time_base'");
+    return s.step() ? static_cast<int>(s.integer(0)) : 1;
+  }
+
+  std::vector<CalendarRecord> calendars(bool all) override {
+    Stmt s(db_, all ? "SELECT id,version,source,bundle,stored FROM calendars ORDER BY rowid"
+                    : "SELECT id,version,source,bundle,stored FROM calendars c WHERE rowid = "
+                      "(SELECT MAX(rowid) FROM calendars WHERE id=c.id) ORDER BY id");
+    std::vector<CalendarRecord> out;
+    while (s.step()) out.push_back(CalendarRecord{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4)});
+    return out;
+  }
+
+ private:
+  // A batch's rows, inside the caller's transaction.
+  void write(Batch& b) {
+    {
       for (const auto& w : b.workflows)
         st("ins_wf").bind(1, w.hash).bind(2, w.id).bind(3, w.title).bind(4, w.file).bind(5, w.bundle).run();
+      for (const auto& c : b.calendars)
+        st("ins_cal").bind(1, c.id).bind(2, c.version).bind(3, c.source).bind(4, c.bundle).run();
       for (const auto& i : b.instances)
         st("up_inst")
             .bind(1, i.id)
@@ -253,12 +322,10 @@ class SqliteStore final : public Store {
         e.seq = sqlite3_last_insert_rowid(db_);
       }
       if (b.checkpoint_seq) st("set_ckpt").bind(1, b.events.empty() ? *b.checkpoint_seq : b.events.back().seq).run();
-      exec("COMMIT");
-    } catch (...) {
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-      throw;
     }
   }
+
+ public:
 
   std::optional<WorkflowRecord> workflow(const std::string& hash) override {
     Stmt& s = st("get_wf");
@@ -367,6 +434,7 @@ class SqliteStore final : public Store {
     add("ins_ev",
         "INSERT INTO events(instance,time,actor,kind,action,step,from_state,to_state,note,material,detail,input) "
         "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)");
+    add("ins_cal", "INSERT OR REPLACE INTO calendars(id,version,source,bundle) VALUES(?1,?2,?3,?4)");
     add("set_ckpt", "UPDATE meta SET value=?1 WHERE key='checkpoint_seq'");
     add("get_ckpt", "SELECT value FROM meta WHERE key='checkpoint_seq'");
     add("inputs_after", "SELECT seq,instance,time,input FROM events WHERE seq>?1 AND input IS NOT NULL ORDER BY seq");

@@ -22,6 +22,17 @@ struct WorkflowRecord {
   std::string bundle;  // JSON object {path: text} of the main file and its includes
 };
 
+// A calendar as the database holds it (docs/calendar.md#the-database-holds-its-calendars):
+// every version ever stored is kept; the one stored last for an id is the
+// one its instances count with.
+struct CalendarRecord {
+  std::string id;
+  std::string version;  // the calendar's data version
+  std::string source;   // the file it was read from, for people
+  std::string bundle;   // the texts (calendar/kept.h)
+  std::string stored;   // when (UTC, "YYYY-MM-DD HH:MM:SS"); set by the database
+};
+
 struct InstanceRecord {
   std::string id;
   std::string workflow_hash;
@@ -51,6 +62,7 @@ struct StepRecord {
 
 struct Batch {
   std::vector<WorkflowRecord> workflows;  // inserted if absent
+  std::vector<CalendarRecord> calendars;  // inserted (a new version becomes the current one)
   std::vector<InstanceRecord> instances;  // upserted
   std::vector<StepRecord> steps;          // upserted
   std::vector<EventRecord> events;        // appended; seq assigned by commit()
@@ -63,7 +75,7 @@ struct Batch {
   // to the batch's last event when it has events.
   std::optional<std::int64_t> checkpoint_seq;
   bool empty() const {
-    return workflows.empty() && instances.empty() && steps.empty() && events.empty() && !checkpoint_seq;
+    return workflows.empty() && calendars.empty() && instances.empty() && steps.empty() && events.empty() && !checkpoint_seq;
   }
 };
 
@@ -88,6 +100,21 @@ class Store {
   virtual std::int64_t checkpoint_seq() = 0;
   // The input rows after `seq`, in log order: what to replay on open.
   virtual std::vector<InputRow> inputs_after(std::int64_t seq) = 0;
+
+  // The current copy of each calendar (the version stored last), by id;
+  // with `all`, every version ever stored, oldest first.
+  virtual std::vector<CalendarRecord> calendars(bool all = false) = 0;
+
+  // How instants are written in snapshots and input rows: 1 = as civil
+  // dates (schema 3); 0 = a database from schema 2 whose rows still count
+  // working days from its calendar's first year, to be converted once
+  // (convert_time_base) before anything else is written.
+  virtual int time_base() = 0;
+  // The conversion, in one transaction: the input blobs of the given rows
+  // replaced (the audit trail's columns are untouched), then the batch
+  // (fresh snapshots, the calendars, a checkpoint) written, and the time
+  // base set to 1.
+  virtual void convert_time_base(const std::vector<std::pair<std::int64_t, std::string>>& inputs, Batch& batch) = 0;
 };
 
 // Opens or creates a SQLite database in WAL mode, migrating older schemas.

@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
   R(StepPlan); R(RedundantAfter); R(Plan); R(ReformMetric); R(Comparison); R(SimulationOptions);
   R(SimulatedStep); R(SimulatedDepartment); R(TraceSegment); R(SimulationResult); R(NoticeHoliday);
   R(NoticeMakeupDay); R(NoticeYear); R(WorkItem); R(Worklist); R(ReportStep); R(ReportProject); R(ReportItem);
-  R(DepartmentLoad); R(WeeklyReport);
+  R(DepartmentLoad); R(WeeklyReport); R(StoredCalendar); R(DeadlineChange); R(CalendarUpdate);
 #undef R
   if (argc > 2 && std::string(argv[2]) == "--write") {
     std::ofstream(argv[1]) << now.str();

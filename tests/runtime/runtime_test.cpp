@@ -174,7 +174,7 @@ TEST_CASE("an instance runs to completion and its audit trail is durable", "[run
   CHECK(j["steps"][3]["department"] == "住房城乡建设局");
   e.reset();  // the engine holds the database exclusively while open
   CHECK(sql_scalar(d.db(), "PRAGMA journal_mode") == "wal");
-  CHECK(sql_scalar(d.db(), "PRAGMA user_version") == "2");
+  CHECK(sql_scalar(d.db(), "PRAGMA user_version") == "3");
 }
 
 TEST_CASE("refusals say why, change nothing, and are logged", "[runtime]") {
@@ -397,18 +397,21 @@ TEST_CASE("SIGKILL at random moments loses no acknowledged action and leaves not
   CHECK(acknowledged.size() >= 15);
 }
 
-TEST_CASE("opening with a clock outside the calendar's years is a clear error, not a crash", "[runtime]") {
+TEST_CASE("with strict counting a clock outside the calendar's years opens, and an action is a clear error", "[runtime]") {
   TempDir d;
   std::string wf = d.file("joint.yaml", kJoint);
+  std::string id;
   {
     auto e = Engine::open(options(d, FakeClock::at("2026-12-30T09:00")));
-    std::string id = e->start(wf, "p");
+    id = e->start(wf, "p");
     e->act({id, "review_a", "submit", "applicant"});
   }
+  EngineOptions strict = options(d, FakeClock::at("2027-01-04T09:00"));
+  strict.calendar.strict = true;  // no provisional years
+  auto e = Engine::open(strict);  // what is recorded stays readable
+  CHECK(e->status(id).steps[0].state == "submitted");
   try {
-    EngineOptions strict = options(d, FakeClock::at("2027-01-04T09:00"));
-    strict.calendar.strict = true;  // no provisional years
-    Engine::open(strict);
+    e->act({id, "review_a", "accept", "发展改革委"});
     FAIL("expected an error");
   } catch (const Error& err) {
     CHECK(err.code() == Error::Code::out_of_range);
@@ -417,6 +420,8 @@ TEST_CASE("opening with a clock outside the calendar's years is a clear error, n
     CHECK_THAT(err.what(), Catch::StartsWith("the time 2027-01-04T09:00:00+08:00 is outside the covered years"));
     CHECK(std::string(err.what()).find("2024-12-31") == std::string::npos);
   }
+  // The submission's 5-day acceptance timer (2027-01-07, provisional) waits: nothing was deemed accepted.
+  CHECK(e->status(id).steps[0].state == "submitted");
 }
 
 TEST_CASE("time cannot run backwards for an instance; unknown materials are refusals", "[runtime]") {
@@ -488,7 +493,11 @@ TEST_CASE("a deadline past the calendar's last year is shown, not an error", "[r
   s = e->status(id);
   CHECK(s.deadline == "after 2026-12-31");
   CHECK_FALSE(s.deadline_provisional);
-  CHECK(nlohmann::json::parse(status_json(s))["deadline"] == "after 2026-12-31");
+  CHECK(nlohmann::json::parse(status_json(s))["deadline"].is_null());  // a date or null, never prose
+  e.reset();
+  // And the strict engine changed nothing: without it the date is back.
+  e = Engine::open(options(d, FakeClock::at("2026-12-28T11:00")));
+  CHECK(e->status(id).deadline == "2027-01-12");
 }
 
 TEST_CASE("a live instance in December gets its 2027 deadlines, provisional, and the trail says so", "[runtime]") {
@@ -834,8 +843,10 @@ TEST_CASE("a version-1 database is migrated: its tables were current, nothing is
     // Back to the version-1 schema: no input column, no meta table.
     sqlite3* h = nullptr;
     REQUIRE(sqlite3_open(d.db().c_str(), &h) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(h, "DROP TABLE meta; ALTER TABLE events DROP COLUMN input; PRAGMA user_version=1;", nullptr,
-                         nullptr, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(h,
+                         "DROP TABLE calendars; DROP TABLE meta; ALTER TABLE events DROP COLUMN input; "
+                         "PRAGMA user_version=1;",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(h);
   }
   CHECK(sql_scalar(d.db(), "PRAGMA user_version") == "1");
@@ -844,8 +855,9 @@ TEST_CASE("a version-1 database is migrated: its tables were current, nothing is
   e->act({id, "review_a", "approve", "发展改革委"});
   CHECK(state_of(e->status(id), "review_a") == "approved");
   e.reset();
-  CHECK(sql_scalar(d.db(), "PRAGMA user_version") == "2");
+  CHECK(sql_scalar(d.db(), "PRAGMA user_version") == "3");
   CHECK(sql_scalar(d.db(), "SELECT count(*) FROM events WHERE input IS NOT NULL") == "1");  // the approve
+  CHECK(sql_scalar(d.db(), "SELECT id || ' ' || version FROM calendars") == "cn 2026.1");  // stored on the way
   e = Engine::open(options(d, clock));
   CHECK(state_of(e->status(id), "review_a") == "approved");
 }

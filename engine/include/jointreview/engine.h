@@ -267,6 +267,48 @@ JR_EXPORT std::string events_json(const std::vector<EventRecord>& events, int in
 JR_EXPORT std::string worklist_json(const Worklist& w, int indent = 2);
 JR_EXPORT std::string weekly_report_json(const WeeklyReport& r, int indent = 2);
 
+// A working-day calendar the database holds (docs/calendar.md#the-database-
+// holds-its-calendars): its instances count with this copy, wherever the
+// program runs, until Engine::update_calendar() replaces it.
+struct StoredCalendar {
+  std::string id;
+  std::string version;              // data version (`version:` of the file)
+  std::string name;                 // human title
+  std::string source;               // the file it was read from
+  std::string stored;               // when it was stored (UTC, "YYYY-MM-DD HH:MM:SS")
+  int first_year = 0, last_year = 0;  // the published years
+  int provisional_until = 0;        // the last year counted provisionally (last_year when none)
+  std::vector<std::string> versions;  // every version the database has held, oldest first
+  std::size_t instances = 0;        // instances that count with it
+  std::size_t running = 0;          // of which running
+};
+
+// A deadline that a calendar update moved (CalendarUpdate::changes).
+struct DeadlineChange {
+  std::string instance;
+  std::string step;   // step id; "" for the project's deadline
+  std::string what;   // "deadline", "verification due", "contact task due", "excluded period ends"
+  std::string from, to;  // dates (YYYY-MM-DD); "" when there was none
+  bool from_provisional = false, to_provisional = false;
+};
+
+// What Engine::update_calendar() did.
+struct CalendarUpdate {
+  std::string id;
+  std::string old_version, new_version;
+  bool changed = false;       // false: the database already held exactly this version
+  std::size_t instances = 0;  // running instances re-derived: one `calendar-changed` event each
+  std::vector<DeadlineChange> changes;
+};
+
+// JSON forms (jreview calendar list/update --format json, the C API):
+// calendars: [{"id", "version", "name", "source", "stored", "first_year", "last_year",
+//              "provisional_until", "versions", "instances", "running"}]
+// update: {"id", "old_version", "new_version", "changed", "instances",
+//          "changes": [{"instance", "step", "what", "from", "from_provisional", "to", "to_provisional"}]}
+JR_EXPORT std::string stored_calendars_json(const std::vector<StoredCalendar>& calendars, int indent = 2);
+JR_EXPORT std::string calendar_update_json(const CalendarUpdate& update, int indent = 2);
+
 class JR_EXPORT Engine {
  public:
   // Opens (or creates) the database, migrates its schema, re-arms timers
@@ -324,6 +366,21 @@ class JR_EXPORT Engine {
   // The Friday dispatch report of an ISO week ("YYYY-Www"; "" for the week
   // of today()). Throws Error(invalid_argument) for a malformed week.
   virtual WeeklyReport weekly_report(const std::string& week) = 0;
+
+  // The calendars the database holds, by id.
+  virtual std::vector<StoredCalendar> calendars() = 0;
+
+  // Replaces the database's copy of a calendar with the one in `file`, a
+  // newer data version of the same id: every pending deadline of every
+  // running instance that counts with it is derived again with the new
+  // data, and each such instance gets one `calendar-changed` event (the
+  // old and new version, each deadline that moved). Refused
+  // (Error(refused)) for an id the database does not hold, an older
+  // version, or the same version with different data; the same version
+  // with the same data changes nothing (CalendarUpdate::changed false).
+  // Error(invalid_argument) with FILE:LINE:COLUMN for a file that does not
+  // parse. docs/runtime.md#calendar-updates.
+  virtual CalendarUpdate update_calendar(const std::string& file) = 0;
 };
 
 }  // namespace jointreview

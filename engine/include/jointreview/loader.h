@@ -26,6 +26,10 @@ struct LoadOptions {
   // the file system: return false and set `why` when it cannot. The runtime
   // uses it to record the exact texts an instance runs, and to reload them.
   std::function<bool(const std::string& path, std::string& text, std::string& why)> read_file;
+  // Calendar ids `calendar:` accepts besides those found in the folders:
+  // the runtime passes the ones its database holds, so that a stored
+  // workflow loads wherever the command runs.
+  std::vector<std::string> known_calendar_ids;
 };
 
 struct LoadResult {

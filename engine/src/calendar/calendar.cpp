@@ -15,6 +15,7 @@
 #include "jointreview/calendar.h"
 
 #include "calendar/calendar_file.h"
+#include "calendar/kept.h"
 #include "calendar/civil.h"
 
 #include <algorithm>
@@ -28,9 +29,11 @@
 #include <set>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include "jointreview/error.h"
+#include "jointreview/workflow.h"
 #include "util/text_util.h"
 
 namespace fs = std::filesystem;
@@ -489,47 +492,58 @@ std::vector<std::pair<FileSpec, std::string>> resolve_chain(FileSpec top, std::s
   return chain;
 }
 
-// The calendar of a chain of files, with its provisional years unless the
-// options are strict: from the statutory-holiday data the top-most file of
-// the chain names (`statutory: ID`, found as statutory/ID.yaml in the
-// calendar folders).
-std::shared_ptr<const Calendar> build_calendar(const std::vector<std::pair<FileSpec, std::string>>& chain,
-                                               const std::vector<std::string>& dirs,
-                                               const CalendarOptions& options) {
-  auto cal = std::make_shared<CalendarImpl>(options);
-  const FileSpec* names = nullptr;
-  for (auto it = chain.rbegin(); it != chain.rend() && !names; ++it)
-    if (!it->first.statutory.empty()) names = &it->first;
-  if (options.strict || !names) {
-    cal->build(chain);
-    return cal;
-  }
-  std::optional<std::string> path;
+// The file of the chain that names the statutory-holiday data for the
+// provisional years (`statutory: ID`): the top-most one that does; null for none.
+const FileSpec* statutory_names(const std::vector<std::pair<FileSpec, std::string>>& chain) {
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it)
+    if (!it->first.statutory.empty()) return &it->first;
+  return nullptr;
+}
+
+// The statutory data a chain names, found as statutory/ID.yaml in the
+// calendar folders: its path and text; none when the chain names none.
+std::optional<std::pair<std::string, std::string>> find_statutory(
+    const std::vector<std::pair<FileSpec, std::string>>& chain, const std::vector<std::string>& dirs) {
+  const FileSpec* names = statutory_names(chain);
+  if (!names) return std::nullopt;
   for (const auto& d : dirs) {
     std::error_code ec;
     const fs::path p = fs::path(d) / "statutory" / (names->statutory + ".yaml");
-    if (fs::is_regular_file(p, ec)) {
-      path = p.string();
-      break;
-    }
+    if (fs::is_regular_file(p, ec)) return std::make_pair(p.string(), slurp(p.string()));
   }
-  if (!path)
-    throw Error(Error::Code::not_found,
-                names->file + ":" + std::to_string(names->pos_statutory.line) + ":" +
-                    std::to_string(names->pos_statutory.column) + ": error: no statutory-holiday data '" +
-                    names->statutory + "' (statutory/" + names->statutory + ".yaml) in " + text::quoted_list(dirs));
-  const StatutorySpec statutory = parse_statutory(slurp(*path), *path);
-  cal->build(chain, &statutory);
+  throw Error(Error::Code::not_found,
+              names->file + ":" + std::to_string(names->pos_statutory.line) + ":" +
+                  std::to_string(names->pos_statutory.column) + ": error: no statutory-holiday data '" +
+                  names->statutory + "' (statutory/" + names->statutory + ".yaml) in " + text::quoted_list(dirs));
+}
+
+// The calendar of a chain of files, with its provisional years from the
+// statutory data unless the options are strict (or the chain names none).
+std::shared_ptr<const Calendar> build_calendar(const std::vector<std::pair<FileSpec, std::string>>& chain,
+                                               const std::optional<std::pair<std::string, std::string>>& statutory,
+                                               const CalendarOptions& options) {
+  auto cal = std::make_shared<CalendarImpl>(options);
+  if (options.strict || !statutory) {
+    cal->build(chain);
+    return cal;
+  }
+  const StatutorySpec spec = parse_statutory(statutory->second, statutory->first);
+  cal->build(chain, &spec);
   return cal;
 }
 
-}  // namespace
+std::shared_ptr<const Calendar> build_calendar(const std::vector<std::pair<FileSpec, std::string>>& chain,
+                                               const std::vector<std::string>& dirs,
+                                               const CalendarOptions& options) {
+  if (options.strict || !statutory_names(chain)) return build_calendar(chain, std::nullopt, options);
+  return build_calendar(chain, find_statutory(chain, dirs), options);
+}
 
-std::shared_ptr<const Calendar> Calendar::load(const std::string& id, const CalendarOptions& options) {
+// The chain of calendar `id` found in the folders (the top file's id checked).
+std::vector<std::pair<FileSpec, std::string>> find_chain(const std::string& id, const std::vector<std::string>& dirs) {
   if (!valid_calendar_id(id))
     throw Error(Error::Code::invalid_argument,
                 "invalid calendar id " + shown(id) + ": use letters, digits, '-', '_' and '.'");
-  auto dirs = search_dirs(options);
   auto found = find_file(id, dirs, 0);
   if (!found) throw Error(Error::Code::not_found, "unknown calendar '" + id + "'; " + known_list(dirs));
   std::string text = slurp(found->first);
@@ -540,8 +554,111 @@ std::shared_ptr<const Calendar> Calendar::load(const std::string& id, const Cale
                     ": error: the file " + id + ".yaml declares id '" + spec.id +
                     "'; the id must match the file name");
   spec.dir = dirs[found->second];
-  auto chain = resolve_chain(std::move(spec), std::move(text), found->second, dirs);
-  return build_calendar(chain, dirs, options);
+  return resolve_chain(std::move(spec), std::move(text), found->second, dirs);
+}
+
+// A chain (and its statutory data) kept: the calendar and the bundle.
+KeptCalendar keep_chain(const std::vector<std::pair<FileSpec, std::string>>& chain,
+                        const std::vector<std::string>& dirs, const CalendarOptions& options) {
+  // The statutory data is kept even when the options are strict: the copy
+  // is the data, and how it is counted is the options' business.
+  std::optional<std::pair<std::string, std::string>> statutory;
+  if (statutory_names(chain)) {
+    try {
+      statutory = find_statutory(chain, dirs);
+    } catch (const Error&) {
+      if (!options.strict) throw;
+    }
+  }
+  KeptCalendar k;
+  k.calendar = build_calendar(chain, statutory, options);
+  k.id = k.calendar->id();
+  k.version = k.calendar->version();
+  k.source = chain.back().first.file;
+  nlohmann::ordered_json files = nlohmann::ordered_json::array();
+  for (const auto& [spec, text] : chain) files.push_back({{"file", spec.file}, {"text", text}});
+  nlohmann::ordered_json b = {{"format", 1}, {"id", k.id}, {"version", k.version}, {"chain", files}};
+  b["statutory"] = statutory ? nlohmann::ordered_json{{"file", statutory->first}, {"text", statutory->second}}
+                             : nlohmann::ordered_json(nullptr);
+  k.bundle = b.dump();
+  return k;
+}
+
+}  // namespace
+
+std::shared_ptr<const Calendar> Calendar::load(const std::string& id, const CalendarOptions& options) {
+  const auto dirs = search_dirs(options);
+  return build_calendar(find_chain(id, dirs), dirs, options);
+}
+
+KeptCalendar keep_calendar(const std::string& id, const CalendarOptions& options) {
+  const auto dirs = search_dirs(options);
+  return keep_chain(find_chain(id, dirs), dirs, options);
+}
+
+KeptCalendar keep_workflow_calendar(const Workflow& wf, CalendarOptions options) {
+  if (options.search_path.empty()) options.search_path = workflow_calendar_path(wf.file);
+  return keep_calendar(wf.calendar.empty() ? "cn" : wf.calendar, options);
+}
+
+KeptCalendar keep_calendar_file(const std::string& path, const CalendarOptions& options) {
+  std::string text = slurp(path);
+  FileSpec spec = parse_file(text, path);
+  std::vector<std::string> dirs{fs::path(path).parent_path().empty() ? std::string(".")
+                                                                     : fs::path(path).parent_path().string()};
+  for (const auto& d : search_dirs(options)) dirs.push_back(d);
+  spec.dir = dirs.front();
+  auto chain = resolve_chain(std::move(spec), std::move(text), 0, dirs);
+  return keep_chain(chain, dirs, options);
+}
+
+std::shared_ptr<const Calendar> calendar_from_bundle(const std::string& bundle, const std::string& where,
+                                                     const CalendarOptions& options) {
+  std::vector<std::pair<FileSpec, std::string>> chain;
+  std::optional<std::pair<std::string, std::string>> statutory;
+  try {
+    const auto b = nlohmann::json::parse(bundle);
+    if (b.at("format").get<int>() != 1) throw std::runtime_error("an unknown format");
+    for (const auto& f : b.at("chain")) {
+      const std::string file = f.at("file").get<std::string>() + " (" + where + ")";
+      const std::string text = f.at("text").get<std::string>();
+      chain.emplace_back(parse_file(text, file), text);
+    }
+    if (chain.empty()) throw std::runtime_error("no file");
+    if (!b.at("statutory").is_null())
+      statutory = std::make_pair(b["statutory"].at("file").get<std::string>() + " (" + where + ")",
+                                 b["statutory"].at("text").get<std::string>());
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Error(Error::Code::storage, where + " of a calendar cannot be read (" + e.what() + ")");
+  }
+  return build_calendar(chain, statutory, options);
+}
+
+int compare_calendar_versions(const std::string& a, const std::string& b) {
+  auto parts = [](const std::string& v) {
+    std::vector<std::string> out(1);
+    for (char c : v) {
+      if (c == '.') out.emplace_back();
+      else out.back() += c;
+    }
+    return out;
+  };
+  auto numeric = [](const std::string& p) {
+    return !p.empty() && p.size() < 10 && std::all_of(p.begin(), p.end(), [](unsigned char c) { return std::isdigit(c); });
+  };
+  const auto pa = parts(a), pb = parts(b);
+  for (std::size_t i = 0; i < std::max(pa.size(), pb.size()); ++i) {
+    const std::string x = i < pa.size() ? pa[i] : "0", y = i < pb.size() ? pb[i] : "0";
+    if (numeric(x) && numeric(y)) {
+      const long u = std::stol(x), v = std::stol(y);
+      if (u != v) return u < v ? -1 : 1;
+    } else if (x != y) {
+      return x < y ? -1 : 1;
+    }
+  }
+  return 0;
 }
 
 std::shared_ptr<const Calendar> Calendar::from_yaml(const std::string& text, const std::string& name,

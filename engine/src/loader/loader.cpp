@@ -2,6 +2,8 @@
 // reported as FILE:LINE:COLUMN in one run. Its parts: loader_impl.h.
 #include "jointreview/loader.h"
 
+#include <algorithm>
+
 #include <filesystem>
 
 #include "loader/loader_impl.h"
@@ -19,7 +21,11 @@ std::vector<std::string> calendar_search_path(const std::string& workflow_path, 
 }
 
 std::vector<std::string> known_calendars(const std::string& workflow_path, const LoadOptions& options) {
-  return calendar_ids(calendar_search_path(workflow_path, options));
+  std::vector<std::string> ids = calendar_ids(calendar_search_path(workflow_path, options));
+  for (const auto& id : options.known_calendar_ids)
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+  std::sort(ids.begin(), ids.end());
+  return ids;
 }
 
 LoadResult load_workflow_string(const std::string& text, const std::string& name, const LoadOptions& options) {

@@ -416,6 +416,7 @@ template <class Out>
       stop_clock(r, at);
       r.paused = true;
       r.pause_until = at + len;
+      r.pause_days = len;
       arm(out, TimerKind::exclusion_end, s, r.pause_until);
       emit_step(out, EffectKind::clock_stopped, s, r.pause_until);
       return Refusal::none;

@@ -22,6 +22,73 @@ void StateMachine::reset(InstanceRuntime& st, bool green) const {
   st.steps.assign(wf_->n_steps, StepRuntime{});
 }
 
+void StateMachine::carry(InstanceRuntime& st, const std::function<double(double)>& f) const {
+  const CompiledWorkflow& w = *wf_;
+  st.started_at = f(st.started_at);
+  st.finished_at = f(st.finished_at);
+  for (std::uint32_t s = 0; s < w.n_steps; ++s) {
+    StepRuntime& r = st.steps[s];
+    // The origins of the derived deadlines, in the old time: a deadline of
+    // n days ends at ceil(origin + n), and ceil(origin + n) - n lies in the
+    // origin's working day (or at its end), which is all a deadline counts
+    // from (docs/runtime.md#calendar-updates).
+    const double contact_from = r.contact_due - w.contact_within;
+    const double verify_from = r.verify_due - w.verify_after[s];
+    const bool pause_known = r.paused && r.pause_days >= 0;
+    const double pause_from = r.pause_until - r.pause_days;
+    r.clock_since = f(r.clock_since);
+    r.entered = f(r.entered);
+    if (r.clock_running)
+      r.due = deadline(r.clock_since, std::max(0.0, w.days[s] - r.clock_used));
+    else
+      r.due = f(r.due);
+    if (r.contact_pending && !r.contact_overdue)
+      r.contact_due = deadline(f(contact_from), w.contact_within);
+    else
+      r.contact_due = f(r.contact_due);
+    if (r.verification_pending)
+      r.verify_due = deadline(f(verify_from), w.verify_after[s]);
+    else
+      r.verify_due = f(r.verify_due);
+    if (pause_known)
+      r.pause_until = f(pause_from) + r.pause_days;
+    else
+      r.pause_until = f(r.pause_until);
+  }
+}
+
+double StateMachine::carry_timer(const InstanceRuntime& st, TimerKind kind, std::uint32_t s, std::int32_t slot,
+                                 double at, const std::function<double(double)>& f, double now) const {
+  const CompiledWorkflow& w = *wf_;
+  double t = 0;
+  const bool step = s < w.n_steps;
+  const StepRuntime* r = step ? &st.steps[s] : nullptr;
+  const bool has_slot = step && slot >= 0 && static_cast<std::uint32_t>(slot) < w.deferred_count(s);
+  switch (kind) {
+    case TimerKind::warn: t = step ? r->due - w.warn_before : f(at); break;
+    case TimerKind::overdue: t = step ? r->due : f(at); break;
+    case TimerKind::project_warn: t = deadline(st.started_at, w.time_limit) - w.warn_before; break;
+    case TimerKind::project_overdue: t = deadline(st.started_at, w.time_limit); break;
+    case TimerKind::acceptance_due: t = step ? deadline(r->entered, rules::kAcceptanceDays) : f(at); break;
+    case TimerKind::deferred_due:
+    case TimerKind::grace_due: {
+      if (!has_slot) {
+        t = f(at);
+        break;
+      }
+      const CompiledDeferred& d = w.deferred[w.deferred_offset[s] + static_cast<std::uint32_t>(slot)];
+      const double n = kind == TimerKind::deferred_due ? d.within : d.grace;
+      t = deadline(f(at - n), n);
+      break;
+    }
+    case TimerKind::verify_due: t = step ? r->verify_due : f(at); break;
+    case TimerKind::contact_due: t = step ? r->contact_due : f(at); break;
+    case TimerKind::exclusion_end: t = step ? r->pause_until : f(at); break;
+    default: t = f(at); break;
+  }
+  return std::max(now, t);
+}
+
 std::string StateMachine::explain(const InstanceRuntime& st, const Event& e, Refusal r) const {
   const CompiledWorkflow& w = *wf_;
   const bool has_step = e.step < w.n_steps;

@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -107,6 +108,7 @@ struct StepRuntime {
   double pause_until = 0;
   double contact_due = 0;
   double verify_due = 0;
+  double pause_days = -1;   // the running excluded period's length (-1: unknown, from an old database)
 };
 
 struct InstanceRuntime {
@@ -214,6 +216,23 @@ class StateMachine {
     e.at = t;
     return apply(st, e, out);
   }
+
+  // A change of the calendar under an instance (docs/runtime.md#calendar-
+  // updates). `carry` maps a working-day time of the old calendar to the
+  // new one's, keeping its civil date. Every recorded instant of `st` is
+  // carried; every pending deadline is derived again, with the new
+  // calendar, from the instant it counts from: a step's limit from its
+  // running clock, an open contact task and a pending verification from
+  // their start, a running excluded period from its start (when its length
+  // is known). Instants that are history (a deadline that passed and fired,
+  // a closed clock's last deadline) are carried, not derived.
+  void carry(InstanceRuntime& st, const std::function<double(double)>& carry) const;
+  // The same for a pending timer armed for `at` (old time) of an instance
+  // already carried: its time with the new calendar, never before `now`
+  // (new time), so that a deadline the change moved into the past fires at
+  // once rather than being dated before the change.
+  double carry_timer(const InstanceRuntime& st, TimerKind kind, std::uint32_t step, std::int32_t slot, double at,
+                     const std::function<double(double)>& carry, double now) const;
 
   // Why an action was refused, in words, with names.
   std::string explain(const InstanceRuntime& st, const Event& e, Refusal r) const;

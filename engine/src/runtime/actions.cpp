@@ -57,7 +57,7 @@ std::string EngineImpl::start_job(const StartRequest& req, const LoadedFile& loa
     input.applicant = p->applicant;
     apply_input(*p, input.event, p->started, true);
     record_action(*p, "system", "start", "", "", "", {});
-    batch_.inputs.back() = encode_input(input);
+    batch_.inputs.back() = encode_input(input, *def.time);
     record_effects(*p, "system", -1);
     return p->id;
   }
@@ -119,7 +119,7 @@ int EngineImpl::act_job(const ActRequest& req) {
       return 0;
     }
     record_action(in, req.actor, req.action, req.step, req.note, req.material, {});
-    batch_.inputs.back() = encode_input(Input{e});
+    batch_.inputs.back() = encode_input(Input{e}, *in.def->time);
     record_effects(in, req.actor, -1);
     return 0;
   }

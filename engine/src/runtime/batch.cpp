@@ -78,6 +78,11 @@ void EngineImpl::flush() {
   for (auto& [hash, w] : pending_wf_) f.batch.workflows.push_back(w);
   f.pending_wf = std::move(pending_wf_);
   pending_wf_.clear();
+  for (auto& [id, c] : pending_cal_) f.batch.calendars.push_back(c);
+  f.pending_cal = std::move(pending_cal_);
+  pending_cal_.clear();
+  f.undo_hooks = std::move(undo_hooks_);
+  undo_hooks_.clear();
   if (ckpt) add_checkpoint(f.batch);  // in the same transaction
   force_ckpt_ = false;
   f.ckpt_written = std::move(ckpt_written_);
@@ -120,6 +125,10 @@ void EngineImpl::on_committed(std::exception_ptr err) {
     if (f.batch.checkpoint_seq) ++stats_.checkpoints;
     if (f.batch.checkpoint_seq) last_ckpt_ = std::chrono::steady_clock::now();
     for (auto& [hash, w] : f.pending_wf) stored_wf_.insert(hash);
+    for (auto& [id, c] : f.pending_cal) {
+      auto it = calendars_.find(id);
+      if (it != calendars_.end() && it->second.record.version == c.version) it->second.stored = true;
+    }
     for (auto& [inst, t] : f.new_timers) push_heap(inst, t);
   } else {
     // Nothing of it was written. What the next batch applied on top of it
@@ -144,6 +153,15 @@ void EngineImpl::on_committed(std::exception_ptr err) {
     for (auto& [hash, w] : pending_wf_) f.pending_wf.emplace(hash, w);
     pending_wf_.clear();
     restore(f.saved, f.n_saved, 0);
+    for (auto it = undo_hooks_.rbegin(); it != undo_hooks_.rend(); ++it) (*it)();
+    undo_hooks_.clear();
+    for (auto it = f.undo_hooks.rbegin(); it != f.undo_hooks.rend(); ++it) (*it)();
+    // Calendars first used by the failed batch are written with the next one.
+    for (auto& [id, c] : f.pending_cal) {
+      auto it = calendars_.find(id);
+      if (it != calendars_.end() && !it->second.stored && it->second.record.version == c.version)
+        pending_cal_.emplace(id, c);
+    }
     for (auto& [hash, w] : f.pending_wf)
       if (!stored_wf_.count(hash)) defs_.erase(hash);
     rebuild_heap();
@@ -152,6 +170,8 @@ void EngineImpl::on_committed(std::exception_ptr err) {
   for (std::size_t i = 0; i < f.n_saved; ++i) f.saved[i].inst = nullptr;
   f.n_saved = 0;
   f.pending_wf.clear();
+  f.pending_cal.clear();
+  f.undo_hooks.clear();
   f.new_timers.clear();
   f.ckpt_written.clear();
   auto waiting = std::move(f.waiting);
@@ -179,6 +199,7 @@ void EngineImpl::on_committed(std::exception_ptr err) {
 
 void EngineImpl::clear_keeping_capacity(storage::Batch& b) {
   b.workflows.clear();
+  b.calendars.clear();
   b.instances.clear();
   b.steps.clear();
   b.events.clear();

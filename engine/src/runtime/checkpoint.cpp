@@ -19,7 +19,11 @@ void EngineImpl::replay() {
   last_seq_ = from;
   bool any = false;
   for (const auto& row : store_->inputs_after(from)) {
-    const Input input = decode_input(row.input);
+    Input input = decode_input(row.input);
+    if (input.legacy && !legacy_time_)
+      throw Error(Error::Code::storage, "event " + std::to_string(row.seq) +
+                                            " still counts working days from an old calendar's first year; "
+                                            "the database's conversion to schema 3 did not finish");
     const Event& e = input.event;
     Instance* in = nullptr;
     if (e.action == Action::start) {
@@ -33,6 +37,7 @@ void EngineImpl::replay() {
         throw Error(Error::Code::storage, "the log refers to instance " + row.instance + ", which it never started");
       in = it->second.get();
     }
+    resolve_time(input, *in->def->time);
     if (e.action == Action::timer) {
       // The timers that fired before it, then the timer itself (applied as
       // logged even if it is not among the pending ones).
@@ -51,7 +56,7 @@ void EngineImpl::replay() {
     ++stats_.replayed_inputs;
     any = true;
   }
-  if (any) checkpoint();
+  if (any && !legacy_time_) checkpoint();  // (a conversion writes its own)
 }
 
 // An instance read back from the database (checkpoint or log).

@@ -8,93 +8,261 @@
 
 namespace jointreview::runtime {
 
-// ---- snapshot: the instance's state machine state and pending timers ----
-
-static_assert(std::is_trivially_copyable_v<StepRuntime>);
-static_assert(std::is_trivially_copyable_v<Timer>);
-constexpr std::uint32_t kSnapshotMagic = 0x4A525331;  // "JRS1"
-
 namespace {
+
+constexpr std::uint32_t kSnapshotMagic1 = 0x4A525331;  // "JRS1": schema 2, working-day time
+constexpr std::uint32_t kSnapshotMagic3 = 0x4A525333;  // "JRS3": civil instants
 
 template <class T>
 void put(std::string& out, const T& v) {
+  static_assert(std::is_arithmetic_v<T>);
   out.append(reinterpret_cast<const char*>(&v), sizeof v);
 }
-template <class T>
-void get(const std::string& in, std::size_t& pos, T& v) {
-  if (pos + sizeof v > in.size()) throw Error(Error::Code::storage, "corrupt instance snapshot (truncated)");
-  std::memcpy(&v, in.data() + pos, sizeof v);
-  pos += sizeof v;
-}
 
-}  // namespace
-
-std::string encode(const Instance& in) {
-  std::string out;
-  const InstanceRuntime& rt = in.rt;
-  put(out, kSnapshotMagic);
-  put(out, static_cast<std::uint32_t>(sizeof(StepRuntime)));
-  put(out, static_cast<std::uint32_t>(rt.steps.size()));
-  put(out, static_cast<std::uint8_t>(rt.state));
-  std::uint8_t flags = (rt.started ? 1 : 0) | (rt.green ? 2 : 0) | (rt.warned ? 4 : 0) | (rt.overdue ? 8 : 0);
-  put(out, flags);
-  put(out, rt.approved);
-  put(out, rt.started_at);
-  put(out, rt.finished_at);
-  out.append(reinterpret_cast<const char*>(rt.steps.data()), rt.steps.size() * sizeof(StepRuntime));
-  put(out, static_cast<std::uint32_t>(in.timers.size()));
-  out.append(reinterpret_cast<const char*>(in.timers.data()), in.timers.size() * sizeof(Timer));
-  return out;
-}
-
-void decode(const std::string& s, Instance& in) {
+// Reads with bounds checked; every failure names the instance.
+struct Reader {
+  const std::string& s;
+  const std::string& who;  // "instance ID" or "an input row"
   std::size_t pos = 0;
-  std::uint32_t magic, step_size, n, nt;
-  std::uint8_t state, flags;
-  get(s, pos, magic);
-  get(s, pos, step_size);
-  if (magic != kSnapshotMagic || step_size != sizeof(StepRuntime))
-    throw Error(Error::Code::storage, "instance " + in.id + " was saved by an incompatible jreview version");
-  get(s, pos, n);
-  get(s, pos, state);
-  get(s, pos, flags);
-  InstanceRuntime& rt = in.rt;
-  rt.state = static_cast<InstanceState>(state);
-  rt.started = flags & 1;
-  rt.green = flags & 2;
-  rt.warned = flags & 4;
-  rt.overdue = flags & 8;
-  get(s, pos, rt.approved);
-  get(s, pos, rt.started_at);
-  get(s, pos, rt.finished_at);
-  if (n != in.def->compiled->n_steps || pos + n * sizeof(StepRuntime) > s.size())
-    throw Error(Error::Code::storage, "corrupt snapshot of instance " + in.id);
-  rt.steps.resize(n);
-  std::memcpy(rt.steps.data(), s.data() + pos, n * sizeof(StepRuntime));
-  pos += n * sizeof(StepRuntime);
-  get(s, pos, nt);
-  if (pos + nt * sizeof(Timer) > s.size()) throw Error(Error::Code::storage, "corrupt timers of instance " + in.id);
-  in.timers.resize(nt);
-  if (nt > 0) std::memcpy(in.timers.data(), s.data() + pos, nt * sizeof(Timer));  // data() may be null when empty
+  template <class T>
+  T get() {
+    T v;
+    if (pos + sizeof v > s.size()) fail("truncated");
+    std::memcpy(&v, s.data() + pos, sizeof v);
+    pos += sizeof v;
+    return v;
+  }
+  [[noreturn]] void fail(const std::string& why) const {
+    throw Error(Error::Code::storage, "the stored state of " + who + " is corrupt (" + why + ")");
+  }
+  std::string string() {
+    const auto n = get<std::uint32_t>();
+    if (pos + n > s.size()) fail("truncated text");
+    std::string v(s, pos, n);
+    pos += n;
+    return v;
+  }
+};
+
+void put_instant(std::string& out, const TimeMap& time, double wt) {
+  const CivilInstant c = time.to_civil(wt);
+  put(out, c.tag);
+  put(out, c.day);
+  put(out, c.frac);
 }
 
-namespace {
+double get_instant(Reader& r, const TimeMap& time) {
+  CivilInstant c;
+  c.tag = r.get<std::uint8_t>();
+  c.day = r.get<std::int32_t>();
+  c.frac = r.get<double>();
+  if (c.tag > CivilInstant::beyond) r.fail("an unknown kind of time");
+  return time.from_civil(c);
+}
 
 void put_string(std::string& out, const std::string& v) {
   put(out, static_cast<std::uint32_t>(v.size()));
   out += v;
 }
-void get_string(const std::string& in, std::size_t& pos, std::string& v) {
-  std::uint32_t n = 0;
-  get(in, pos, n);
-  if (pos + n > in.size()) throw Error(Error::Code::storage, "corrupt input row (truncated text)");
-  v.assign(in, pos, n);
-  pos += n;
+
+// ---- format 1: the StepRuntime and Timer bytes of schema 2 ----
+
+struct LegacyStep {  // StepRuntime as schema 2 wrote it
+  StepState state;
+  bool accepted_once, warned, overdue, contact_pending, contact_overdue, ever_returned, paused,
+      verification_pending, on_commitment, clock_running;
+  std::uint8_t rounds;
+  std::uint32_t waiting, review_pending, review_returned, approved_by, deferred_outstanding, deferred_supplied,
+      exclusions_used;
+  double clock_used, clock_since, due, entered, pause_until, contact_due, verify_due;
+};
+static_assert(sizeof(LegacyStep) == 96);
+static_assert(std::is_trivially_copyable_v<Timer> && sizeof(Timer) == 24);
+
+void decode_legacy(Reader& r, Instance& in) {
+  const auto step_size = r.get<std::uint32_t>();
+  if (step_size != sizeof(LegacyStep)) r.fail("a step record of " + std::to_string(step_size) + " bytes");
+  const auto n = r.get<std::uint32_t>();
+  InstanceRuntime& rt = in.rt;
+  rt.state = static_cast<InstanceState>(r.get<std::uint8_t>());
+  const auto flags = r.get<std::uint8_t>();
+  rt.started = flags & 1;
+  rt.green = flags & 2;
+  rt.warned = flags & 4;
+  rt.overdue = flags & 8;
+  rt.approved = r.get<std::uint32_t>();
+  rt.started_at = r.get<double>();
+  rt.finished_at = r.get<double>();
+  if (n != in.def->compiled->n_steps || r.pos + std::size_t{n} * sizeof(LegacyStep) > r.s.size())
+    r.fail("its steps do not fit its workflow");
+  rt.steps.assign(n, StepRuntime{});
+  for (std::uint32_t k = 0; k < n; ++k) {
+    LegacyStep o;
+    std::memcpy(&o, r.s.data() + r.pos, sizeof o);
+    r.pos += sizeof o;
+    StepRuntime& x = rt.steps[k];
+    x.state = o.state;
+    x.accepted_once = o.accepted_once;
+    x.warned = o.warned;
+    x.overdue = o.overdue;
+    x.contact_pending = o.contact_pending;
+    x.contact_overdue = o.contact_overdue;
+    x.ever_returned = o.ever_returned;
+    x.paused = o.paused;
+    x.verification_pending = o.verification_pending;
+    x.on_commitment = o.on_commitment;
+    x.clock_running = o.clock_running;
+    x.rounds = o.rounds;
+    x.waiting = o.waiting;
+    x.review_pending = o.review_pending;
+    x.review_returned = o.review_returned;
+    x.approved_by = o.approved_by;
+    x.deferred_outstanding = o.deferred_outstanding;
+    x.deferred_supplied = o.deferred_supplied;
+    x.exclusions_used = o.exclusions_used;
+    x.clock_used = o.clock_used;
+    x.clock_since = o.clock_since;
+    x.due = o.due;
+    x.entered = o.entered;
+    x.pause_until = o.pause_until;
+    x.pause_days = -1;  // not recorded then: a calendar update keeps the period's end date
+    x.contact_due = o.contact_due;
+    x.verify_due = o.verify_due;
+  }
+  const auto nt = r.get<std::uint32_t>();
+  if (r.pos + std::size_t{nt} * sizeof(Timer) > r.s.size()) r.fail("truncated timers");
+  in.timers.resize(nt);
+  if (nt > 0) std::memcpy(in.timers.data(), r.s.data() + r.pos, nt * sizeof(Timer));  // data() may be null when empty
 }
 
 }  // namespace
 
-std::string encode_input(const Input& in) {
+// ---- snapshot ----
+
+std::string encode(const Instance& in) {
+  const TimeMap& time = *in.def->time;
+  const InstanceRuntime& rt = in.rt;
+  std::string out;
+  out.reserve(32 + rt.steps.size() * 160 + in.timers.size() * 24);
+  put(out, kSnapshotMagic3);
+  put(out, static_cast<std::uint32_t>(rt.steps.size()));
+  put(out, static_cast<std::uint8_t>(rt.state));
+  put(out, static_cast<std::uint8_t>((rt.started ? 1 : 0) | (rt.green ? 2 : 0) | (rt.warned ? 4 : 0) |
+                                     (rt.overdue ? 8 : 0)));
+  put(out, rt.approved);
+  put_instant(out, time, rt.started_at);
+  put_instant(out, time, rt.finished_at);
+  for (const StepRuntime& x : rt.steps) {
+    put(out, static_cast<std::uint8_t>(x.state));
+    const std::uint16_t flags = (x.accepted_once ? 1 : 0) | (x.warned ? 2 : 0) | (x.overdue ? 4 : 0) |
+                                (x.contact_pending ? 8 : 0) | (x.contact_overdue ? 16 : 0) |
+                                (x.ever_returned ? 32 : 0) | (x.paused ? 64 : 0) | (x.verification_pending ? 128 : 0) |
+                                (x.on_commitment ? 256 : 0) | (x.clock_running ? 512 : 0);
+    put(out, flags);
+    put(out, x.rounds);
+    put(out, x.waiting);
+    put(out, x.review_pending);
+    put(out, x.review_returned);
+    put(out, x.approved_by);
+    put(out, x.deferred_outstanding);
+    put(out, x.deferred_supplied);
+    put(out, x.exclusions_used);
+    put(out, x.clock_used);  // a length in working days, not an instant
+    put(out, x.pause_days);  // likewise
+    put_instant(out, time, x.clock_since);
+    put_instant(out, time, x.due);
+    put_instant(out, time, x.entered);
+    put_instant(out, time, x.pause_until);
+    put_instant(out, time, x.contact_due);
+    put_instant(out, time, x.verify_due);
+  }
+  put(out, static_cast<std::uint32_t>(in.timers.size()));
+  for (const Timer& t : in.timers) {
+    put(out, static_cast<std::uint8_t>(t.kind));
+    put(out, t.step);
+    put(out, t.slot);
+    put_instant(out, time, t.at);
+  }
+  return out;
+}
+
+void decode(const std::string& s, Instance& in) {
+  const std::string who = "instance " + in.id;
+  Reader r{s, who};
+  const auto magic = r.get<std::uint32_t>();
+  if (magic == kSnapshotMagic1) return decode_legacy(r, in);
+  if (magic != kSnapshotMagic3)
+    throw Error(Error::Code::storage, "instance " + in.id + " was saved by an incompatible jreview version");
+  const TimeMap& time = *in.def->time;
+  const std::uint32_t n_steps = in.def->compiled->n_steps;
+  const auto n = r.get<std::uint32_t>();
+  if (n != n_steps) r.fail("its steps do not fit its workflow");
+  InstanceRuntime& rt = in.rt;
+  const auto state = r.get<std::uint8_t>();
+  if (state > static_cast<std::uint8_t>(InstanceState::revoked)) r.fail("an unknown instance state");
+  rt.state = static_cast<InstanceState>(state);
+  const auto flags = r.get<std::uint8_t>();
+  rt.started = flags & 1;
+  rt.green = flags & 2;
+  rt.warned = flags & 4;
+  rt.overdue = flags & 8;
+  rt.approved = r.get<std::uint32_t>();
+  rt.started_at = get_instant(r, time);
+  rt.finished_at = get_instant(r, time);
+  rt.steps.assign(n, StepRuntime{});
+  for (StepRuntime& x : rt.steps) {
+    const auto st = r.get<std::uint8_t>();
+    if (st > static_cast<std::uint8_t>(StepState::stopped)) r.fail("an unknown step state");
+    x.state = static_cast<StepState>(st);
+    const auto f = r.get<std::uint16_t>();
+    x.accepted_once = f & 1;
+    x.warned = f & 2;
+    x.overdue = f & 4;
+    x.contact_pending = f & 8;
+    x.contact_overdue = f & 16;
+    x.ever_returned = f & 32;
+    x.paused = f & 64;
+    x.verification_pending = f & 128;
+    x.on_commitment = f & 256;
+    x.clock_running = f & 512;
+    x.rounds = r.get<std::uint8_t>();
+    x.waiting = r.get<std::uint32_t>();
+    x.review_pending = r.get<std::uint32_t>();
+    x.review_returned = r.get<std::uint32_t>();
+    x.approved_by = r.get<std::uint32_t>();
+    x.deferred_outstanding = r.get<std::uint32_t>();
+    x.deferred_supplied = r.get<std::uint32_t>();
+    x.exclusions_used = r.get<std::uint32_t>();
+    x.clock_used = r.get<double>();
+    x.pause_days = r.get<double>();
+    x.clock_since = get_instant(r, time);
+    x.due = get_instant(r, time);
+    x.entered = get_instant(r, time);
+    x.pause_until = get_instant(r, time);
+    x.contact_due = get_instant(r, time);
+    x.verify_due = get_instant(r, time);
+  }
+  const auto nt = r.get<std::uint32_t>();
+  if (nt > 4u * 32u * (n_steps + 1u) + 64u) r.fail("too many timers");
+  in.timers.clear();
+  in.timers.reserve(nt);
+  for (std::uint32_t k = 0; k < nt; ++k) {
+    Timer t{};
+    const auto kind = r.get<std::uint8_t>();
+    if (kind == 0 || kind > static_cast<std::uint8_t>(TimerKind::project_overdue)) r.fail("an unknown timer");
+    t.kind = static_cast<TimerKind>(kind);
+    t.step = r.get<std::uint32_t>();
+    if (t.step >= n_steps && t.step != kNoStep) r.fail("a timer of a step the workflow does not have");
+    t.slot = r.get<std::int32_t>();
+    t.at = get_instant(r, time);
+    in.timers.push_back(t);
+  }
+  if (r.pos != s.size()) r.fail("trailing bytes");
+}
+
+// ---- inputs ----
+
+std::string encode_input(const Input& in, const TimeMap& time) {
   std::string out;
   const Event& e = in.event;
   put(out, kInputVersion);
@@ -104,7 +272,7 @@ std::string encode_input(const Input& in) {
   put(out, e.actor.dept);
   put(out, e.step);
   put(out, e.slot);
-  put(out, e.at);
+  put_instant(out, time, e.at);
   put(out, e.value);
   if (e.action == Action::start) {
     put(out, static_cast<std::uint8_t>(in.green ? 1 : 0));
@@ -116,33 +284,46 @@ std::string encode_input(const Input& in) {
 }
 
 Input decode_input(const std::string& s) {
+  static const std::string who = "an input row";
+  Reader r{s, who};
   Input in;
   Event& e = in.event;
-  std::size_t pos = 0;
-  std::uint8_t version = 0, action = 0, timer = 0, kind = 0;
-  get(s, pos, version);
-  if (version != kInputVersion)
+  const auto version = r.get<std::uint8_t>();
+  if (version != 1 && version != kInputVersion)
     throw Error(Error::Code::storage, "an input row was written by an incompatible jreview version");
-  get(s, pos, action);
-  get(s, pos, timer);
-  get(s, pos, kind);
+  in.legacy = version == 1;
+  const auto action = r.get<std::uint8_t>();
+  const auto timer = r.get<std::uint8_t>();
+  const auto kind = r.get<std::uint8_t>();
+  if (action > static_cast<std::uint8_t>(Action::timer) || timer > static_cast<std::uint8_t>(TimerKind::project_overdue) ||
+      kind > static_cast<std::uint8_t>(Actor::Kind::department))
+    r.fail("an unknown action, timer or actor");
   e.action = static_cast<Action>(action);
   e.timer = static_cast<TimerKind>(timer);
   e.actor.kind = static_cast<Actor::Kind>(kind);
-  get(s, pos, e.actor.dept);
-  get(s, pos, e.step);
-  get(s, pos, e.slot);
-  get(s, pos, e.at);
-  get(s, pos, e.value);
+  e.actor.dept = r.get<std::uint32_t>();
+  e.step = r.get<std::uint32_t>();
+  e.slot = r.get<std::int32_t>();
+  if (in.legacy) {
+    in.when.frac = r.get<double>();
+  } else {
+    in.when.tag = r.get<std::uint8_t>();
+    in.when.day = r.get<std::int32_t>();
+    in.when.frac = r.get<double>();
+    if (in.when.tag > CivilInstant::beyond) r.fail("an unknown kind of time");
+  }
+  e.value = r.get<double>();
   if (e.action == Action::start) {
-    std::uint8_t green = 0;
-    get(s, pos, green);
-    in.green = green != 0;
-    get_string(s, pos, in.workflow_hash);
-    get_string(s, pos, in.project);
-    get_string(s, pos, in.applicant);
+    in.green = r.get<std::uint8_t>() != 0;
+    in.workflow_hash = r.string();
+    in.project = r.string();
+    in.applicant = r.string();
   }
   return in;
+}
+
+void resolve_time(Input& input, const TimeMap& time) {
+  input.event.at = input.legacy ? input.when.frac : time.from_civil(input.when);
 }
 
 }  // namespace jointreview::runtime

@@ -8,12 +8,20 @@
 
 #include "machine/state_machine.h"
 #include "runtime/instance.h"
+#include "runtime/working_time.h"
 
 namespace jointreview::runtime {
 
-// The state machine state and pending timers of an instance, binary.
+// The state machine state and pending timers of an instance, binary, every
+// instant as a civil date (CivilInstant, through the definition's TimeMap):
+// snapshot format 3. Field by field, so the bytes depend on the state only.
 std::string encode(const Instance& in);
-// Reads a snapshot into `in` (whose definition is set). Throws Error(storage).
+// Reads a snapshot into `in` (whose definition is set). Also reads format 1
+// (schema 2: the StepRuntime bytes, instants as working-day time counted
+// from the calendar's first year; right only under the calendar it was
+// written with, which is what the time-base conversion at open relies on).
+// Throws Error(storage) for a snapshot that is neither or does not fit the
+// workflow, Error(out_of_range) for a date the calendar does not count.
 void decode(const std::string& s, Instance& in);
 
 // ---- inputs: what an event row gave the state machine, for replay ----
@@ -23,7 +31,9 @@ void decode(const std::string& s, Instance& in);
 // timer that changed something) carries the exact Event in a small blob, so
 // that opening the database can replay what happened after the checkpoint.
 
-constexpr std::uint8_t kInputVersion = 1;
+// Version 2: `at` as a civil instant. Version 1 (schema 2): `at` as
+// working-day time (see decode() above).
+constexpr std::uint8_t kInputVersion = 2;
 
 struct Input {
   Input() = default;
@@ -32,10 +42,20 @@ struct Input {
   // start only:
   bool green = false;
   std::string workflow_hash, project, applicant;
+  // As read back: `event.at` is set by resolve_time() from `when`, the
+  // civil instant the row holds; a version-1 row (`legacy`) holds the old
+  // working-day time itself, in when.frac.
+  CivilInstant when;
+  bool legacy = false;
 };
 
-std::string encode_input(const Input& in);
-// Throws Error(storage) for a row of another version or a truncated one.
+std::string encode_input(const Input& in, const TimeMap& time);
+// Throws Error(storage) for a row of an unknown version or a truncated one.
+// `event.at` is not set: resolve_time() does, once the instance (and so its
+// calendar) is known.
 Input decode_input(const std::string& s);
+// Sets input.event.at on this calendar (Error(out_of_range) when it cannot
+// place the date).
+void resolve_time(Input& input, const TimeMap& time);
 
 }  // namespace jointreview::runtime

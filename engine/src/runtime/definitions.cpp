@@ -78,6 +78,7 @@ Definition& EngineImpl::definition(const std::string& hash, std::shared_ptr<cons
   if (it != defs_.end()) return *it->second;
   auto def = std::make_unique<Definition>();
   def->hash = hash;
+  const bool from_files = wf != nullptr;  // start(): the workflow's folder can be compared with the held copy
   if (!wf) {
     // Reload the exact texts the instance started with.
     auto stored = store_->workflow(hash);
@@ -87,6 +88,7 @@ Definition& EngineImpl::definition(const std::string& hash, std::shared_ptr<cons
     LoadOptions lo;
     lo.warnings = false;
     lo.calendar_dirs = opt_.calendar.search_path;
+    lo.known_calendar_ids = held_calendar_ids();  // counted with the database's copy, wherever this runs
     lo.read_file = [files](const std::string& path, std::string& text, std::string& why) {
       auto f = files.find(path);
       if (f == files.end()) {
@@ -105,8 +107,8 @@ Definition& EngineImpl::definition(const std::string& hash, std::shared_ptr<cons
   }
   def->compiled = compile(wf);
   def->machine = std::make_unique<StateMachine>(def->compiled);
-  def->calendar = load_workflow_calendar(*wf, opt_.calendar);
-  def->time = std::make_unique<TimeMap>(def->calendar, opt_.utc_offset_minutes);
+  def->calendar = held_calendar(*wf, from_files);
+  def->time = std::make_unique<TimeMap>(def->calendar, opt_.utc_offset_minutes, opt_.calendar.strict);
   Definition& ref = *def;
   defs_.emplace(hash, std::move(def));
   return ref;

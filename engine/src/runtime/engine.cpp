@@ -17,13 +17,29 @@ namespace runtime {
 EngineImpl::EngineImpl(const EngineOptions& o)
     : opt_(o), clock_(o.clock ? o.clock : system_clock()), work_(asio::make_work_guard(io_)), wake_(io_) {
   store_ = storage::open_sqlite_store(o.database, o.synchronous);
-  // Load every instance, then fire what fell due while the engine was closed.
+  // The calendars the database holds, every instance, what the log holds
+  // after the last checkpoint; then what fell due while the engine was
+  // closed is fired.
+  load_held_calendars();
+  legacy_time_ = store_->time_base() == 0;
   for (auto& rec : store_->instances()) {
     Instance& in = add_instance(rec.id, rec.workflow_hash, rec.project, rec.applicant, rec.started);
     in.finished = rec.finished;
     decode(rec.snapshot, in);
   }
   replay();
+  if (legacy_time_) {
+    convert_time_base();
+    legacy_time_ = false;
+  } else if (!pending_cal_.empty()) {
+    // A database that predates held calendars for some workflow (or an
+    // engine that failed before its first commit): stored now.
+    storage::Batch b;
+    for (auto& [id, rec] : pending_cal_) b.calendars.push_back(rec);
+    store_->commit(b);
+    for (auto& [id, rec] : pending_cal_) calendars_[id].stored = true;
+    pending_cal_.clear();
+  }
   for (auto& [id, in] : instances_)
     for (const auto& t : in->timers) push_heap(in.get(), t);
   ckpt_timer_ = std::make_unique<asio::steady_timer>(io_);
@@ -62,6 +78,8 @@ void EngineImpl::run_loop() {
       new_timers_.clear();
       action_row_ = SIZE_MAX;
       restore(saved_, n_saved_, 0);
+      for (auto it = undo_hooks_.rbegin(); it != undo_hooks_.rend(); ++it) (*it)();
+      undo_hooks_.clear();
       pending_wf_.clear();
       rebuild_heap();
       auto waiting = std::move(waiting_);

@@ -78,6 +78,8 @@ class EngineImpl final : public Engine {
   EngineStats stats() override;
   Worklist worklist(const std::string& department) override;
   WeeklyReport weekly_report(const std::string& week) override;
+  std::vector<StoredCalendar> calendars() override;
+  CalendarUpdate update_calendar(const std::string& file) override;
 
  private:
   // A workflow file as loaded for start(): its texts (main file and
@@ -238,6 +240,20 @@ class EngineImpl final : public Engine {
   std::shared_ptr<const LoadedFile> load(const std::string& path);
   Definition& definition(const std::string& hash, std::shared_ptr<const Workflow> wf = nullptr);
 
+  // ---- calendars.cpp: the calendars the database holds
+  struct HeldCalendar {
+    std::shared_ptr<const Calendar> calendar;
+    storage::CalendarRecord record;
+    bool stored = false;  // committed; else pending_cal_ holds it for the next batch
+  };
+  CalendarOptions held_options() const;
+  void load_held_calendars();
+  void warn_if_newer(const HeldCalendar& h, const std::vector<std::string>& dirs);
+  std::shared_ptr<const Calendar> held_calendar(const Workflow& wf, bool from_files);
+  std::vector<std::string> held_calendar_ids() const;
+  void convert_time_base();
+  CalendarUpdate update_calendar_job(const std::string& file);
+
   // ---- status.cpp
   InstanceStatus describe(const Instance& in);
   std::string project_deadline(const Instance& in) const;
@@ -276,6 +292,13 @@ class EngineImpl final : public Engine {
   storage::Batch batch_;
   std::map<std::string, storage::WorkflowRecord> pending_wf_;
   std::set<std::string> stored_wf_;
+  std::map<std::string, HeldCalendar> calendars_;              // by id
+  std::map<std::string, storage::CalendarRecord> pending_cal_;  // to store with the next batch
+  std::set<std::string> warned_newer_;
+  bool legacy_time_ = false;  // opening a schema-2 database: its rows count working days (convert_time_base)
+  // What the batch changed outside the instances (a calendar update's
+  // definitions), put back if it does not commit, newest first.
+  std::vector<std::function<void()>> undo_hooks_;
   std::vector<Saved> saved_;  // the instances the batch touched, as they were before it
   std::size_t n_saved_ = 0;
 
@@ -288,6 +311,8 @@ class EngineImpl final : public Engine {
     std::size_t n_saved = 0;
     std::vector<std::pair<Instance*, Timer>> new_timers;
     std::map<std::string, storage::WorkflowRecord> pending_wf;
+    std::map<std::string, storage::CalendarRecord> pending_cal;
+    std::vector<std::function<void()>> undo_hooks;
     std::vector<Instance*> ckpt_written;
   } flight_;
   bool force_ckpt_ = false;            // the next flush carries a checkpoint

@@ -63,13 +63,16 @@ struct Saved {
   std::string finished;
 };
 
-// A pending timer in the engine's heap: due at `at`, then in the order armed.
+// A pending timer in the engine's heap: due at the wall-clock second `when`
+// (TimeMap::fire_second: one scale for every calendar, for the working-day
+// times of instances on different calendars do not compare), then in the
+// order armed.
 struct HeapEntry {
-  double at;
+  std::int64_t when;
   std::uint64_t order;
   Instance* inst;
   Timer timer;
-  bool operator>(const HeapEntry& o) const { return at != o.at ? at > o.at : order > o.order; }
+  bool operator>(const HeapEntry& o) const { return when != o.when ? when > o.when : order > o.order; }
 };
 
 }  // namespace jointreview::runtime

@@ -5,6 +5,16 @@
 namespace jointreview {
 
 namespace {
+// A date field: the date, or null when there is none (no clock ran) or it
+// cannot be named (past the calendar's data with strict counting; the
+// tables say "after YYYY-12-31"). Never prose in JSON.
+nlohmann::ordered_json date_or_null(const std::string& d) {
+  if (Date::try_parse(d)) return d;
+  return nullptr;
+}
+}  // namespace
+
+namespace {
 using nlohmann::ordered_json;
 
 ordered_json step_json(const StepStatus& s) {
@@ -14,7 +24,7 @@ ordered_json step_json(const StepStatus& s) {
           {"since", s.since},
           {"department", s.departments.empty() ? std::string() : s.departments.front()},
           {"departments", s.departments},
-          {"deadline", s.deadline},
+          {"deadline", date_or_null(s.deadline)},
           {"deadline_provisional", s.deadline_provisional},
           {"days_used", s.days_used},
           {"days_limit", s.days_limit},
@@ -23,7 +33,7 @@ ordered_json step_json(const StepStatus& s) {
           {"paused", s.paused},
           {"on_commitment", s.on_commitment},
           {"verification_pending", s.verification_pending},
-          {"verification_due", s.verification_due},
+          {"verification_due", date_or_null(s.verification_due)},
           {"verification_due_provisional", s.verification_due_provisional},
           {"contact_pending", s.contact_pending},
           {"contact_overdue", s.contact_overdue},
@@ -49,7 +59,7 @@ ordered_json instance_json(const InstanceStatus& s) {
           {"green", s.green},
           {"started", s.started},
           {"finished", s.finished},
-          {"deadline", s.deadline},
+          {"deadline", date_or_null(s.deadline)},
           {"deadline_provisional", s.deadline_provisional},
           {"warned", s.warned},
           {"overdue", s.overdue},
@@ -115,7 +125,7 @@ std::string worklist_json(const Worklist& w, int indent) {
                  {"name", i.name},
                  {"task", describe(i.task)},
                  {"state", to_string(i.state)},
-                 {"deadline", i.deadline},
+                 {"deadline", date_or_null(i.deadline)},
                  {"deadline_provisional", i.deadline_provisional},
                  {"since", i.since},
                  {"green", i.green},
@@ -132,7 +142,7 @@ std::string weekly_report_json(const WeeklyReport& r, int indent) {
       steps.push_back({{"step", st.step},
                        {"name", st.name},
                        {"state", to_string(st.state)},
-                       {"deadline", st.deadline},
+                       {"deadline", date_or_null(st.deadline)},
                        {"deadline_provisional", st.deadline_provisional}});
     projects.push_back({{"instance", p.instance},
                         {"project", p.project},
@@ -142,7 +152,7 @@ std::string weekly_report_json(const WeeklyReport& r, int indent) {
                         {"approved", p.approved},
                         {"total", p.total},
                         {"approved_this_week", p.approved_this_week},
-                        {"promised_by", p.promised_by},
+                        {"promised_by", date_or_null(p.promised_by)},
                         {"promised_by_provisional", p.promised_by_provisional},
                         {"project_overdue", p.project_overdue},
                         {"project_warned", p.project_warned},
@@ -158,7 +168,7 @@ std::string weekly_report_json(const WeeklyReport& r, int indent) {
                    {"department", i.department},
                    {"state", i.kind == ReportItem::Kind::contact_overdue ? "contact task overdue (首退必联)"
                                                                           : to_string(i.state)},
-                   {"deadline", i.deadline},
+                   {"deadline", date_or_null(i.deadline)},
                    {"deadline_provisional", i.deadline_provisional},
                    {"days_used", i.days_used},
                    {"days_limit", i.days_limit}});
@@ -175,6 +185,42 @@ std::string weekly_report_json(const WeeklyReport& r, int indent) {
                     {"friday", r.friday},     {"projects", projects},     {"overdue", items(r.overdue)},
                     {"warned", items(r.warned)}, {"departments", depts}};
   return j.dump(indent);
+}
+
+std::string stored_calendars_json(const std::vector<StoredCalendar>& calendars, int indent) {
+  ordered_json a = ordered_json::array();
+  for (const auto& c : calendars)
+    a.push_back({{"id", c.id},
+                 {"version", c.version},
+                 {"name", c.name},
+                 {"source", c.source},
+                 {"stored", c.stored},
+                 {"first_year", c.first_year},
+                 {"last_year", c.last_year},
+                 {"provisional_until", c.provisional_until},
+                 {"versions", c.versions},
+                 {"instances", c.instances},
+                 {"running", c.running}});
+  return a.dump(indent);
+}
+
+std::string calendar_update_json(const CalendarUpdate& u, int indent) {
+  ordered_json changes = ordered_json::array();
+  for (const auto& c : u.changes)
+    changes.push_back({{"instance", c.instance},
+                       {"step", c.step.empty() ? ordered_json(nullptr) : ordered_json(c.step)},
+                       {"what", c.what},
+                       {"from", date_or_null(c.from)},
+                       {"from_provisional", c.from_provisional},
+                       {"to", date_or_null(c.to)},
+                       {"to_provisional", c.to_provisional}});
+  ordered_json o = {{"id", u.id},
+                    {"old_version", u.old_version},
+                    {"new_version", u.new_version},
+                    {"changed", u.changed},
+                    {"instances", u.instances},
+                    {"changes", changes}};
+  return o.dump(indent);
 }
 
 }  // namespace jointreview

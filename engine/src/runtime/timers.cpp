@@ -14,7 +14,7 @@ namespace jointreview::runtime {
 Event EngineImpl::timer_event(const Timer& t) { return Event::timer_fired(t.kind, t.step, t.slot, t.at); }
 
 void EngineImpl::push_heap(Instance* in, const Timer& t) {
-  heap_.push(HeapEntry{t.at, ++heap_order_, in, t});
+  heap_.push(HeapEntry{in->def->time->fire_second(t.at), ++heap_order_, in, t});
   // Entries of dropped timers stay in the heap until they come up; when
   // they outnumber the live ones, rebuild it from the live timers.
   if (heap_.size() > 4096 && heap_.size() > 4 * live_timers()) rebuild_heap();
@@ -30,24 +30,24 @@ std::size_t EngineImpl::live_timers() {
 void EngineImpl::rebuild_heap() {
   std::vector<HeapEntry> live;
   for (auto& [id, in] : instances_)
-    for (const auto& t : in->timers) live.push_back(HeapEntry{t.at, ++heap_order_, in.get(), t});
+    for (const auto& t : in->timers)
+      live.push_back(HeapEntry{in->def->time->fire_second(t.at), ++heap_order_, in.get(), t});
   heap_ = decltype(heap_)(std::greater<>(), std::move(live));
 }
 
 // Fires every timer due by now, oldest first.
 // Every job reads the clock once, here: an action at that time comes
 // after every timer due by it (which is what replay relies on).
-// When the clock's now cannot be placed on an instance's calendar (a day
-// past its data), that throws Error(out_of_range): the call that fired
-// the timers fails with it, and the timers already fired stay fired; in
-// the background wake-up the timers wait. A timer that fails to apply is
-// undone and logged as an `error` event on its instance (fire_timer).
+// A timer whose time lies past its calendar's data waits (its second is
+// INT64_MAX) until the data is there (calendar update). A timer that fails
+// to apply is undone and logged as an `error` event on its instance
+// (fire_timer).
 void EngineImpl::fire_due() {
   job_now_ = clock_->now();
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(job_now_.time_since_epoch()).count();
   while (!heap_.empty()) {
     const HeapEntry h = heap_.top();
-    const double now_i = h.inst->def->time->to_wt(job_now_);
-    if (h.at > now_i) break;
+    if (h.when > now) break;
     heap_.pop();
     Instance& in = *h.inst;
     auto it = std::find(in.timers.begin(), in.timers.end(), h.timer);
@@ -90,7 +90,7 @@ void EngineImpl::fire_timer(Instance& in, const Timer& t) {
         row.detail = std::string(to_string(e.timer)) + " timer fell due";
         push_row(std::move(row));
       }
-      batch_.inputs[first] = encode_input(Input{e});
+      batch_.inputs[first] = encode_input(Input{e}, *in.def->time);
     }
   } catch (const std::exception& x) {
     // Undone as if it had not fired, but gone from the pending timers: it
@@ -117,10 +117,7 @@ void EngineImpl::arm_wake() {
   if (!opt_.background_timers || heap_.empty()) return;
   const HeapEntry& h = heap_.top();
   std::chrono::nanoseconds delay = std::chrono::hours(24);
-  try {
-    delay = h.inst->def->time->from_wt(h.at) - clock_->now();
-  } catch (const std::exception&) {
-  }
+  if (h.when != INT64_MAX) delay = Clock::time_point(std::chrono::seconds(h.when)) - clock_->now();
   if (delay < std::chrono::seconds(0)) delay = std::chrono::seconds(0);
   if (delay > std::chrono::hours(24)) delay = std::chrono::hours(24);  // re-check daily
   wake_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(delay));

@@ -79,8 +79,15 @@ std::string coverage(const Calendar& c) {
 }
 }  // namespace
 
-TimeMap::TimeMap(std::shared_ptr<const Calendar> cal, int utc_offset_minutes)
-    : cal_(std::move(cal)), offset_(utc_offset_minutes), epoch_(Date::from_ymd(cal_->first_year(), 1, 1) - 1) {}
+TimeMap::TimeMap(std::shared_ptr<const Calendar> cal, int utc_offset_minutes, bool strict)
+    : cal_(std::move(cal)),
+      offset_(utc_offset_minutes),
+      strict_(strict),
+      epoch_(Date::from_ymd(cal_->first_year(), 1, 1) - 1) {}
+
+void TimeMap::check_strict(Date d) const {
+  if (strict_ && cal_->is_provisional(d)) throw Error(Error::Code::out_of_range, "provisional");
+}
 
 double TimeMap::to_wt(WallTime t) const {
   try {
@@ -96,6 +103,7 @@ double TimeMap::to_wt_unchecked(WallTime t) const {
   std::int64_t s = local_seconds(t, offset_);
   Date d = Date::from_days(static_cast<std::int32_t>(floor_div(s, kDay)));
   std::int64_t x = s - std::int64_t{d.days()} * kDay;
+  check_strict(d);
   double w = static_cast<double>(cal_->between(epoch_, d));
   if (!cal_->is_working_day(d)) return w;
   return w - 1.0 + static_cast<double>(x + 1) / static_cast<double>(kDay + 2);
@@ -116,20 +124,74 @@ WallTime TimeMap::from_wt_unchecked(double wt) const {
   if (std::fabs(wt - whole) < 1e-9) {
     // The end of working day `whole`: the local midnight after it.
     Date d = cal_->add(epoch_, static_cast<long>(whole));
+    check_strict(d);
     std::int64_t secs = (std::int64_t{d.days()} + 1) * kDay - std::int64_t{offset_} * 60;
     return WallTime(std::chrono::seconds(secs));
   }
   double k = std::floor(wt);
   Date d = cal_->add(epoch_, static_cast<long>(k) + 1);
-  std::int64_t x = static_cast<std::int64_t>(std::ceil((wt - k) * static_cast<double>(kDay + 2))) - 1;
+  check_strict(d);
+  // The second whose to_wt() this is (rounded, not ceiled: a time read
+  // back from to_wt() must give its own second again, not the next one).
+  std::int64_t x = std::llround((wt - k) * static_cast<double>(kDay + 2)) - 1;
   x = std::clamp<std::int64_t>(x, 0, kDay - 1);
   std::int64_t secs = std::int64_t{d.days()} * kDay + x - std::int64_t{offset_} * 60;
   return WallTime(std::chrono::seconds(secs));
 }
 
+CivilInstant TimeMap::to_civil(double wt) const {
+  CivilInstant c;
+  if (!(wt > 0) || !std::isfinite(wt)) {
+    c.frac = wt;
+    return c;
+  }
+  const double k = std::floor(wt);
+  const bool whole = wt == k;
+  const double w = whole ? k : k + 1;
+  const double f = whole ? 1.0 : wt - k;
+  try {
+    c.day = cal_->add(epoch_, static_cast<long>(w)).days();
+    c.tag = CivilInstant::on_day;
+    c.frac = f;
+  } catch (const Error&) {
+    // Past what the calendar counts: so many working days after its last day.
+    const Date last = Date::from_ymd(cal_->last_counted_year(), 12, 31);
+    c.tag = CivilInstant::beyond;
+    c.day = last.days();
+    c.frac = wt - static_cast<double>(cal_->between(epoch_, last));
+  }
+  return c;
+}
+
+double TimeMap::from_civil(const CivilInstant& c) const {
+  if (c.tag == CivilInstant::none) return c.frac;
+  const Date d = Date::from_days(c.day);
+  long w = 0;
+  try {
+    w = cal_->between(epoch_, d);
+  } catch (const Error& e) {
+    if (e.code() != Error::Code::out_of_range) throw;
+    throw Error(Error::Code::out_of_range, "a time recorded on " + d.str() +
+                                               " is outside the covered years: " + coverage(*cal_));
+  }
+  if (c.tag == CivilInstant::beyond) return static_cast<double>(w) + c.frac;
+  if (!cal_->is_working_day(d)) return static_cast<double>(w);
+  return static_cast<double>(w - 1) + c.frac;
+}
+
+std::int64_t TimeMap::fire_second(double wt) const {
+  try {
+    return std::chrono::duration_cast<std::chrono::seconds>(from_wt_unchecked(wt).time_since_epoch()).count();
+  } catch (const Error&) {
+    return INT64_MAX;
+  }
+}
+
 Date TimeMap::deadline_day(double due) const {
   try {
-    return cal_->add(epoch_, static_cast<long>(std::ceil(due - 1e-9)));
+    const Date d = cal_->add(epoch_, static_cast<long>(std::ceil(due - 1e-9)));
+    check_strict(d);
+    return d;
   } catch (const Error& e) {
     if (e.code() != Error::Code::out_of_range) throw;
     throw Error(Error::Code::out_of_range, "a deadline after " + std::to_string(cal_->last_year()) +
@@ -149,6 +211,7 @@ std::string TimeMap::deadline_text(double due) const {
 }
 
 bool TimeMap::provisional(double due) const {
+  if (strict_) return false;  // no provisional dates: deadline_text says "after ..."
   try {
     return cal_->is_provisional(deadline_day(due));
   } catch (const Error&) {
