@@ -1,4 +1,5 @@
-// jreview calendar add DATE N | between DATE DATE | show YYYY-MM | list
+// jreview calendar add DATE N | between DATE DATE | show YYYY-MM | list [--db DB]
+//                  | import NOTICE | update FILE [--db DB]
 //
 // Working-day arithmetic on a calendar (default cn). `add` and `between`
 // print the answer alone on stdout so that scripts can use it.
@@ -21,6 +22,7 @@
 #include "jointreview/error.h"
 #include "jointreview/loader.h"
 #include "jointreview/text.h"
+#include "runtime_options.h"
 
 namespace jreview {
 
@@ -34,6 +36,8 @@ using jointreview::Error;
 
 struct CalendarArgs {
   std::string calendar = "cn";
+  std::string db;   // list: the calendars this database holds
+  std::string now;  // with db: the clock (as for the runtime commands)
   std::vector<std::string> dirs;
   bool fallback = false;
   bool strict = false;
@@ -244,7 +248,47 @@ int run_show(const CalendarArgs& a) {
   return 0;
 }
 
+// The database's copies (jreview calendar list --db DB).
+int run_list_db(const CalendarArgs& a) {
+  EngineFlags f;
+  f.db = a.db;
+  f.now = a.now;
+  f.weekend_fallback = a.fallback;
+  f.strict_calendar = a.strict;
+  std::vector<jointreview::StoredCalendar> all;
+  try {
+    all = open_engine(f)->calendars();
+  } catch (const Error& e) {
+    return error_exit(e);
+  }
+  if (a.format == "json") {
+    std::cout << jointreview::stored_calendars_json(all) << "\n";
+    return 0;
+  }
+  if (all.empty()) {
+    std::cout << "the database " << a.db << " holds no calendar yet: one is stored when an instance first counts with it\n";
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows{{"ID", "VERSION", "YEARS", "PROVISIONAL", "INSTANCES", "STORED", "SOURCE"}};
+  for (const auto& c : all) {
+    std::string versions;
+    for (const auto& v : c.versions) versions += (versions.empty() ? "" : ", ") + v;
+    rows.push_back({c.id, c.version, std::to_string(c.first_year) + "-" + std::to_string(c.last_year),
+                    c.provisional_until > c.last_year ? "to " + std::to_string(c.provisional_until) : "none",
+                    std::to_string(c.instances) + " (" + std::to_string(c.running) + " running)", c.stored, c.source});
+  }
+  std::cout << jointreview::align_columns(rows);
+  for (const auto& c : all)
+    if (c.versions.size() > 1) {
+      std::string versions;
+      for (const auto& v : c.versions) versions += (versions.empty() ? "" : " -> ") + v;
+      std::cout << c.id << ": versions held " << versions << "\n";
+    }
+  return 0;
+}
+
 int run_list(const CalendarArgs& a) {
+  if (!a.db.empty()) return run_list_db(a);
   jointreview::LoadOptions lo;
   lo.calendar_dirs = a.dirs;
   std::vector<std::string> ids = jointreview::known_calendars("", lo);
@@ -272,6 +316,58 @@ int run_list(const CalendarArgs& a) {
   rows.insert(rows.begin(), {"ID", "YEARS", "VERSION", "NAME"});
   std::cout << jointreview::align_columns(rows);
   return status;
+}
+
+// jreview calendar update FILE [--db DB]: the database's copy of the
+// calendar FILE declares replaced by FILE, a newer version, and every
+// pending deadline of its running instances derived again.
+// Exit status: 0 updated (or already this data), 2 a file or database that
+// cannot be used, 3 refused (an id the database does not hold, an older
+// version, the same version with other data).
+struct UpdateArgs {
+  EngineFlags e;
+  std::string file;
+  std::string format = "text";
+};
+
+int run_update(const UpdateArgs& a) {
+  jointreview::CalendarUpdate u;
+  try {
+    u = open_engine(a.e)->update_calendar(a.file);
+  } catch (const Error& e) {
+    const std::string msg = in_flags(e.what());
+    if (msg.find(": error: ") != std::string::npos) {  // FILE:LINE:COLUMN: error: ...
+      std::cerr << msg << "\n";
+      return 2;
+    }
+    return error_exit(e);
+  }
+  if (a.format == "json") {
+    std::cout << jointreview::calendar_update_json(u) << "\n";
+    return 0;
+  }
+  if (!u.changed) {
+    std::cout << "calendar " << u.id << ": the database " << a.e.db << " already holds version " << u.old_version
+              << " with this data; nothing changed\n";
+    return 0;
+  }
+  std::cout << "calendar " << u.id << ": data version " << u.old_version << " -> " << u.new_version << " (from "
+            << a.file << ")\n";
+  std::cout << u.instances << " running instance" << (u.instances == 1 ? "" : "s")
+            << " re-derived, one calendar-changed event each; " << u.changes.size() << " deadline"
+            << (u.changes.size() == 1 ? "" : "s") << " moved\n";
+  if (u.changes.empty()) return 0;
+  std::vector<std::vector<std::string>> rows{{"INSTANCE", "STEP", "WHAT", "FROM", "TO"}};
+  bool any_provisional = false;
+  for (const auto& c : u.changes) {
+    any_provisional = any_provisional || c.from_provisional || c.to_provisional;
+    rows.push_back({c.instance, c.step.empty() ? "(project)" : c.step, c.what,
+                    c.from.empty() ? "-" : dated(c.from, c.from_provisional),
+                    c.to.empty() ? "-" : dated(c.to, c.to_provisional)});
+  }
+  std::cout << jointreview::align_columns(rows);
+  if (any_provisional) std::cout << kProvisionalNote;
+  return 0;
 }
 
 // jreview calendar import NOTICE [--calendar ID] [-o FILE]: the State
@@ -357,7 +453,8 @@ void common_options(CLI::App* sub, const std::shared_ptr<CalendarArgs>& o, bool 
 }
 
 void add_calendar(CLI::App& app, Runner& run) {
-  auto* cal = app.add_subcommand("calendar", "Working days: add, between, show a month, list calendars");
+  auto* cal = app.add_subcommand("calendar", "Working days: add, between, show a month, list calendars; import a "
+                                             "holiday notice, update a database's copy");
   cal->require_subcommand(1);
 
   auto o_add = std::make_shared<CalendarArgs>();
@@ -382,9 +479,20 @@ void add_calendar(CLI::App& app, Runner& run) {
   show->callback([o_show, &run] { run = [o_show] { return guarded(run_show, *o_show); }; });
 
   auto o_list = std::make_shared<CalendarArgs>();
-  auto* list = cal->add_subcommand("list", "The calendars found, with the years they cover");
+  auto* list = cal->add_subcommand("list", "The calendars found, with the years they cover (with --db: the "
+                                            "copies a database holds)");
   common_options(list, o_list, true);
+  list->add_option("--db", o_list->db, "list the calendars this database holds instead, with their instances");
+  list->add_option("--now", o_list->now, "with --db: act as if the local time were this (as for `status`)");
   list->callback([o_list, &run] { run = [o_list] { return guarded(run_list, *o_list); }; });
+
+  auto o_up = std::make_shared<UpdateArgs>();
+  auto* up = cal->add_subcommand("update", "Replace a database's copy of a calendar with a newer version of its "
+                                           "file; every pending deadline of its running instances is derived again");
+  up->add_option("file", o_up->file, "the calendar file (ID.yaml) with the newer data version")->required();
+  add_engine_flags(up, o_up->e);
+  up->add_option("--format", o_up->format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+  up->callback([o_up, &run] { run = [o_up] { return run_update(*o_up); }; });
 
   auto o_imp = std::make_shared<ImportArgs>();
   auto* imp = cal->add_subcommand("import", "The State Council's yearly holiday notice as calendar data: printed, "

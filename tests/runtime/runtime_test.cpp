@@ -30,9 +30,13 @@
 #include "jointreview/engine.h"
 #include "jointreview/error.h"
 #include "rules_workflow.h"
+#include "runtime/helpers.h"
 
 namespace fs = std::filesystem;
 using namespace jointreview;
+using jr_test::TempDir;
+using jr_test::options;
+using jr_test::sql_scalar;
 
 namespace {
 
@@ -66,30 +70,6 @@ steps:
     produces: [许可证]
 )";
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static std::atomic<int> n{0};
-    path = fs::temp_directory_path() / ("jr_rt_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name) << text;
-    return (path / name).string();
-  }
-  std::string db() const { return (path / "jr.db").string(); }
-};
-
-EngineOptions options(const TempDir& d, std::shared_ptr<Clock> clock) {
-  EngineOptions o;
-  o.database = d.db();
-  o.clock = std::move(clock);
-  o.background_timers = false;
-  return o;
-}
-
 std::string state_of(const InstanceStatus& s, const std::string& step) {
   for (const auto& st : s.steps)
     if (st.id == step) return st.state;
@@ -106,18 +86,6 @@ void drive_to_completion(Engine& e, const std::string& id, const std::string& ta
   }
 }
 
-std::string sql_scalar(const std::string& db, const std::string& sql) {
-  sqlite3* h = nullptr;
-  REQUIRE(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  REQUIRE(sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
-  std::string out;
-  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-    out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-  sqlite3_finalize(st);
-  sqlite3_close(h);
-  return out;
-}
 
 // The jointreview::Error an asynchronous call handed to its `done`
 // callback: its code and message; nullopt for success or another exception.

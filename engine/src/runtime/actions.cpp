@@ -29,6 +29,7 @@ std::string EngineImpl::start_job(const StartRequest& req, const LoadedFile& loa
     const auto& wf = loaded.workflow;
     storage::WorkflowRecord wrec{hash, wf->id, wf->title, req.workflow_file, bundle_text};
     Definition& def = definition(hash, wf);
+    compare_with_folder(*wf);  // a newer calendar file beside it: said, not used
     fire_due();
     const std::string prefix = local_date_compact(job_now_) + "-";
     std::int64_t& n = next_number_[prefix];

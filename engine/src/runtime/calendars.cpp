@@ -63,9 +63,7 @@ std::shared_ptr<const Calendar> EngineImpl::held_calendar(const Workflow& wf, bo
   const std::string id = wf.calendar.empty() ? "cn" : wf.calendar;
   auto it = calendars_.find(id);
   if (it != calendars_.end()) {
-    if (from_files)
-      warn_if_newer(it->second, opt_.calendar.search_path.empty() ? workflow_calendar_path(wf.file)
-                                                                  : opt_.calendar.search_path);
+    if (from_files) compare_with_folder(wf);
     return it->second.calendar;
   }
   const KeptCalendar k = keep_workflow_calendar(wf, held_options());
@@ -78,6 +76,17 @@ std::shared_ptr<const Calendar> EngineImpl::held_calendar(const Workflow& wf, bo
   pending_cal_[id] = h.record;
   calendars_.emplace(id, h);
   return k.calendar;
+}
+
+// A workflow started from its files: the calendar its folder offers is
+// compared with the held copy, once per workflow file and engine (a start
+// must not read calendar files every time).
+void EngineImpl::compare_with_folder(const Workflow& wf) {
+  if (!opt_.calendar.on_warning || !compared_files_.insert(wf.file).second) return;
+  auto it = calendars_.find(wf.calendar.empty() ? "cn" : wf.calendar);
+  if (it == calendars_.end()) return;
+  warn_if_newer(it->second,
+                opt_.calendar.search_path.empty() ? workflow_calendar_path(wf.file) : opt_.calendar.search_path);
 }
 
 std::vector<std::string> EngineImpl::held_calendar_ids() const {

@@ -250,6 +250,7 @@ class EngineImpl final : public Engine {
   void load_held_calendars();
   void warn_if_newer(const HeldCalendar& h, const std::vector<std::string>& dirs);
   std::shared_ptr<const Calendar> held_calendar(const Workflow& wf, bool from_files);
+  void compare_with_folder(const Workflow& wf);
   std::vector<std::string> held_calendar_ids() const;
   void convert_time_base();
   CalendarUpdate update_calendar_job(const std::string& file);
@@ -295,6 +296,7 @@ class EngineImpl final : public Engine {
   std::map<std::string, HeldCalendar> calendars_;              // by id
   std::map<std::string, storage::CalendarRecord> pending_cal_;  // to store with the next batch
   std::set<std::string> warned_newer_;
+  std::set<std::string> compared_files_;  // workflow files whose folder's calendar was compared
   bool legacy_time_ = false;  // opening a schema-2 database: its rows count working days (convert_time_base)
   // What the batch changed outside the instances (a calendar update's
   // definitions), put back if it does not commit, newest first.
