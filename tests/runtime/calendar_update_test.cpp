@@ -7,7 +7,9 @@
 #include <catch2/catch.hpp>
 #include <sys/wait.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -18,7 +20,9 @@
 
 #include "jointreview/engine.h"
 #include "jointreview/error.h"
+#include "runtime/codec.h"
 #include "runtime/helpers.h"
+#include "runtime/working_time.h"
 
 namespace fs = std::filesystem;
 using namespace jointreview;
@@ -379,4 +383,93 @@ TEST_CASE("a database used from another folder, and moved, counts with the calen
   // A calendar file that cannot be read: a clear error naming it.
   REQUIRE(run("cd '" + (d.path / "elsewhere").string() + "' && " + bin + " calendar update /nonexistent.yaml --db y.db", &out) == 2);
   CHECK_THAT(out, Catch::Contains("/nonexistent.yaml"));
+}
+
+// A database written by the schema-2 release (tests/runtime/fixtures/
+// make_schema2.sh): its snapshots and logged inputs counted working days
+// from the calendar's first year. Opened here, it is converted once; what
+// it says and its trail are exactly what that release said.
+TEST_CASE("a schema-2 database opens converted to civil time, with the same statuses and trail", "[runtime][calendar][upgrade]") {
+  TempDir d;
+  const fs::path fx = fs::path(JR_SOURCE_DIR) / "tests/runtime/fixtures";
+  fs::copy_file(fx / "schema2.db", d.db());
+  CHECK(sql_scalar(d.db(), "PRAGMA user_version") == "2");
+  std::vector<std::string> ids;
+  {
+    std::ifstream in(fx / "schema2.ids");
+    for (std::string id; in >> id;) ids.push_back(id);
+  }
+  REQUIRE(ids.size() == 2);
+  // The old JSON wrote "" for a date that was not there; now it is null.
+  // And it showed a step's `since` one second late when read back from
+  // working-day time (09:00:01 for 09:00), which this build fixed: compared
+  // to the minute.
+  auto dates_as_null = [](nlohmann::json j) {
+    std::function<void(nlohmann::json&)> walk = [&](nlohmann::json& v) {
+      if (v.is_object()) {
+        for (auto& [k, x] : v.items())
+          if ((k == "deadline" || k == "verification_due") && x == "") x = nullptr;
+          else if (k == "since" && x.is_string() && x.get<std::string>().size() > 16)
+            x = x.get<std::string>().substr(0, 16);
+          else walk(x);
+      } else if (v.is_array()) {
+        for (auto& x : v) walk(x);
+      }
+    };
+    walk(j);
+    return j;
+  };
+  {
+    // Run where the workflow's stored path does not resolve: the
+    // conversion finds the bundled calendar it ran with.
+    auto e = Engine::open(options(d, FakeClock::at("2026-12-30T09:00")));
+    for (const auto& id : ids) {
+      INFO(id);
+      auto expected = dates_as_null(nlohmann::json::parse(slurp(fx / ("schema2-" + id + ".status.json"))));
+      auto now = dates_as_null(nlohmann::json::parse(status_json(e->status(id))));
+      CHECK(now.dump(1) == expected.dump(1));
+      CHECK(nlohmann::json::parse(events_json(e->events(id))) ==
+            nlohmann::json::parse(slurp(fx / ("schema2-" + id + ".events.json"))));
+    }
+    const auto cals = e->calendars();
+    REQUIRE(cals.size() == 1);
+    CHECK(cals[0].id == "cn");
+    CHECK(cals[0].version == "2026.1");
+    CHECK(cals[0].running == 2);
+  }
+  CHECK(sql_scalar(d.db(), "PRAGMA user_version") == "3");
+  CHECK(sql_scalar(d.db(), "SELECT value FROM meta WHERE key='time_base'") == "1");
+  CHECK(sql_scalar(d.db(), "SELECT count(*) FROM events WHERE input IS NOT NULL AND substr(hex(input),1,2) <> '02'") == "0");
+  {
+    // Every logged input now names its instant as a civil date: read back on
+    // the calendar, it is the time its row shows (to the second; the old
+    // release wrote some timer rows a second late).
+    const TimeMap time(Calendar::load("cn"), 480);
+    sqlite3* h = nullptr;
+    REQUIRE(sqlite3_open_v2(d.db().c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(h, "SELECT time, input FROM events WHERE input IS NOT NULL", -1, &st, nullptr) == SQLITE_OK);
+    int rows = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      const std::string when = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+      const std::string blob(static_cast<const char*>(sqlite3_column_blob(st, 1)), sqlite3_column_bytes(st, 1));
+      runtime::Input in = runtime::decode_input(blob);
+      CHECK_FALSE(in.legacy);
+      runtime::resolve_time(in, time);
+      const auto back = time.from_wt(in.event.at);
+      const auto row = parse_local_time(when.substr(0, 19), 480);
+      INFO(when);
+      CHECK(std::llabs(std::chrono::duration_cast<std::chrono::seconds>(back - row).count()) <= 1);
+      ++rows;
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    CHECK(rows >= 16);
+  }
+  // Opened again (no conversion now), still the same, and it goes on.
+  auto e = Engine::open(options(d, FakeClock::at("2026-12-30T10:00")));
+  CHECK(e->status(ids[1]).steps[1].deadline == "2027-01-06");
+  CHECK(e->status(ids[1]).steps[1].deadline_provisional);
+  e->act({ids[1], "site_selection", "approve", "自然资源局"});
+  CHECK(e->status(ids[1]).steps[1].state == "approved");
 }
