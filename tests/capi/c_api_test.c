@@ -686,6 +686,51 @@ static void test_engine_past_calendar(void) {
   free(file);
 }
 
+/* The calendars a database holds, and an update refused or a no-op. */
+static void test_engine_calendars(void) {
+  jr_error* err = NULL;
+  char* file = path_in(source_dir, "workflows/four-certificates.yaml");
+  char* cal = path_in(source_dir, "workflows/calendars/cn.yaml");
+  char* db = path_in(scratch_dir, "c_api_test_calendars.db");
+  remove(db);
+  jr_engine_options* o = jr_engine_options_create();
+  jr_engine_options_set_database(o, db, JR_NTS);
+  CHECK(jr_engine_options_set_clock(o, "2026-12-28T09:00", JR_NTS) == JR_OK);
+  jr_engine* e = NULL;
+  if (OK(jr_engine_open(o, &e, &err))) {
+    char* out = NULL;
+    /* No instance yet: no calendar held, and none to update. */
+    if (OK(jr_engine_calendars(e, &out, NULL, &err))) CHECK(strcmp(out, "[]") == 0);
+    jr_string_free(out);
+    out = NULL;
+    CHECK(jr_engine_update_calendar(e, cal, JR_NTS, &out, NULL, &err) == JR_REFUSED);
+    CHECK(err != NULL && contains(jr_error_message(err, NULL), "holds no calendar 'cn'"));
+    jr_error_free(err);
+    err = NULL;
+    char* id = NULL;
+    OK(jr_engine_start(e, file, JR_NTS, "日历", JR_NTS, NULL, 0, 0, &id, NULL, &err));
+    jr_string_free(id);
+    if (OK(jr_engine_calendars(e, &out, NULL, &err))) {
+      CHECK(contains(out, "\"id\":\"cn\""));
+      CHECK(contains(out, "\"version\":\"2026.1\""));
+      CHECK(contains(out, "\"running\":1"));
+    }
+    jr_string_free(out);
+    out = NULL;
+    if (OK(jr_engine_update_calendar(e, cal, JR_NTS, &out, NULL, &err))) CHECK(contains(out, "\"changed\":false"));
+    jr_string_free(out);
+    out = NULL;
+    CHECK(jr_engine_update_calendar(e, NULL, 0, &out, NULL, &err) == JR_INVALID_ARGUMENT);
+    jr_error_free(err);
+    err = NULL;
+  }
+  jr_engine_close(e);
+  jr_engine_options_free(o);
+  free(db);
+  free(cal);
+  free(file);
+}
+
 int main(int argc, char** argv) {
   if (argc != 3) {
     fprintf(stderr, "usage: %s SOURCE_DIR SCRATCH_DIR\n", argv[0]);
@@ -699,6 +744,7 @@ int main(int argc, char** argv) {
   test_simulate();
   test_engine();
   test_engine_past_calendar();
+  test_engine_calendars();
   if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
   else printf("c_api_test: all checks passed\n");
   return failures > 100 ? 100 : failures;

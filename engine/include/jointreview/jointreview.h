@@ -301,6 +301,21 @@ JR_API jr_status jr_engine_worklist(jr_engine* engine, const char* department, s
 JR_API jr_status jr_engine_weekly_report(jr_engine* engine, const char* week, size_t week_len, char** out,
                                          size_t* out_len, jr_error** err);
 
+/* The calendars the database holds (docs/calendar.md#the-database-holds-its-
+   calendars), as the JSON array `jreview calendar list --db DB --format json`
+   prints. Caller frees *out. */
+JR_API jr_status jr_engine_calendars(jr_engine* engine, char** out, size_t* out_len, jr_error** err);
+
+/* Replaces the database's copy of a calendar with the newer version in the
+   file at `file` and derives every pending deadline of its running
+   instances again (one calendar-changed event each); *out is the JSON object
+   `jreview calendar update FILE --format json` prints. JR_REFUSED for an id
+   the database does not hold, an older version, or the same version with
+   other data; JR_INVALID_ARGUMENT (FILE:LINE:COLUMN) for a file that does
+   not parse. Caller frees *out. */
+JR_API jr_status jr_engine_update_calendar(jr_engine* engine, const char* file, size_t file_len, char** out,
+                                           size_t* out_len, jr_error** err);
+
 /* Called once for every event recorded after subscribing, after its commit,
    on the engine's thread. event_json is one event object, NUL-terminated,
    valid only during the call (copy what you keep). The callback may call

@@ -677,6 +677,24 @@ jr_status jr_engine_weekly_report(jr_engine* engine, const char* week, size_t we
   });
 }
 
+jr_status jr_engine_calendars(jr_engine* engine, char** out, size_t* out_len, jr_error** err) {
+  if (out) *out = nullptr;
+  return guard(err, [&] {
+    need_out(out, "out");
+    out_string(jointreview::stored_calendars_json(live(engine).calendars(), -1), out, out_len);
+  });
+}
+
+jr_status jr_engine_update_calendar(jr_engine* engine, const char* file, size_t file_len, char** out,
+                                    size_t* out_len, jr_error** err) {
+  if (out) *out = nullptr;
+  return guard(err, [&] {
+    need_out(out, "out");
+    jointreview::Engine& e = live(engine);
+    out_string(jointreview::calendar_update_json(e.update_calendar(need(file, file_len, "file")), -1), out, out_len);
+  });
+}
+
 jr_status jr_engine_subscribe(jr_engine* engine, jr_event_callback callback, void* user_data, int* token,
                               jr_error** err) {
   return guard(err, [&] {
