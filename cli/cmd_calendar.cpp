@@ -255,6 +255,10 @@ int run_list_db(const CalendarArgs& a) {
   f.now = a.now;
   f.weekend_fallback = a.fallback;
   f.strict_calendar = a.strict;
+  if (!std::filesystem::exists(a.db)) {
+    std::cerr << "jreview: error: no database " << a.db << " (list --db reads an existing one)\n";
+    return 2;
+  }
   std::vector<jointreview::StoredCalendar> all;
   try {
     all = open_engine(f)->calendars();
@@ -331,6 +335,10 @@ struct UpdateArgs {
 };
 
 int run_update(const UpdateArgs& a) {
+  if (!std::filesystem::exists(a.e.db)) {
+    std::cerr << "jreview: error: no database " << a.e.db << " (update changes an existing one; --db names it)\n";
+    return 2;
+  }
   jointreview::CalendarUpdate u;
   try {
     u = open_engine(a.e)->update_calendar(a.file);

@@ -609,7 +609,11 @@ KeptCalendar keep_calendar_file(const std::string& path, const CalendarOptions& 
   for (const auto& d : search_dirs(options)) dirs.push_back(d);
   spec.dir = dirs.front();
   auto chain = resolve_chain(std::move(spec), std::move(text), 0, dirs);
-  return keep_chain(chain, dirs, options);
+  KeptCalendar k = keep_chain(chain, dirs, options);
+  std::error_code ec;
+  const fs::path abs = fs::absolute(path, ec);
+  if (!ec) k.source = abs.lexically_normal().string();  // where it came from, wherever the command ran
+  return k;
 }
 
 std::shared_ptr<const Calendar> calendar_from_bundle(const std::string& bundle, const std::string& where,

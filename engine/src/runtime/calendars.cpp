@@ -218,12 +218,7 @@ CalendarUpdate EngineImpl::update_calendar_job(const std::string& file) {
     auto f = [&](double wt) { return to.from_civil(from.to_civil(wt)); };
     Carried c{&in, in.rt, {}, pending_deadlines(in)};
     in.def->machine->carry(c.rt, f);
-    double now = 0;
-    try {
-      now = to.to_wt(now_wall);
-    } catch (const Error&) {
-      now = f(from.to_wt(now_wall));
-    }
+    const double now = to.to_wt_lenient(now_wall);
     for (const Timer& t : in.timers) {
       Timer x = t;
       x.at = in.def->machine->carry_timer(c.rt, t.kind, t.step, t.slot, t.at, f, now);

@@ -91,7 +91,7 @@ bool EngineImpl::step_deadline_provisional(const Instance& in, std::uint32_t ste
 double EngineImpl::days_used(const Instance& in, std::uint32_t step) const {
   const StepRuntime& r = in.rt.steps[step];
   const TimeMap& tm = *in.def->time;
-  return r.clock_used + (r.clock_running ? std::max(0.0, tm.to_wt(clock_->now()) - r.clock_since) : 0.0);
+  return r.clock_used + (r.clock_running ? std::max(0.0, tm.to_wt_lenient(clock_->now()) - r.clock_since) : 0.0);
 }
 
 // The local time the step entered its state.

@@ -89,9 +89,9 @@ void TimeMap::check_strict(Date d) const {
   if (strict_ && cal_->is_provisional(d)) throw Error(Error::Code::out_of_range, "provisional");
 }
 
-double TimeMap::to_wt(WallTime t) const {
+double TimeMap::to_wt_lenient(WallTime t) const {
   try {
-    return to_wt_unchecked(t);
+    return to_wt_unchecked(t, false);
   } catch (const Error& e) {
     if (e.code() != Error::Code::out_of_range) throw;
     throw Error(Error::Code::out_of_range,
@@ -99,11 +99,21 @@ double TimeMap::to_wt(WallTime t) const {
   }
 }
 
-double TimeMap::to_wt_unchecked(WallTime t) const {
+double TimeMap::to_wt(WallTime t) const {
+  try {
+    return to_wt_unchecked(t, strict_);
+  } catch (const Error& e) {
+    if (e.code() != Error::Code::out_of_range) throw;
+    throw Error(Error::Code::out_of_range,
+                "the time " + format_local(t, offset_) + " is outside the covered years: " + coverage(*cal_));
+  }
+}
+
+double TimeMap::to_wt_unchecked(WallTime t, bool strict) const {
   std::int64_t s = local_seconds(t, offset_);
   Date d = Date::from_days(static_cast<std::int32_t>(floor_div(s, kDay)));
   std::int64_t x = s - std::int64_t{d.days()} * kDay;
-  check_strict(d);
+  if (strict) check_strict(d);
   double w = static_cast<double>(cal_->between(epoch_, d));
   if (!cal_->is_working_day(d)) return w;
   return w - 1.0 + static_cast<double>(x + 1) / static_cast<double>(kDay + 2);

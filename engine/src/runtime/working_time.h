@@ -51,6 +51,9 @@ class TimeMap {
   // "after YYYY-12-31". The civil conversions ignore `strict`.
   TimeMap(std::shared_ptr<const Calendar> cal, int utc_offset_minutes, bool strict = false);
   double to_wt(WallTime t) const;
+  // to_wt() that counts a provisional year even when strict: for figures
+  // shown as of now (the days a running clock has used), never recorded.
+  double to_wt_lenient(WallTime t) const;
   WallTime from_wt(double wt) const;
   // The date of the working day on which a deadline `due` ends.
   std::string deadline_date(double due) const;
@@ -79,7 +82,7 @@ class TimeMap {
  private:
   // The conversions; the public ones rethrow their out_of_range errors in
   // the caller's terms (the instant, not the calendar's internal count).
-  double to_wt_unchecked(WallTime t) const;
+  double to_wt_unchecked(WallTime t, bool strict) const;
   WallTime from_wt_unchecked(double wt) const;
 
   void check_strict(Date d) const;
