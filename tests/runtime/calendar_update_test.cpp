@@ -298,6 +298,8 @@ TEST_CASE("calendar update refuses another id, an older version, changed data un
   const CalendarUpdate same = e->update_calendar((fs::path(JR_SOURCE_DIR) / "workflows/calendars/cn.yaml").string());
   CHECK_FALSE(same.changed);
   CHECK(e->events(id).size() == n);
+  fs::create_directories(d.path / "copy");
+  CHECK_FALSE(e->update_calendar(d.file("copy/cn.yaml", bundled_cn())).changed);  // the same data, read elsewhere
   // A file that does not parse names its line.
   try {
     e->update_calendar(d.file("broken.yaml", "format: 1\nid: cn\nversion: [\n"));
@@ -306,6 +308,19 @@ TEST_CASE("calendar update refuses another id, an older version, changed data un
     CHECK(err.code() == Error::Code::invalid_argument);
     CHECK_THAT(err.what(), Catch::Contains("broken.yaml:"));
   }
+  CHECK(status_json(e->status(id)) == before);
+  e.reset();
+  // A file beside the workflow with other data under the held version: said, not used.
+  fs::create_directories(d.path / "calendars");
+  d.file("calendars/cn.yaml", other);
+  EngineOptions o = options(d, clock);
+  std::vector<std::string> warnings;
+  o.calendar.on_warning = [&](const std::string& w) { warnings.push_back(w); };
+  e = Engine::open(o);
+  e->start(wf, "q");
+  REQUIRE(warnings.size() == 1);
+  CHECK_THAT(warnings[0], Catch::Contains("differs from the copy the database"));
+  CHECK_THAT(warnings[0], Catch::Contains("under the same data version 2026.1"));
   CHECK(status_json(e->status(id)) == before);
 }
 

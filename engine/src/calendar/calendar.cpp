@@ -640,6 +640,21 @@ std::shared_ptr<const Calendar> calendar_from_bundle(const std::string& bundle, 
   return build_calendar(chain, statutory, options);
 }
 
+bool same_calendar_data(const std::string& bundle_a, const std::string& bundle_b) {
+  auto texts = [](const std::string& bundle) {
+    std::vector<std::string> out;
+    try {
+      const auto b = nlohmann::json::parse(bundle);
+      for (const auto& f : b.at("chain")) out.push_back(f.at("text").get<std::string>());
+      out.push_back(b.at("statutory").is_null() ? std::string() : b["statutory"].at("text").get<std::string>());
+    } catch (const std::exception&) {
+      out.assign(1, "\x01" + bundle);  // unreadable: equal only to itself
+    }
+    return out;
+  };
+  return texts(bundle_a) == texts(bundle_b);
+}
+
 int compare_calendar_versions(const std::string& a, const std::string& b) {
   auto parts = [](const std::string& v) {
     std::vector<std::string> out(1);

@@ -38,6 +38,10 @@ KeptCalendar keep_calendar_file(const std::string& path, const CalendarOptions& 
 std::shared_ptr<const Calendar> calendar_from_bundle(const std::string& bundle, const std::string& where,
                                                      const CalendarOptions& options);
 
+// Whether two bundles hold the same data: the same texts, wherever the
+// files were read from.
+bool same_calendar_data(const std::string& bundle_a, const std::string& bundle_b);
+
 // Compares two data versions ("2026.1" < "2026.2" < "2027.1"): dot-separated
 // parts, numerically where both parts are numbers, else as text. <0, 0, >0.
 int compare_calendar_versions(const std::string& a, const std::string& b);

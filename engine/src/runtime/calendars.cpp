@@ -36,7 +36,8 @@ void EngineImpl::load_held_calendars() {
 }
 
 // A calendar file found in `dirs` with a newer data version than the held
-// copy: said once (through the warning sink), and the copy kept.
+// copy, or other data under the same version: said once (through the
+// warning sink), and the copy kept.
 void EngineImpl::warn_if_newer(const HeldCalendar& h, const std::vector<std::string>& dirs) {
   if (!opt_.calendar.on_warning) return;
   try {
@@ -44,8 +45,17 @@ void EngineImpl::warn_if_newer(const HeldCalendar& h, const std::vector<std::str
     o.search_path = dirs;
     o.on_warning = nullptr;
     const KeptCalendar k = keep_calendar(h.record.id, o);
-    if (compare_calendar_versions(k.version, h.record.version) <= 0) return;
+    const int cmp = compare_calendar_versions(k.version, h.record.version);
+    if (cmp < 0 || (cmp == 0 && same_calendar_data(k.bundle, h.record.bundle))) return;
     if (!warned_newer_.insert(h.record.id + "\n" + k.source + "\n" + k.version).second) return;
+    if (cmp == 0) {
+      opt_.calendar.on_warning("calendar '" + h.record.id + "' in " + k.source + " differs from the copy the database " +
+                               opt_.database + " holds, under the same data version " + k.version +
+                               "; its instances count with the database's copy. Raise `version` in the file and "
+                               "update the calendar (jreview calendar update " + k.source + " --db " + opt_.database +
+                               ") if the change is meant");
+      return;
+    }
     opt_.calendar.on_warning("calendar '" + h.record.id + "' in " + k.source + " has data version " + k.version +
                              ", newer than the copy the database " + opt_.database + " holds (" + h.record.version +
                              "); its instances count with the database's copy until the calendar is updated "
@@ -190,7 +200,7 @@ CalendarUpdate EngineImpl::update_calendar_job(const std::string& file) {
                                           "', older than the database's " + h.record.version +
                                           "; a calendar is only replaced by a newer version");
   if (cmp == 0) {
-    if (k.bundle == h.record.bundle) return u;  // already this data: nothing to do
+    if (same_calendar_data(k.bundle, h.record.bundle)) return u;  // already this data: nothing to do
     throw Error(Error::Code::refused, file + " holds version " + k.version + " of calendar '" + k.id +
                                           "', the version the database holds, with different data; raise `version` "
                                           "in the file when its data changes");
