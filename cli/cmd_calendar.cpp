@@ -416,7 +416,16 @@ int run_import(const ImportArgs& a) {
       return 2;
     }
     // Built in full before the file is opened: a refusal leaves it as it was.
-    const std::string text = jointreview::calendar_text_with_year(*old, a.output, year, a.calendar);
+    std::string text = jointreview::calendar_text_with_year(*old, a.output, year, a.calendar);
+    // A year newer than the file's version (2027 into 2026.1) raises it to
+    // 2027.1, so that `calendar update` takes the file for what it is; a
+    // correction of a year already there is left to the editor.
+    CalendarOptions check;
+    check.strict = true;
+    const std::string was = Calendar::from_yaml(*old, a.output, check)->version();
+    const std::string raised = std::to_string(year.year) + ".1";
+    const bool raise = jointreview::compare_calendar_versions(was, raised) < 0;
+    if (raise) text = jointreview::calendar_text_with_version(text, a.output, raised);
     std::ofstream out(a.output, std::ios::binary | std::ios::trunc);
     if (out) out << text;
     if (!out) {
@@ -424,8 +433,10 @@ int run_import(const ImportArgs& a) {
       return 2;
     }
     std::cout << "wrote " << year.year << " into " << a.output << ": " << year.holidays.size() << " holidays, "
-              << year.makeup_days.size() << " make-up days, " << year.working_days
-              << " working days; raise the file's 'version' before publishing it\n";
+              << year.makeup_days.size() << " make-up days, " << year.working_days << " working days; "
+              << (raise ? "version " + was + " -> " + raised + "; carry it into a database with `jreview calendar update " +
+                              a.output + " --db DB`\n"
+                        : std::string("raise the file's 'version' before publishing it\n"));
     return 0;
   } catch (const Error& e) {
     const std::string msg = e.what();

@@ -504,3 +504,39 @@ TEST_CASE("jreview calendar import -o writes the notice's year into the calendar
   CHECK_THAT(r.err, Catch::Contains("-o names an existing calendar file"));
   CHECK_FALSE(fs::exists(dir.path / "none.yaml"));
 }
+
+// Not the State Council's notice for 2027 (not out as this is written): one
+// in its form, for the yearly update's steps.
+const char* kNotice2027 = "国务院办公厅关于2027年部分节假日安排的通知\n"
+                          "一、元旦：1月1日（周五）至3日（周日）放假，共3天。\n"
+                          "二、春节：2月5日（周五）至12日（周五）放假调休，共8天。2月20日（周六）上班。\n"
+                          "三、清明节：4月3日（周六）至5日（周一）放假，共3天。\n"
+                          "四、劳动节：5月1日（周六）至5日（周三）放假调休，共5天。5月8日（周六）上班。\n"
+                          "五、端午节：6月9日（周三）放假，共1天。\n"
+                          "六、中秋节：9月15日（周三）放假，共1天。\n"
+                          "七、国庆节：10月1日（周五）至7日（周四）放假调休，共7天。9月26日（周日）、10月9日（周六）上班。\n";
+
+TEST_CASE("jreview calendar import -o of a new year raises the version, so that calendar update takes it", "[notice][cli]") {
+  TempDir dir;
+  const std::string notice = dir.write("2027.txt", kNotice2027);
+  const std::string file = dir.write("cn.yaml", cn_text());
+  Run r = jreview("calendar import '" + notice + "' -o '" + file + "'");
+  CHECK(r.status == 0);
+  CHECK(r.err.empty());
+  CHECK(r.out == "wrote 2027 into " + file + ": 7 holidays, 4 make-up days, 247 working days; version 2026.1 -> "
+                 "2027.1; carry it into a database with `jreview calendar update " + file + " --db DB`\n");
+  const std::string text = slurp(file);
+  CHECK(text.find("version: \"2027.1\"\n") != std::string::npos);
+  CHECK(text.find("version: \"2026.1\"") == std::string::npos);
+  CHECK(jointreview::Calendar::from_yaml(text, "cn.yaml")->last_year() == 2027);
+  // The year again (a correction): the version is the editor's to raise.
+  r = jreview("calendar import '" + notice + "' -o '" + file + "'");
+  CHECK(r.status == 0);
+  CHECK_THAT(r.out, Catch::EndsWith("raise the file's 'version' before publishing it\n"));
+  CHECK(slurp(file) == text);
+  // A comment after the version stays.
+  CHECK(jointreview::calendar_text_with_version("format: 1\nid: x\nversion: \"1\"   # by hand\nyears: {}\n", "x.yaml",
+                                                "2") == "format: 1\nid: x\nversion: \"2\"   # by hand\nyears: {}\n");
+  CHECK(jointreview::compare_calendar_versions("2026.10", "2026.9") > 0);
+  CHECK(jointreview::compare_calendar_versions("2027", "2027.0") == 0);
+}

@@ -122,6 +122,11 @@ class JR_EXPORT Calendar {
   virtual int working_days_in_year(int year) const = 0;
 };
 
+// Compares two calendar data versions ("2026.1" < "2026.2" < "2027.1"):
+// dot-separated parts, numerically where both are numbers, else as text; a
+// missing part counts as 0. Returns <0, 0 or >0.
+JR_EXPORT int compare_calendar_versions(const std::string& a, const std::string& b);
+
 // ISO 8601 weeks: "2026-W12" for the week of a date (Monday to Sunday);
 // the Monday of a week written YYYY-Www. Throws Error(invalid_argument)
 // for a malformed week or one the year does not have.
@@ -193,5 +198,13 @@ JR_EXPORT std::string notice_year_yaml(const NoticeYear& year);
 // leave a gap between years, or would not load with the year in it.
 JR_EXPORT std::string calendar_text_with_year(const std::string& calendar_text, const std::string& file_name,
                                               const NoticeYear& year, const std::string& calendar_id = "cn");
+
+// The text of a calendar file with its top-level `version:` set to
+// `version` (quoted; a comment after it kept); every other line as it is.
+// Error(invalid_argument) as "FILE:LINE:COLUMN: error: ..." when the file
+// has no `version:` line of its own. `jreview calendar import -o` raises the
+// version with it to YYYY.1 when it writes a year newer than the version.
+JR_EXPORT std::string calendar_text_with_version(const std::string& calendar_text, const std::string& file_name,
+                                                 const std::string& version);
 
 }  // namespace jointreview

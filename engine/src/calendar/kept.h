@@ -42,8 +42,6 @@ std::shared_ptr<const Calendar> calendar_from_bundle(const std::string& bundle, 
 // files were read from.
 bool same_calendar_data(const std::string& bundle_a, const std::string& bundle_b);
 
-// Compares two data versions ("2026.1" < "2026.2" < "2027.1"): dot-separated
-// parts, numerically where both parts are numbers, else as text. <0, 0, >0.
-int compare_calendar_versions(const std::string& a, const std::string& b);
+// compare_calendar_versions(): in calendar.h.
 
 }  // namespace jointreview

@@ -714,4 +714,33 @@ std::string calendar_text_with_year(const std::string& calendar_text, const std:
   return out;
 }
 
+std::string calendar_text_with_version(const std::string& calendar_text, const std::string& file_name,
+                                       const std::string& version) {
+  // The line of the top-level key, found by YAML (not by a text search,
+  // which a comment or a block scalar could fool).
+  const YAML::Node root = YAML::Load(calendar_text);
+  std::optional<YAML::Mark> at;
+  for (auto it = root.begin(); root.IsMap() && it != root.end(); ++it)
+    if (it->first.Scalar() == "version") at = it->second.Mark();
+  Problems pr(file_name, calendar_text);
+  if (!at || at->line < 0) {
+    pr.error(Pos{1, 1}, "the file has no 'version:' of its own to raise; add one (version: \"" + version + "\")");
+    pr.throw_if_any();
+  }
+  const TextLines lines(calendar_text);
+  const std::size_t begin = lines.offset(static_cast<std::size_t>(at->line)) + static_cast<std::size_t>(at->column);
+  std::size_t end = calendar_text.find('\n', begin);
+  if (end == std::string::npos) end = calendar_text.size();
+  // Keep a comment after the value (" # raised by hand").
+  std::size_t value_end = end;
+  for (std::size_t k = begin; k < end; ++k)
+    if (calendar_text[k] == '#' && k > begin && (calendar_text[k - 1] == ' ' || calendar_text[k - 1] == '\t')) {
+      value_end = k;
+      while (value_end > begin && (calendar_text[value_end - 1] == ' ' || calendar_text[value_end - 1] == '\t'))
+        --value_end;
+      break;
+    }
+  return calendar_text.substr(0, begin) + "\"" + version + "\"" + calendar_text.substr(value_end);
+}
+
 }  // namespace jointreview
