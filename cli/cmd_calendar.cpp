@@ -107,6 +107,18 @@ std::string provisional_note(const Calendar& cal) {
          "' counts only weekends and the statutory holidays (the make-up days are not yet published)";
 }
 
+// Whether an answer spanning lo..hi counted a day outside the calendar's
+// counted years by weekends only (--weekend-fallback): an estimate, marked.
+bool by_weekends(const Calendar& cal, Date lo, Date hi) {
+  if (hi < lo) std::swap(lo, hi);
+  return lo.year() < cal.first_year() || hi.year() > cal.last_counted_year();
+}
+
+std::string weekends_note(const Calendar& cal) {
+  return "* estimate: days outside the years calendar '" + cal.id() +
+         "' counts were counted by weekends only (--weekend-fallback), without holidays or make-up days";
+}
+
 const char* const kWeekdayShort[7] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
 const char* const kWeekdayCn[7] = {"一", "二", "三", "四", "五", "六", "日"};
 
@@ -116,11 +128,15 @@ int run_add(const CalendarArgs& a) {
   auto cal = open_calendar(a);
   Date r = cal->add(d, n);
   const bool provisional = cal->is_provisional(d) || cal->is_provisional(r);
+  const bool estimate = by_weekends(*cal, d, r);
   if (a.format == "json") {
     nlohmann::ordered_json j = {{"calendar", cal->id()}, {"version", cal->version()}, {"date", d.str()},
-                                {"working_days", n}, {"result", r.str()}, {"provisional", provisional}};
+                                {"working_days", n}, {"result", r.str()}, {"provisional", provisional},
+                                {"weekend_fallback", estimate}};
     std::cout << j.dump(2) << "\n";
   } else {
+    // (An estimate by weekends only is said on stderr, by the calendar's
+    // warning: the answer stays alone on its line for scripts.)
     std::cout << r.str() << (provisional ? " *" : "") << "\n";
     if (provisional) std::cout << provisional_note(*cal) << "\n";
   }
@@ -133,11 +149,15 @@ int run_between(const CalendarArgs& a) {
   auto cal = open_calendar(a);
   long n = cal->between(from, to);
   const bool provisional = cal->is_provisional(std::max(from, to));  // a day counted lies in such a year
+  const bool estimate = by_weekends(*cal, from, to);
   if (a.format == "json") {
     nlohmann::ordered_json j = {{"calendar", cal->id()}, {"version", cal->version()}, {"from", from.str()},
-                                {"to", to.str()}, {"working_days", n}, {"provisional", provisional}};
+                                {"to", to.str()}, {"working_days", n}, {"provisional", provisional},
+                                {"weekend_fallback", estimate}};
     std::cout << j.dump(2) << "\n";
   } else {
+    // (An estimate by weekends only is said on stderr, by the calendar's
+    // warning: the answer stays alone on its line for scripts.)
     std::cout << n << (provisional ? " *" : "") << "\n";
     if (provisional) std::cout << provisional_note(*cal) << "\n";
   }
@@ -183,7 +203,7 @@ int run_show(const CalendarArgs& a) {
                       {"provisional", cal->is_provisional(days[i])}});
     nlohmann::ordered_json j = {{"calendar", cal->id()}, {"version", cal->version()}, {"month", month},
                                 {"working_days", working}, {"provisional", cal->is_provisional(first)},
-                                {"days", list}};
+                                {"weekend_fallback", by_weekends(*cal, first, first)}, {"days", list}};
     std::cout << j.dump(2) << "\n";
     return 0;
   }
@@ -242,8 +262,10 @@ int run_show(const CalendarArgs& a) {
     for (std::size_t i = 0; i < left.size(); ++i) out += jointreview::pad_display(left[i], width) + "  " + right[i] + "\n";
   }
   const bool provisional = cal->is_provisional(first);
-  out += "\nworking days in " + month + ": " + std::to_string(working) + (provisional ? " *" : "") + "\n";
+  const bool estimate = by_weekends(*cal, first, first);
+  out += "\nworking days in " + month + ": " + std::to_string(working) + (provisional || estimate ? " *" : "") + "\n";
   if (provisional) out += provisional_note(*cal) + "\n";
+  if (estimate) out += weekends_note(*cal) + "\n";
   std::cout << out;
   return 0;
 }

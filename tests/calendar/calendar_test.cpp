@@ -811,6 +811,24 @@ TEST_CASE("jreview calendar marks an answer that depends on a provisional year",
   CHECK_THAT(r.out, Catch::Contains("working days in 2027-02: 18 *"));
 }
 
+TEST_CASE("jreview calendar marks an estimate by weekends only in JSON", "[calendar][cli]") {
+  // Strict, with the fallback: 2027 by weekends only (2027-01-01 counted).
+  auto r = jreview("calendar add 2026-12-30 5 --strict-calendar --weekend-fallback --format json");
+  REQUIRE(r.status == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["result"] == "2027-01-06");
+  CHECK(j["weekend_fallback"] == true);
+  CHECK(j["provisional"] == false);
+  r = jreview("calendar between 2026-03-02 2026-03-09 --strict-calendar --weekend-fallback --format json");
+  CHECK(nlohmann::json::parse(r.out)["weekend_fallback"] == false);  // inside the published years
+  r = jreview("calendar show 2027-02 --strict-calendar --weekend-fallback --format json");
+  CHECK(nlohmann::json::parse(r.out)["weekend_fallback"] == true);
+  r = jreview("calendar show 2027-02 --strict-calendar --weekend-fallback");
+  CHECK_THAT(r.out, Catch::Contains("* estimate: days outside the years calendar 'cn' counts"));
+  r = jreview("calendar add 2026-12-30 5 --format json");  // provisional, not by weekends
+  CHECK(nlohmann::json::parse(r.out)["weekend_fallback"] == false);
+}
+
 TEST_CASE("a calendar file whose 'years' is empty is refused at its line, not a crash", "[calendar]") {
   std::string why;
   CHECK(code_of([&] {

@@ -392,6 +392,23 @@ TEST_CASE("with strict counting a clock outside the calendar's years opens, and 
   CHECK(e->status(id).steps[0].state == "submitted");
 }
 
+TEST_CASE("strict counting with the weekend fallback counts a provisional year, marked, in the live runtime", "[runtime]") {
+  TempDir d;
+  std::string wf = d.file("joint.yaml", kJoint);
+  EngineOptions o = options(d, FakeClock::at("2026-12-30T09:00"));
+  o.calendar.strict = true;
+  o.calendar.weekend_fallback = true;
+  auto e = Engine::open(o);
+  const std::string id = e->start(wf, "p");
+  e->act({id, "review_a", "submit", "applicant"});
+  e->act({id, "review_a", "accept", "发展改革委"});
+  // 3 days from 2026-12-30: Dec 31, then 2027-01-04 and 05 (Jan 1 a
+  // statutory holiday): the dates stored do not depend on the options.
+  const auto s = e->status(id);
+  CHECK(s.steps[0].deadline == "2027-01-05");
+  CHECK(s.steps[0].deadline_provisional);
+}
+
 TEST_CASE("time cannot run backwards for an instance; unknown materials are refusals", "[runtime]") {
   TempDir d;
   std::string wf = d.file("joint.yaml", kJoint);

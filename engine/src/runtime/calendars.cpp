@@ -23,6 +23,12 @@ CalendarOptions EngineImpl::held_options() const {
   return o;
 }
 
+// Strict counting refuses the provisional years; with the weekend fallback
+// as well, they are counted (as provisional, with the statutory holidays)
+// rather than by weekends only: what a database records must be dates
+// that do not depend on the options of the command that wrote them.
+bool EngineImpl::strict_time() const { return opt_.calendar.strict && !opt_.calendar.weekend_fallback; }
+
 // The database's copies, read at open.
 void EngineImpl::load_held_calendars() {
   for (auto& rec : store_->calendars()) {
@@ -217,7 +223,7 @@ CalendarUpdate EngineImpl::update_calendar_job(const std::string& file) {
   std::vector<Carried> carried;
   std::map<Definition*, std::unique_ptr<TimeMap>> new_times;
   for (auto& [hash, d] : defs_)
-    if (d->calendar == h.calendar) new_times.emplace(d.get(), std::make_unique<TimeMap>(k.calendar, opt_.utc_offset_minutes, opt_.calendar.strict));
+    if (d->calendar == h.calendar) new_times.emplace(d.get(), std::make_unique<TimeMap>(k.calendar, opt_.utc_offset_minutes, strict_time()));
   const Clock::time_point now_wall = clock_->now();
   for (auto& [id, inp] : instances_) {
     Instance& in = *inp;

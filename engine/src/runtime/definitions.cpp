@@ -108,7 +108,7 @@ Definition& EngineImpl::definition(const std::string& hash, std::shared_ptr<cons
   def->compiled = compile(wf);
   def->machine = std::make_unique<StateMachine>(def->compiled);
   def->calendar = held_calendar(*wf, from_files);
-  def->time = std::make_unique<TimeMap>(def->calendar, opt_.utc_offset_minutes, opt_.calendar.strict);
+  def->time = std::make_unique<TimeMap>(def->calendar, opt_.utc_offset_minutes, strict_time());
   Definition& ref = *def;
   defs_.emplace(hash, std::move(def));
   return ref;

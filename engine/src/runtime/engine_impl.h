@@ -247,6 +247,7 @@ class EngineImpl final : public Engine {
     bool stored = false;  // committed; else pending_cal_ holds it for the next batch
   };
   CalendarOptions held_options() const;
+  bool strict_time() const;
   void load_held_calendars();
   void warn_if_newer(const HeldCalendar& h, const std::vector<std::string>& dirs);
   std::shared_ptr<const Calendar> held_calendar(const Workflow& wf, bool from_files);

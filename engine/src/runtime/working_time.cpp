@@ -223,7 +223,10 @@ std::string TimeMap::deadline_text(double due) const {
 bool TimeMap::provisional(double due) const {
   if (strict_) return false;  // no provisional dates: deadline_text says "after ..."
   try {
-    return cal_->is_provisional(deadline_day(due));
+    const Date d = deadline_day(due);
+    // Also a date counted by weekends only (outside every counted year,
+    // with the weekend fallback): an estimate as well.
+    return cal_->is_provisional(d) || d.year() > cal_->last_counted_year() || d.year() < cal_->first_year();
   } catch (const Error&) {
     return false;  // no date at all: deadline_text says "after ..."
   }
