@@ -488,3 +488,30 @@ TEST_CASE("a schema-2 database opens converted to civil time, with the same stat
   e->act({ids[1], "site_selection", "approve", "自然资源局"});
   CHECK(e->status(ids[1]).steps[1].state == "approved");
 }
+
+TEST_CASE("a snapshot with many pending timers (a clock stopped and resumed often) reads back", "[runtime][calendar]") {
+  TempDir d;
+  const std::string wf = d.file("two.yaml", kTwoSteps);
+  auto clock = FakeClock::at("2026-03-02T09:00");
+  std::string id, before;
+  {
+    auto e = Engine::open(options(d, clock));
+    id = e->start(wf, "p");
+    e->act({id, "long", "submit", "applicant"});
+    e->act({id, "long", "accept", "自然资源局"});
+    // Each restart of the clock arms its warning and overdue timers again;
+    // the superseded ones stay pending (and do nothing) until they come up.
+    for (int i = 0; i < 150; ++i) {
+      clock->advance(std::chrono::minutes(1));
+      ActRequest x{id, "long", "exclude", "自然资源局"};
+      x.days = 30;
+      x.note = "专家评审";
+      e->act(x);
+      clock->advance(std::chrono::minutes(1));
+      e->act({id, "long", "resume", "自然资源局"});
+    }
+    before = status_json(e->status(id));
+  }
+  auto e = Engine::open(options(d, clock));
+  CHECK(status_json(e->status(id)) == before);
+}
