@@ -434,6 +434,38 @@ TEST_CASE("time cannot run backwards for an instance; unknown materials are refu
   CHECK(state_of(e->status(id), "review_a") == "submitted");
 }
 
+TEST_CASE("an action dated before the instance's latest event of any kind is refused: the trail stays in order", "[runtime]") {
+  TempDir d;
+  std::string wf = d.file("joint.yaml", kJoint);
+  auto clock = FakeClock::at("2026-03-02T09:00");
+  std::string id;
+  {
+    auto e = Engine::open(options(d, clock));
+    id = e->start(wf, "p");
+    e->act({id, "review_a", "submit", "applicant"});
+    e->act({id, "review_a", "accept", "发展改革委"});  // 3 days: due 2026-03-05, yellow at the end of 03-04
+    clock->set(FakeClock::at("2026-03-06T10:00")->now());
+    e->fire_due_timers();  // warning and overdue rows, dated 03-05 and 03-06 00:00; no state changed
+    REQUIRE(e->status(id).steps[0].overdue);
+    clock->set(FakeClock::at("2026-03-03T09:00")->now());
+    try {
+      e->act({id, "review_b", "submit", "applicant"});
+      FAIL("expected an error");
+    } catch (const Error& err) {
+      CHECK(err.code() == Error::Code::invalid_argument);
+      CHECK_THAT(err.what(), Catch::Contains("before the instance's latest event (2026-03-06T00:00:00+08:00)"));
+      CHECK_THAT(err.what(), Catch::Contains("time cannot run backwards"));
+    }
+  }
+  // The same after a reopen (the bound is part of the snapshot).
+  auto e = Engine::open(options(d, clock));
+  CHECK_THROWS_AS(e->act({id, "review_b", "submit", "applicant"}), Error);
+  const auto ev = e->events(id);
+  for (std::size_t k = 1; k < ev.size(); ++k) CHECK(ev[k - 1].time <= ev[k].time);
+  clock->set(FakeClock::at("2026-03-06T10:00")->now());
+  CHECK_NOTHROW(e->act({id, "review_b", "submit", "applicant"}));
+}
+
 TEST_CASE("only one engine opens a database at a time", "[runtime]") {
   TempDir d;
   auto first = Engine::open(options(d, FakeClock::at("2026-03-02T09:00")));

@@ -49,6 +49,7 @@ std::string EngineImpl::start_job(const StartRequest& req, const LoadedFile& loa
       pending_wf_[hash] = wrec;
     }
     snapshot_before(*p);
+    p->last_second = seconds_of(job_now_);
     Input input;
     input.event.action = Action::start;
     input.event.at = now;
@@ -91,13 +92,18 @@ int EngineImpl::act_job(const ActRequest& req) {
     e.step = static_cast<std::uint32_t>(si);
     e.at = in.def->time->to_wt(job_now_);  // the time fire_due() fired timers up to
     e.value = req.days;
-    const double last = last_time(in);
-    if (e.at < last - 1e-9)
+    // The trail stays in order: nothing is dated before the instance's
+    // latest event, of any kind (a warning or an overdue a timer logged
+    // counts as much as a change of state).
+    const std::int64_t now_second = seconds_of(job_now_);
+    if (now_second < in.last_second)
       throw Error(Error::Code::invalid_argument,
                   "the clock reads " + format_local(job_now_, opt_.utc_offset_minutes) +
-                      ", before the instance's last recorded change (" +
-                      format_local(in.def->time->from_wt(last), opt_.utc_offset_minutes) +
+                      ", before the instance's latest event (" +
+                      format_local(WallTime(std::chrono::seconds(in.last_second)), opt_.utc_offset_minutes) +
                       "); time cannot run backwards");
+    snapshot_before(in);
+    in.last_second = now_second;  // every way on from here logs a row at this time
     std::string actor_err;
     e.actor = parse_actor(in, req.actor, actor_err);
     if (!actor_err.empty()) {
@@ -111,7 +117,6 @@ int EngineImpl::act_job(const ActRequest& req) {
         if (cw.materials[cw.deferred[cw.deferred_offset[e.step] + k].material] == req.material)
           e.slot = static_cast<std::int32_t>(k);
     }
-    snapshot_before(in);
     Refusal r = apply_input(in, e, row_time(in, -1), true);
     if (r != Refusal::none) {
       std::string why = in.def->machine->explain(in.rt, e, r);
@@ -185,10 +190,8 @@ Actor EngineImpl::parse_actor(const Instance& in, const std::string& who, std::s
 }
 
 // The time of the instance's latest state change, in working days.
-double EngineImpl::last_time(const Instance& in) {
-  double t = in.rt.started_at;
-  for (const auto& r : in.rt.steps) t = std::max(t, r.entered);
-  return t;
+std::int64_t EngineImpl::seconds_of(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
 // The largest number of an instance id with this prefix (0 if none).

@@ -34,6 +34,7 @@ void EngineImpl::restore(std::vector<Saved>& v, std::size_t& n, std::size_t from
     in.rt = s.rt;
     in.timers = s.timers;
     in.finished = s.finished;
+    in.last_second = s.last_second;
     in.batch_slot = -1;
   }
 }
@@ -53,6 +54,7 @@ void EngineImpl::snapshot_before(Instance& in) {
     s.rt = in.rt;
     s.timers = in.timers;
     s.finished = in.finished;
+    s.last_second = in.last_second;
   }
   in.batch_slot = static_cast<std::int32_t>(n_saved_++);
   mark_ckpt(in);

@@ -296,6 +296,7 @@ CalendarUpdate EngineImpl::update_calendar_job(const std::string& file) {
     row.to = u.new_version;
     row.detail = std::move(detail);
     push_row(std::move(row));
+    in.last_second = std::max(in.last_second, seconds_of(now_wall));
   }
   // Written with a checkpoint of every instance in the same transaction:
   // the re-derived deadlines are state, not a replayable input.

@@ -52,6 +52,12 @@ void EngineImpl::replay() {
                                             std::to_string(row.seq) + " gives a different result than it did live (" +
                                             in->def->machine->explain(in->rt, e, r) + ")");
     mark_all_steps(*in);
+    try {
+      in->last_second = std::max(in->last_second,
+                                 seconds_of(parse_local_time(row.time.substr(0, 19), opt_.utc_offset_minutes)));
+    } catch (const Error&) {
+      // A row time this build cannot read: the order check keeps the older bound.
+    }
     last_seq_ = row.seq;
     ++stats_.replayed_inputs;
     any = true;

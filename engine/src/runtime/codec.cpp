@@ -1,6 +1,8 @@
 // The snapshot and input codecs (codec.h).
 #include "runtime/codec.h"
 
+#include <algorithm>
+#include <climits>
 #include <cstring>
 #include <type_traits>
 
@@ -129,6 +131,11 @@ void decode_legacy(Reader& r, Instance& in) {
     x.contact_due = o.contact_due;
     x.verify_due = o.verify_due;
   }
+  // Not recorded then: the latest change of state stands for the latest event.
+  double last = rt.started_at;
+  for (const StepRuntime& x : rt.steps) last = std::max(last, x.entered);
+  in.last_second = in.def->time->fire_second(last);
+  if (in.last_second == INT64_MAX) in.last_second = 0;
   const auto nt = r.get<std::uint32_t>();
   if (r.pos + std::size_t{nt} * sizeof(Timer) > r.s.size()) r.fail("truncated timers");
   in.timers.resize(nt);
@@ -152,6 +159,7 @@ std::string encode(const Instance& in) {
   put(out, rt.approved);
   put_instant(out, time, rt.started_at);
   put_instant(out, time, rt.finished_at);
+  put(out, in.last_second);
   for (const StepRuntime& x : rt.steps) {
     put(out, static_cast<std::uint8_t>(x.state));
     const std::uint16_t flags = (x.accepted_once ? 1 : 0) | (x.warned ? 2 : 0) | (x.overdue ? 4 : 0) |
@@ -209,6 +217,7 @@ void decode(const std::string& s, Instance& in) {
   rt.approved = r.get<std::uint32_t>();
   rt.started_at = get_instant(r, time);
   rt.finished_at = get_instant(r, time);
+  in.last_second = r.get<std::int64_t>();
   rt.steps.assign(n, StepRuntime{});
   for (StepRuntime& x : rt.steps) {
     const auto st = r.get<std::uint8_t>();

@@ -184,7 +184,7 @@ class EngineImpl final : public Engine {
   int act_job(const ActRequest& req);
   Refusal apply_input(Instance& in, const Event& e, const std::string& when, bool live = false);
   Actor parse_actor(const Instance& in, const std::string& who, std::string& err);
-  static double last_time(const Instance& in);
+  static std::int64_t seconds_of(Clock::time_point t);
   std::int64_t last_number(const std::string& prefix) const;
 
   // ---- audit.cpp

@@ -43,6 +43,9 @@ struct Instance {
   std::string finished;
   InstanceRuntime rt;
   std::vector<Timer> timers;
+  // The wall-clock second (UTC) of its latest event row of any kind: no
+  // action may be dated before it, so the trail stays in order.
+  std::int64_t last_second = 0;
   // Changed since the last checkpoint of the current-state tables; which
   // step rows changed (one flag per step, sized on first use).
   bool ckpt_dirty = false;
@@ -61,6 +64,7 @@ struct Saved {
   InstanceRuntime rt;
   std::vector<Timer> timers;
   std::string finished;
+  std::int64_t last_second = 0;
 };
 
 // A pending timer in the engine's heap: due at the wall-clock second `when`

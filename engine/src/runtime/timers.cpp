@@ -91,6 +91,7 @@ void EngineImpl::fire_timer(Instance& in, const Timer& t) {
         push_row(std::move(row));
       }
       batch_.inputs[first] = encode_input(Input{e}, *in.def->time);
+      in.last_second = std::max(in.last_second, in.def->time->fire_second(t.at));
     }
   } catch (const std::exception& x) {
     // Undone as if it had not fired, but gone from the pending timers: it
@@ -107,6 +108,7 @@ void EngineImpl::fire_timer(Instance& in, const Timer& t) {
     row.step = t.step == kNoStep || t.step >= in.rt.steps.size() ? "" : in.def->compiled->step_id(t.step);
     row.detail = std::string("the ") + to_string(t.kind) + " timer could not be applied: " + x.what();
     push_row(std::move(row));
+    in.last_second = std::max(in.last_second, seconds_of(job_now_));
   }
 }
 
