@@ -967,3 +967,88 @@ TEST_CASE("the library's weekly report counts the week's approvals and returns p
   auto j = nlohmann::json::parse(weekly_report_json(r));
   CHECK(j["projects"][0]["in_progress"][0]["state"] == "returned");
 }
+
+// The applicant's permitted delay is not the department's (容缺受理):
+// issue 13's first defect, as a regression test.
+TEST_CASE("a decision held for a deferred material stops the step's clock; supplied in time, the step is on time", "[runtime][law]") {
+  TempDir d;
+  const std::string wf = d.file("defer.yaml", R"(workflow: defer
+title: 容缺
+departments:
+  住房城乡建设局: {}
+steps:
+  - id: permit
+    department: 住房城乡建设局
+    days: 1
+    needs: [申请表, 监理合同]
+    deferred:
+      - {material: 监理合同, within: 10, grace: 5}
+)");
+  auto clock = FakeClock::at("2026-03-02T09:00");
+  auto e = Engine::open(options(d, clock));
+  const std::string id = e->start(wf, "p");
+  e->act({id, "permit", "submit", "applicant"});
+  e->act({id, "permit", "accept", "住房城乡建设局"});  // 1 day: due at the end of 03-03
+  clock->set(FakeClock::at("2026-03-02T14:00")->now());
+  e->act({id, "permit", "approve", "住房城乡建设局"});  // after 5 hours: the decision is held
+  auto s = e->status(id);
+  CHECK(s.steps[0].state == "accepted");
+  CHECK(s.steps[0].deadline.empty());  // no clock runs while the applicant has the material to bring
+  ActRequest exclude{id, "permit", "exclude", "住房城乡建设局"};
+  exclude.days = 5;
+  CHECK_THROWS_AS(e->act(exclude), Error);  // nothing of the department's to stop
+  // Day 3, inside the material's 10 days, past the step's own 1 day.
+  clock->set(FakeClock::at("2026-03-04T10:00")->now());
+  e->fire_due_timers();
+  s = e->status(id);
+  CHECK_FALSE(s.steps[0].overdue);
+  CHECK_FALSE(s.steps[0].warned);
+  e->act({id, "permit", "supply", "applicant", "", "监理合同"});
+  s = e->status(id);
+  CHECK(s.steps[0].state == "approved");
+  CHECK_FALSE(s.steps[0].overdue);
+  CHECK(s.state == "completed");
+  for (const auto& ev : e->events(id)) CHECK((ev.kind != "overdue" && ev.kind != "warning"));
+}
+
+TEST_CASE("a step is never yellow at the moment it is accepted (a 0-day step, 即办)", "[runtime][law]") {
+  TempDir d;
+  const std::string wf = d.file("now.yaml", R"(workflow: now
+title: 即办
+warn_before: 1
+departments:
+  市场监管局: {}
+steps:
+  - id: licence
+    department: 市场监管局
+    days: 0
+  - id: later
+    department: 市场监管局
+    days: 1
+    after: [licence]
+)");
+  auto clock = FakeClock::at("2026-03-02T09:00");
+  auto e = Engine::open(options(d, clock));
+  const std::string id = e->start(wf, "p");
+  e->act({id, "licence", "submit", "applicant"});
+  e->act({id, "licence", "accept", "市场监管局"});
+  auto s = e->status(id);
+  CHECK(s.steps[0].deadline == "2026-03-02");  // the same working day
+  CHECK_FALSE(s.steps[0].warned);
+  clock->set(FakeClock::at("2026-03-02T23:59")->now());
+  e->fire_due_timers();
+  CHECK_FALSE(e->status(id).steps[0].warned);
+  CHECK_FALSE(e->status(id).steps[0].overdue);
+  clock->set(FakeClock::at("2026-03-03T00:00")->now());
+  e->fire_due_timers();
+  CHECK(e->status(id).steps[0].overdue);  // red when the day has passed, never yellow first
+  CHECK_FALSE(e->status(id).steps[0].warned);
+  // A 1-day step accepted on Tuesday still warns at the end of Tuesday, one day ahead.
+  e->act({id, "licence", "approve", "市场监管局"});
+  e->act({id, "later", "submit", "applicant"});
+  e->act({id, "later", "accept", "市场监管局"});
+  clock->set(FakeClock::at("2026-03-04T00:00")->now());
+  e->fire_due_timers();
+  CHECK(e->status(id).steps[1].warned);
+  CHECK_FALSE(e->status(id).steps[1].overdue);
+}

@@ -94,14 +94,20 @@ void StateMachine::arm(Out& out, TimerKind k, std::uint32_t step, double at,
   out.push_back(e);
 }
 
+// Starts (or restarts) step s's clock, from `from`, at `now`. A step is
+// never yellow at the moment it is accepted: when its whole limit is within
+// `warn_before` already (a `days: 0` step, 即办), no warning is armed then;
+// a clock restarted inside the window warns at once.
 template <class Out>
 void StateMachine::run_clock(InstanceRuntime& st, std::uint32_t s, double from, double now,
-                             Out& out) const {
+                             Out& out, bool accepting) const {
   StepRuntime& r = st.steps[s];
   r.clock_running = true;
   r.clock_since = from;
   r.due = deadline(from, std::max(0.0, wf_->days[s] - r.clock_used));
-  if (!r.warned && wf_->warn_before > 0) arm(out, TimerKind::warn, s, std::max(now, r.due - wf_->warn_before));
+  const double warn_at = r.due - wf_->warn_before;
+  if (!r.warned && wf_->warn_before > 0 && !(accepting && warn_at <= now + rules::kEps))
+    arm(out, TimerKind::warn, s, std::max(now, warn_at));
   if (!r.overdue) arm(out, TimerKind::overdue, s, std::max(now, r.due));
 }
 
@@ -189,6 +195,10 @@ void StateMachine::settle(InstanceRuntime& st, std::uint32_t s, double at, Out& 
     return;
   }
   if (r.deferred_outstanding != 0 || r.state == StepState::suspended) {
+    // The applicant's permitted delay (容缺) is not the department's: its
+    // clock stops until the material comes (then the step is approved at
+    // once) or its deadline passes (suspended, then returned).
+    stop_clock(r, at);
     emit_step(out, EffectKind::decision_held, s, at, r.deferred_outstanding);
     return;
   }
@@ -402,7 +412,7 @@ template <class Out>
       return Refusal::none;
 
     case Action::exclude: {
-      if (r.state != StepState::accepted) return Refusal::wrong_state;
+      if (r.state != StepState::accepted || decision_held(r)) return Refusal::wrong_state;
       if (r.paused) return Refusal::already_paused;
       double len = e.value;
       const bool declared_period = len < 0;
@@ -425,7 +435,8 @@ template <class Out>
     case Action::resume:
       if (!r.paused) return Refusal::not_paused;
       r.paused = false;
-      if (r.state != StepState::accepted) return Refusal::none;  // suspended: the clock waits for the materials
+      // Suspended, or the decision held: the clock waits for the materials.
+      if (r.state != StepState::accepted || decision_held(r)) return Refusal::none;
       run_clock(st, s, at, at, out);
       emit_step(out, EffectKind::clock_resumed, s, at);
       return Refusal::none;
@@ -443,7 +454,7 @@ void StateMachine::accept(InstanceRuntime& st, std::uint32_t s, double clock_fro
   StepRuntime& r = st.steps[s];
   r.accepted_once = true;
   set_state(st, s, StepState::accepted, at, out);
-  run_clock(st, s, clock_from, at, out);
+  run_clock(st, s, clock_from, at, out, true);
   const std::uint32_t nd = w.deferred_count(s);
   r.deferred_outstanding = rules::low_bits(nd) & ~r.deferred_supplied;
   for (std::uint32_t k = 0; k < nd; ++k)
@@ -526,7 +537,7 @@ void StateMachine::on_timer(InstanceRuntime& st, const Event& e, Out& out) const
     case TimerKind::exclusion_end:
       if (running && r.paused && at >= r.pause_until - rules::kEps) {
         r.paused = false;
-        if (r.state == StepState::accepted) {
+        if (r.state == StepState::accepted && !decision_held(r)) {
           run_clock(st, s, at, at, out);
           emit_step(out, EffectKind::clock_resumed, s, at);
         }

@@ -250,6 +250,14 @@ class StateMachine {
   // The deadline of a limit of n working days starting at t.
   static double deadline(double t, double n) { return std::ceil(t + n - 1e-9); }
 
+  // Every department approved, but a deferred material is still missing:
+  // the decision waits for the applicant (容缺), and the step's clock is
+  // stopped meanwhile.
+  static bool decision_held(const StepRuntime& r) {
+    return r.state == StepState::accepted && r.review_pending == 0 && r.review_returned == 0 &&
+           r.deferred_outstanding != 0;
+  }
+
   // Whether an `overdue` timer of step s firing at `at` turns the step red;
   // if not, the timer does nothing at all. This is on_timer's own test: a
   // driver that holds many such timers may ask before applying one.
@@ -266,7 +274,8 @@ class StateMachine {
   template <class Out>
   void set_instance(InstanceRuntime& st, InstanceState to, double at, Out& out) const;
   template <class Out>
-  void run_clock(InstanceRuntime& st, std::uint32_t s, double from, double now, Out& out) const;
+  void run_clock(InstanceRuntime& st, std::uint32_t s, double from, double now, Out& out,
+                 bool accepting = false) const;
   template <class Out>
   void accept(InstanceRuntime& st, std::uint32_t s, double clock_from, double at, Out& out) const;
   template <class Out>
