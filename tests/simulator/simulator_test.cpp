@@ -119,6 +119,28 @@ steps:
   CHECK(step(r, "s5").mean_finish == p.total_days);
 }
 
+TEST_CASE("simulator: a review that ends exactly at its limit is on time; one that overruns is red", "[simulator][law]") {
+  // Without `duration:` a review takes its `days`: it ends at the deadline
+  // itself, which is on time (issue 13: a tie used to count as overdue).
+  Workflow wf = load(R"(
+workflow: tie
+departments: {A: {}}
+steps:
+  - {id: a, department: A, days: 3}
+  - {id: b, department: A, days: 2, after: [a]}
+  - {id: c, department: A, days: 1, duration: 1.5, after: [b]}
+)");
+  SimulationOptions o;
+  o.runs = 50;
+  o.trace_median = false;
+  o.count_overdue = true;
+  const SimulationResult r = simulate(wf, o);
+  REQUIRE(r.completed == 50);
+  CHECK(step(r, "a").overdue_share == 0.0);
+  CHECK(step(r, "b").overdue_share == 0.0);
+  CHECK(step(r, "c").overdue_share == 1.0);  // half a day over
+}
+
 TEST_CASE("simulator: a serial chain of exponentials has the sum of the means", "[simulator]") {
   Workflow wf = load(R"(
 workflow: chain

@@ -319,10 +319,16 @@ inline void Replication::on_effect(std::uint32_t p, const Effect& e) {
       //    Left out; the test "the lean timer set gives the same results as
       //    arming every timer" checks this against Model::all_timers.
       //  - deferred_due, grace_due, verify_due, exclusion_end: into the heap.
-      if (m_.all_timers || (StateMachine::timer_changes_state(e.timer) && e.timer != TimerKind::acceptance_due))
-        push(std::max(e.at, now_), Kind::timer, p, e.step, static_cast<std::int8_t>(e.slot), 0, e.timer);
-      else if (e.timer == TimerKind::overdue)
-        defer_alert(p, e.step, std::max(e.at, now_));
+      //  Finishing at the limit is on time: an overdue timer comes after
+      //  every other event of the same instant (the review that ends
+      //  exactly at its deadline first), in the heap as in the alerts.
+      if (m_.all_timers || (StateMachine::timer_changes_state(e.timer) && e.timer != TimerKind::acceptance_due)) {
+        double t = std::max(e.at, now_);
+        if (e.timer == TimerKind::overdue) t = std::nextafter(t, std::numeric_limits<double>::infinity());
+        push(t, Kind::timer, p, e.step, static_cast<std::int8_t>(e.slot), 0, e.timer);
+      } else if (e.timer == TimerKind::overdue) {
+        defer_alert(p, e.step, std::nextafter(std::max(e.at, now_), std::numeric_limits<double>::infinity()));
+      }
       if (e.timer == TimerKind::deferred_due && e.slot >= 0 && !(sim[e.step].supply_planned & bit(e.slot))) {
         sim[e.step].supply_planned |= bit(e.slot);
         const CompiledDeferred& dm = w_.deferred[w_.deferred_offset[e.step] + static_cast<std::uint32_t>(e.slot)];
