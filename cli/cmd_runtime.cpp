@@ -41,12 +41,20 @@ void add_engine_flags(CLI::App* sub, EngineFlags& f) {
 
 namespace {
 
+std::string fmt_days(double d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", d);
+  return buf;
+}
+
 std::string flags(const jointreview::StepStatus& s) {
   std::string out;
   auto add = [&](const std::string& f) { out += (out.empty() ? "" : " ") + f; };
   if (s.overdue) add("RED");
   else if (s.warned) add("yellow");
-  if (s.paused) add("clock-stopped");
+  if (s.statutory_overdue) add("STATUTORY-OVERDUE");
+  if (s.paused) add("clock-stopped:" + (s.ground.empty() ? std::string("?") : s.ground) + "-until-" + s.paused_until);
+  if (s.extended_days > 0) add("extended+" + fmt_days(s.extended_days));
   if (s.verification_pending) add("verify-by:" + s.verification_due);
   if (s.contact_pending) add(s.contact_overdue ? "contact-OVERDUE" : "contact-applicant");
   if (!s.missing_materials.empty()) {
@@ -62,11 +70,6 @@ std::string flags(const jointreview::StepStatus& s) {
   return out;
 }
 
-std::string fmt_days(double d) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", d);
-  return buf;
-}
 
 void print_status(const jointreview::InstanceStatus& s) {
   std::size_t approved = 0;
@@ -127,24 +130,29 @@ void add_start(CLI::App& app, Runner& run) {
 
 struct ActOpts {
   EngineFlags e;
-  std::string instance, step, action, actor = "applicant", note, material;
+  std::string instance, step, action, actor = "applicant", note, material, ground;
   double days = -1;
 };
 
 void add_act(CLI::App& app, Runner& run) {
   auto o = std::make_shared<ActOpts>();
   auto* sub = app.add_subcommand("act", "Act on a step: submit, accept, approve, return, resubmit, reject, commit, "
-                                        "supply, withdraw, verify, verify-failed, contact, exclude, resume");
+                                        "supply, withdraw, verify, verify-failed, contact, exclude, resume, extend");
   sub->add_option("instance", o->instance, "instance id")->required();
   sub->add_option("step", o->step, "step id")->required();
   sub->add_option("action", o->action, "the action")->required();
   sub->add_option("--as", o->actor, "who acts: applicant, applicant:NAME, a department, or DEPARTMENT/STAFF-ID");
   sub->add_option("--note", o->note, "a note kept in the audit trail");
   sub->add_option("--material", o->material, "supply: the deferred material handed in");
-  sub->add_option("--days", o->days, "exclude: the excluded period's length in working days (default: as declared)");
+  sub->add_option("--days", o->days,
+                  "exclude: the excluded period's length in working days (default: as declared); extend: the "
+                  "extension's working days (at most 10, 15 for a joint review)");
+  sub->add_option("--ground", o->ground,
+                  "exclude beyond the declared periods: the Art. 45 ground (hearing, tendering, auction, inspection, "
+                  "testing, quarantine, appraisal, expert_review); needs --days and --note");
   add_engine_flags(sub, o->e);
   with_engine(sub, run, o, [](jointreview::Engine& engine, const auto& o) {
-    engine.act({o.instance, o.step, o.action, o.actor, o.note, o.material, o.days});
+    engine.act({o.instance, o.step, o.action, o.actor, o.note, o.material, o.days, o.ground});
     auto s = engine.status(o.instance);
     for (const auto& st : s.steps)
       if (st.id == o.step)

@@ -21,7 +21,8 @@ std::string in_flags(std::string message) {
   static const std::pair<const char*, const char*> kFlags[] = {
       {"SimulationOptions::green_projects", "--green"},   {"SimulationOptions::projects", "--projects"},
       {"SimulationOptions::runs", "--runs"},               {"SimulationOptions::threads", "--threads"},
-      {"SimulationOptions::capacity", "--capacity"},       {"CalendarOptions::weekend_fallback", "--weekend-fallback"}};
+      {"SimulationOptions::capacity", "--capacity"},       {"CalendarOptions::weekend_fallback", "--weekend-fallback"},
+      {"ActRequest::note", "--note"},                      {"ActRequest::actor", "--as"}};
   for (const auto& [field, flag] : kFlags)
     for (std::size_t at; (at = message.find(field)) != std::string::npos;)
       message.replace(at, std::strlen(field), flag);

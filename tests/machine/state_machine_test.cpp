@@ -50,6 +50,7 @@ const char* refusal_name(Refusal r) {
     case Refusal::nothing_pending: return "nothing_pending";
     case Refusal::not_paused: return "not_paused";
     case Refusal::no_exclusion: return "no_exclusion";
+    case Refusal::no_ground: return "no_ground";
     case Refusal::instance_closed: return "instance_closed";
     case Refusal::already_reviewed: return "already_reviewed";
     default: return "other";
@@ -84,7 +85,7 @@ TEST_CASE("every action in every state of a one-department step", "[state_machin
     {"accepted", A::commit, "refused:no_commitment"}, {"accepted", A::supply, "refused:unknown_material"},
     {"accepted", A::withdraw, "withdrawn"},   {"accepted", A::verify, "refused:nothing_pending"},
     {"accepted", A::verify_failed, "refused:nothing_pending"}, {"accepted", A::contact, "refused:nothing_pending"},
-    {"accepted", A::exclude, "refused:no_exclusion"}, {"accepted", A::resume, "refused:not_paused"},
+    {"accepted", A::exclude, "refused:no_ground"}, {"accepted", A::resume, "refused:not_paused"},
 
     {"returned", A::submit, "refused:wrong_state"}, {"returned", A::accept, "refused:wrong_state"},
     {"returned", A::approve, "refused:wrong_state"}, {"returned", A::return_, "refused:wrong_state"},
@@ -347,7 +348,10 @@ TEST_CASE("excluded time stops the clock for the declared period", "[state_machi
   CHECK_FALSE(h.rt("joint").paused);
   CHECK(h.rt("joint").due == 15);  // 8 days remain from 6.5
   CHECK(h.act(Action::exclude, "joint", h.dept("B")) == Refusal::no_exclusion);  // only one declared
-  h.ok(Action::exclude, "joint", h.dept("B"), -1, -1, 1.0);  // an explicit length is allowed
+  CHECK(h.act(Action::exclude, "joint", h.dept("B"), -1, -1, 1.0) == Refusal::no_exclusion);  // a length is no ground
+  // On a ground of Art. 45, with its length.
+  h.ok(Action::exclude, "joint", h.dept("B"), -1, static_cast<std::int32_t>(ExclusionGround::expert_review), 1.0);
+  CHECK(h.rt("joint").ground == static_cast<std::uint8_t>(ExclusionGround::expert_review));
   h.ok(Action::resume, "joint", h.dept("B"), 7.0);
   CHECK(h.rt("joint").due == 15);  // paused only half a day: still ends at 15
 }
@@ -403,13 +407,37 @@ TEST_CASE("a deferred deadline during an excluded period keeps the period; suppl
   CHECK(h.rt("joint").clock_used == Approx(3.0));  // 1.5 -> 4.5 only
 }
 
-TEST_CASE("an explicit excluded period does not use up a declared one", "[state_machine]") {
+TEST_CASE("a period on a ground of Art. 45 does not use up a declared one; a length alone takes the declared one", "[state_machine]") {
   Harness h(kWorkflow);
   to_joint_review(h);
-  h.ok(Action::exclude, "joint", h.dept("B"), 1.5, -1, 1.0);
+  const auto auction = static_cast<std::int32_t>(ExclusionGround::auction);
+  CHECK(h.act(Action::exclude, "joint", h.dept("B"), 1.5, auction) == Refusal::bad_value);  // a ground needs a length
+  h.ok(Action::exclude, "joint", h.dept("B"), 1.5, auction, 1.0);
+  CHECK(h.rt("joint").ground == static_cast<std::uint8_t>(ExclusionGround::auction));
   h.advance(2.5);
-  h.ok(Action::exclude, "joint", h.dept("B"));  // the declared 4 days are still there
-  CHECK(h.rt("joint").pause_until == Approx(6.5));
+  CHECK(h.rt("joint").ground == 0);
+  h.ok(Action::exclude, "joint", h.dept("B"), 2.5, -1, 2.0);  // the declared period, lasting 2 days this time
+  CHECK(h.rt("joint").pause_until == Approx(4.5));
+  CHECK(h.rt("joint").exclusions_used == 1);
+  CHECK(h.rt("joint").ground == static_cast<std::uint8_t>(ExclusionGround::declared));
+}
+
+TEST_CASE("an extension (Art. 42): once, at most 10 working days (15 jointly), before the limit passes", "[state_machine]") {
+  Harness h(kWorkflow);
+  to_joint_review(h);  // joint (two departments) accepted at 0.5: due 11
+  CHECK(h.act(Action::extend, "joint", h.dept("B"), 1.0, -1, 16) == Refusal::extension_too_long);
+  CHECK(h.act(Action::extend, "joint", h.dept("B"), 1.0, -1, 0) == Refusal::extension_too_long);
+  h.ok(Action::extend, "joint", h.dept("B"), 1.0, -1, 15);
+  CHECK(h.rt("joint").due == 26);
+  CHECK(h.rt("joint").extended_days == 15);
+  CHECK(h.act(Action::extend, "joint", h.dept("B"), 1.5, -1, 1) == Refusal::already_extended);
+  // A single-department step: 10 at most; and none once red.
+  Harness one(kWorkflow);
+  reach(one, "accepted");
+  CHECK(one.act(Action::extend, "s1", one.dept("A"), -1, -1, 11) == Refusal::extension_too_long);
+  one.advance(one.rt("s1").due + 0.5);
+  REQUIRE(one.rt("s1").overdue);
+  CHECK(one.act(Action::extend, "s1", one.dept("A"), -1, -1, 5) == Refusal::limit_passed);
 }
 
 namespace {

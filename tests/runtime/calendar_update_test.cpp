@@ -442,6 +442,11 @@ TEST_CASE("a schema-2 database opens converted to civil time, with the same stat
       INFO(id);
       auto expected = dates_as_null(nlohmann::json::parse(slurp(fx / ("schema2-" + id + ".status.json"))));
       auto now = dates_as_null(nlohmann::json::parse(status_json(e->status(id))));
+      // Fields later builds added to a step (issue 13) are not in the old output.
+      for (auto& st : now["steps"])
+        for (const char* k : {"paused_until", "paused_until_provisional", "ground", "exclusion_reason", "extended_days",
+                              "statutory_days", "statutory_overdue"})
+          st.erase(k);
       CHECK(now.dump(1) == expected.dump(1));
       CHECK(nlohmann::json::parse(events_json(e->events(id))) ==
             nlohmann::json::parse(slurp(fx / ("schema2-" + id + ".events.json"))));
@@ -505,6 +510,7 @@ TEST_CASE("a snapshot with many pending timers (a clock stopped and resumed ofte
       clock->advance(std::chrono::minutes(1));
       ActRequest x{id, "long", "exclude", "自然资源局"};
       x.days = 30;
+      x.ground = "expert_review";
       x.note = "专家评审";
       e->act(x);
       clock->advance(std::chrono::minutes(1));

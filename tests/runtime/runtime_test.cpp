@@ -1052,3 +1052,98 @@ steps:
   CHECK(e->status(id).steps[1].warned);
   CHECK_FALSE(e->status(id).steps[1].overdue);
 }
+
+// Art. 45 and Art. 42 of 行政许可法 (issue 13, item 3): a department stops its
+// clock only on a ground of the Act (or a period the workflow declares) and
+// tells the applicant; it extends once, within bounds, saying why; and
+// overrunning the law is told apart from overrunning the promise.
+TEST_CASE("exclusions need a ground and a note, extensions are bounded, the law's limit is flagged apart", "[runtime][law]") {
+  TempDir d;
+  const std::string wf = d.file("law.yaml", R"(workflow: law
+title: 期限
+departments:
+  自然资源局: {}
+steps:
+  - id: hear
+    department: 自然资源局
+    days: 10
+    statutory_days: 20
+)");
+  auto clock = FakeClock::at("2026-03-02T09:00");
+  auto e = Engine::open(options(d, clock));
+  const std::string id = e->start(wf, "p");
+  clock->set(FakeClock::at("2026-03-02T09:10")->now());
+  e->act({id, "hear", "submit", "applicant"});
+  e->act({id, "hear", "accept", "自然资源局"});
+  CHECK(e->status(id).steps[0].deadline == "2026-03-16");
+  auto refused = [&](ActRequest r, Error::Code code, const std::string& why) {
+    try {
+      e->act(r);
+      FAIL("expected a refusal");
+    } catch (const Error& err) {
+      CHECK(err.code() == code);
+      CHECK_THAT(err.what(), Catch::Contains(why));
+    }
+  };
+  // Art. 42: one extension, at most 10 working days for one department, with its reason.
+  clock->set(FakeClock::at("2026-03-02T10:00")->now());
+  ActRequest ext{id, "hear", "extend", "自然资源局"};
+  ext.days = 11;
+  ext.note = "情况复杂，经负责人批准";
+  refused(ext, Error::Code::refused, "1 to 10 working days");
+  ext.days = 10;
+  ext.note.clear();
+  refused(ext, Error::Code::refused, "an extension must give its reason");
+  ext.note = "情况复杂，经负责人批准";
+  e->act(ext);
+  auto s = e->status(id);
+  CHECK(s.steps[0].deadline == "2026-03-30");  // ten more: 03-17 to 03-30
+  CHECK(s.steps[0].extended_days == 10);
+  refused(ext, Error::Code::refused, "Art. 42 allows one extension");
+  // Art. 45: no ground, no excluded period; a ground needs its note.
+  clock->set(FakeClock::at("2026-03-03T10:00")->now());
+  ActRequest ex{id, "hear", "exclude", "自然资源局"};
+  ex.days = 20;
+  refused(ex, Error::Code::refused, "needs its ground under Art. 45");
+  ex.ground = "lottery";
+  CHECK_THROWS_AS(e->act(ex), Error);
+  ex.ground = "auction";
+  refused(ex, Error::Code::refused, "must say why, in writing to the applicant");
+  ex.note = "土地挂牌出让";
+  e->act(ex);
+  s = e->status(id);
+  CHECK(s.steps[0].paused);
+  CHECK(s.steps[0].paused_until == "2026-03-31");  // 20 working days after 03-03
+  CHECK(s.steps[0].ground == "auction");
+  CHECK(s.steps[0].exclusion_reason == "拍卖 (auction)");
+  CHECK(s.steps[0].deadline.empty());
+  auto j = nlohmann::json::parse(status_json(s));
+  CHECK(j["steps"][0]["ground"] == "auction");
+  CHECK(j["steps"][0]["paused_until"] == "2026-03-31");
+  CHECK(j["steps"][0]["extended_days"] == 10.0);
+  CHECK(j["steps"][0]["statutory_days"] == 20.0);
+  bool told = false;
+  for (const auto& ev : e->events(id))
+    if (ev.kind == "notice" && ev.detail.find("拍卖 (auction) (20 working days, until 2026-03-31)") != std::string::npos)
+      told = true;
+  CHECK(told);
+  // Resumed at 03-31 10:00 with 20 - 1.04 days left: ends 19 working days
+  // on (04-28; 清明 04-04 to 04-06 off). The law's 20 + 10: 29 on (05-14;
+  // 劳动节 05-01 to 05-05 off, 05-09 worked).
+  clock->set(FakeClock::at("2026-03-31T12:00")->now());
+  s = e->status(id);
+  CHECK_FALSE(s.steps[0].paused);
+  CHECK(s.steps[0].deadline == "2026-04-28");
+  clock->set(FakeClock::at("2026-05-14T23:00")->now());
+  s = e->status(id);
+  CHECK(s.steps[0].overdue);
+  CHECK_FALSE(s.steps[0].statutory_overdue);  // late on the promise, not yet against the law
+  clock->set(FakeClock::at("2026-05-15T09:00")->now());
+  s = e->status(id);
+  CHECK(s.steps[0].statutory_overdue);
+  CHECK(nlohmann::json::parse(status_json(s))["steps"][0]["statutory_overdue"] == true);
+  const auto ev = e->events(id);
+  REQUIRE_FALSE(ev.empty());
+  CHECK(ev.back().kind == "statutory-overdue");
+  CHECK(ev.back().detail == "the limit the law sets passed (违法超期): 2026-05-14");
+}

@@ -90,6 +90,13 @@ struct StepStatus {
   bool warned = false;                   // yellow
   bool overdue = false;                  // red
   bool paused = false;                   // excluded period running
+  std::string paused_until;              // its last working day (date); "" when none runs
+  bool paused_until_provisional = false;
+  std::string ground;                    // its ground: an ExclusionGround name ("auction" ...), or "declared"
+  std::string exclusion_reason;          // in words: the declared period's reason, or 拍卖 (auction) ...
+  double extended_days = 0;              // the extension granted (Art. 42), working days; 0 for none
+  bool statutory_overdue = false;        // past the law's limit (statutory_days + extension): 违法超期
+  double statutory_days = -1;            // the law's limit, working days; < 0 when the workflow gives none
   bool on_commitment = false;
   bool verification_pending = false;
   std::string verification_due;          // date
@@ -127,7 +134,9 @@ struct ActRequest {
   std::string actor;     // "applicant" (or "applicant:NAME"), a department name, or "DEPT/staff-id"
   std::string note;
   std::string material;  // supply: which deferred material
-  double days = -1;      // exclude: length in working days (default: the declared period)
+  double days = -1;      // exclude: length in working days (default: the declared period); extend: days
+  std::string ground;    // exclude beyond the declared periods: the Art. 45 ground (hearing, tendering,
+                         // auction, inspection, testing, quarantine, appraisal, expert_review)
 };
 
 struct StartRequest {

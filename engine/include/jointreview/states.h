@@ -44,6 +44,23 @@ enum class Action : std::uint8_t {
   exclude,        // department starts an excluded period (the clock stops)
   resume,         // department ends an excluded period early
   timer,          // (internal) a timer fired
+  extend,         // department extends the step's limit once (Art. 42), with the reason told to the applicant
+};
+
+// The grounds on which Art. 45 of 行政许可法 lets an authority leave time out
+// of its limit (听证、招标、拍卖、检验、检测、检疫、鉴定、专家评审); `declared`:
+// a period the workflow declares under `excluded:`.
+enum class ExclusionGround : std::uint8_t {
+  none,
+  hearing,
+  tendering,
+  auction,
+  inspection,
+  testing,
+  quarantine,
+  appraisal,
+  expert_review,
+  declared,
 };
 
 enum class TimerKind : std::uint8_t {
@@ -58,12 +75,17 @@ enum class TimerKind : std::uint8_t {
   exclusion_end,   // an excluded period ends
   project_warn,    // the whole project's promised limit is near
   project_overdue, // the whole project's promised limit passed
+  statutory_due,   // the limit the law sets (statutory_days, plus an extension) passed: 违法超期
 };
 
 JR_EXPORT const char* to_string(StepState s);
 JR_EXPORT const char* to_string(InstanceState s);
 JR_EXPORT const char* to_string(Action a);  // CLI spelling: "return", "verify-failed" ...
 JR_EXPORT const char* to_string(TimerKind t);
+JR_EXPORT const char* to_string(ExclusionGround g);  // "auction", "expert_review" ...; "declared"
+JR_EXPORT const char* describe(ExclusionGround g);   // 拍卖, 专家评审 ...: the words of a notice
+// One of the eight grounds (not `none`, not `declared`), by its name.
+JR_EXPORT std::optional<ExclusionGround> parse_ground(std::string_view name);
 JR_EXPORT std::optional<Action> parse_action(std::string_view name);
 JR_EXPORT std::optional<StepState> parse_step_state(std::string_view name);
 

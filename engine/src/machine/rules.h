@@ -29,6 +29,7 @@ inline bool department_action(Action a) {
     case Action::verify_failed:
     case Action::contact:
     case Action::exclude:
+    case Action::extend:
     case Action::resume: return true;
     default: return false;
   }
@@ -104,7 +105,9 @@ void StateMachine::run_clock(InstanceRuntime& st, std::uint32_t s, double from, 
   StepRuntime& r = st.steps[s];
   r.clock_running = true;
   r.clock_since = from;
-  r.due = deadline(from, std::max(0.0, wf_->days[s] - r.clock_used));
+  r.due = deadline(from, std::max(0.0, wf_->days[s] + r.extended_days - r.clock_used));
+  if (!r.statutory_overdue && wf_->statutory_days[s] >= 0)
+    arm(out, TimerKind::statutory_due, s, std::max(now, statutory_deadline(r, s)));
   const double warn_at = r.due - wf_->warn_before;
   if (!r.warned && wf_->warn_before > 0 && !(accepting && warn_at <= now + rules::kEps))
     arm(out, TimerKind::warn, s, std::max(now, warn_at));
@@ -155,6 +158,7 @@ void StateMachine::approve_step(InstanceRuntime& st, std::uint32_t s, double at,
   StepRuntime& r = st.steps[s];
   stop_clock(r, at);
   r.paused = false;
+  r.ground = 0;
   set_state(st, s, StepState::approved, at, out);
   ++st.approved;
   for (std::uint32_t k = wf_->succ_offset[s]; k < wf_->succ_offset[s + 1]; ++k) {
@@ -172,6 +176,7 @@ void StateMachine::return_step(InstanceRuntime& st, std::uint32_t s, std::uint32
   StepRuntime& r = st.steps[s];
   stop_clock(r, at);
   r.paused = false;
+  r.ground = 0;
   r.review_pending = 0;
   r.review_returned = 0;
   ++r.rounds;
@@ -242,6 +247,7 @@ void StateMachine::end_instance(InstanceRuntime& st, std::uint32_t s, StepState 
   StepRuntime& r = st.steps[s];
   stop_clock(r, at);
   r.paused = false;
+  r.ground = 0;
   set_state(st, s, as, at, out);
   stop_dependents(st, s, StepState::stopped, at, out);
   set_instance(st, inst, at, out);
@@ -414,17 +420,23 @@ template <class Out>
     case Action::exclude: {
       if (r.state != StepState::accepted || decision_held(r)) return Refusal::wrong_state;
       if (r.paused) return Refusal::already_paused;
+      // Art. 45: a period the workflow declares (its length, or the one
+      // given), or one on a ground of the Act, with its length.
       double len = e.value;
-      const bool declared_period = len < 0;
+      const bool ground_given = e.slot > 0 && e.slot < static_cast<std::int32_t>(ExclusionGround::declared);
+      const std::uint32_t declared = w.excluded_offset[s + 1] - w.excluded_offset[s];
+      const bool declared_period = !ground_given && r.exclusions_used < declared;
       if (declared_period) {
-        std::uint32_t declared = w.excluded_offset[s + 1] - w.excluded_offset[s];
-        if (r.exclusions_used >= declared) return Refusal::no_exclusion;
-        len = w.excluded[w.excluded_offset[s] + r.exclusions_used].expected_days;
+        if (len < 0) len = w.excluded[w.excluded_offset[s] + r.exclusions_used].expected_days;
+      } else {
+        if (!ground_given) return declared == 0 ? Refusal::no_ground : Refusal::no_exclusion;
+        if (len < 0) return Refusal::bad_value;  // a ground's period needs its length
       }
       if (!(len >= 0) || len > 10000) return Refusal::bad_value;
       if (declared_period) ++r.exclusions_used;
       stop_clock(r, at);
       r.paused = true;
+      r.ground = declared_period ? static_cast<std::uint8_t>(ExclusionGround::declared) : static_cast<std::uint8_t>(e.slot);
       r.pause_until = at + len;
       r.pause_days = len;
       arm(out, TimerKind::exclusion_end, s, r.pause_until);
@@ -435,11 +447,27 @@ template <class Out>
     case Action::resume:
       if (!r.paused) return Refusal::not_paused;
       r.paused = false;
+      r.ground = 0;
       // Suspended, or the decision held: the clock waits for the materials.
       if (r.state != StepState::accepted || decision_held(r)) return Refusal::none;
       run_clock(st, s, at, at, out);
       emit_step(out, EffectKind::clock_resumed, s, at);
       return Refusal::none;
+
+    case Action::extend: {
+      // Art. 42: once, by the authority's head, with the reason told to the
+      // applicant (the runtime requires the note); before the limit passes.
+      if (r.state != StepState::accepted || decision_held(r)) return Refusal::wrong_state;
+      if (r.extended) return Refusal::already_extended;
+      if (r.overdue) return Refusal::limit_passed;
+      if (!(e.value > 0) || e.value > max_extension(s)) return Refusal::extension_too_long;
+      r.extended = true;
+      r.extended_days = e.value;
+      if (r.clock_running) run_clock(st, s, r.clock_since, at, out);
+      else r.due += e.value;  // shown when it runs again; recomputed then
+      emit_step(out, EffectKind::extended, s, r.due);
+      return Refusal::none;
+    }
 
     case Action::start:
     case Action::timer: break;
@@ -534,9 +562,19 @@ void StateMachine::on_timer(InstanceRuntime& st, const Event& e, Out& out) const
         emit_step(out, EffectKind::contact_overdue, s, at);
       }
       break;
+    case TimerKind::statutory_due:
+      if (running && r.clock_running && !r.statutory_overdue) {
+        const double limit = statutory_deadline(r, s);
+        if (limit >= 0 && at >= limit - rules::kEps) {
+          r.statutory_overdue = true;
+          emit_step(out, EffectKind::statutory_overdue, s, limit);
+        }
+      }
+      break;
     case TimerKind::exclusion_end:
       if (running && r.paused && at >= r.pause_until - rules::kEps) {
         r.paused = false;
+        r.ground = 0;
         if (r.state == StepState::accepted && !decision_held(r)) {
           run_clock(st, s, at, at, out);
           emit_step(out, EffectKind::clock_resumed, s, at);

@@ -39,7 +39,7 @@ void StateMachine::carry(InstanceRuntime& st, const std::function<double(double)
     r.clock_since = f(r.clock_since);
     r.entered = f(r.entered);
     if (r.clock_running)
-      r.due = deadline(r.clock_since, std::max(0.0, w.days[s] - r.clock_used));
+      r.due = deadline(r.clock_since, std::max(0.0, w.days[s] + r.extended_days - r.clock_used));
     else
       r.due = f(r.due);
     if (r.contact_pending && !r.contact_overdue)
@@ -84,6 +84,7 @@ double StateMachine::carry_timer(const InstanceRuntime& st, TimerKind kind, std:
     case TimerKind::verify_due: t = step ? r->verify_due : f(at); break;
     case TimerKind::contact_due: t = step ? r->contact_due : f(at); break;
     case TimerKind::exclusion_end: t = step ? r->pause_until : f(at); break;
+    case TimerKind::statutory_due: t = step && statutory_deadline(*r, s) >= 0 ? statutory_deadline(*r, s) : f(at); break;
     default: t = f(at); break;
   }
   return std::max(now, t);
@@ -173,8 +174,20 @@ std::string StateMachine::explain(const InstanceRuntime& st, const Event& e, Ref
     case Refusal::not_paused: return step + " has no excluded period running";
     case Refusal::already_paused: return step + " is already in an excluded period";
     case Refusal::no_exclusion:
-      return step + " declares no (further) excluded period; give its length in working days";
-    case Refusal::bad_value: return "the length of an excluded period must be between 0 and 10000 working days";
+    case Refusal::no_ground:
+      return step + (r == Refusal::no_ground ? " declares no excluded period" : " has used its declared excluded periods") +
+             "; a further one needs its ground under Art. 45 of 行政许可法 (hearing, tendering, auction, inspection, "
+             "testing, quarantine, appraisal or expert_review), its length in working days, and a note telling the "
+             "applicant why";
+    case Refusal::bad_value:
+      return e.action == Action::exclude && e.value < 0
+                 ? "an excluded period on a ground of Art. 45 needs its length in working days"
+                 : "the length of an excluded period must be between 0 and 10000 working days";
+    case Refusal::already_extended: return step + " has been extended already; Art. 42 allows one extension";
+    case Refusal::limit_passed: return "the limit of " + step + " has passed; an extension is decided within it";
+    case Refusal::extension_too_long:
+      return "an extension of " + step + " is 1 to " + std::to_string(static_cast<int>(max_extension(e.step))) +
+             " working days (Art. 42: 10, or 15 for a joint review by several departments)";
   }
   return "refused";
 }

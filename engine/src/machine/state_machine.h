@@ -33,9 +33,10 @@ struct Event {
   TimerKind timer = TimerKind::none;
   std::uint32_t step = 0;
   Actor actor;
-  std::int32_t slot = -1;  // supply / deferred timers: index among the step's deferred materials
+  std::int32_t slot = -1;  // supply / deferred timers: index among the step's deferred materials;
+                           // exclude: the ground (ExclusionGround), 0 for none
   double at = 0;           // working-day time of the event
-  double value = -1;       // exclude: length in working days (< 0: the declared length)
+  double value = -1;       // exclude: length in working days (< 0: the declared length); extend: days
 
   // The event of a timer armed by an arm_timer effect, firing at `at`.
   static Event timer_fired(TimerKind kind, std::uint32_t step, std::int32_t slot, double at) {
@@ -64,6 +65,8 @@ enum class EffectKind : std::uint8_t {
   clock_stopped,     // excluded period started, until `at`
   clock_resumed,
   instance_state,    // the instance changed state (from/to as InstanceState)
+  extended,          // the step's limit was extended (Art. 42): its new deadline in `at`
+  statutory_overdue, // the law's limit for the step passed (违法超期): the limit in `at`
 };
 
 constexpr std::uint32_t kNoStep = 0xFFFFFFFFu;
@@ -93,6 +96,9 @@ struct StepRuntime {
   bool verification_pending = false;
   bool on_commitment = false;
   bool clock_running = false;
+  bool extended = false;          // the one extension (Art. 42) was granted
+  bool statutory_overdue = false; // counted days passed statutory_days (+ extension): 违法超期
+  std::uint8_t ground = 0;        // the running excluded period's ground (ExclusionGround)
   std::uint8_t rounds = 0;        // returns so far
   std::uint32_t waiting = 0;      // predecessors not yet approved
   std::uint32_t review_pending = 0;   // departments (slots) still to give their opinion this round
@@ -109,6 +115,7 @@ struct StepRuntime {
   double contact_due = 0;
   double verify_due = 0;
   double pause_days = -1;   // the running excluded period's length (-1: unknown, from an old database)
+  double extended_days = 0; // the extension's working days
 };
 
 struct InstanceRuntime {
@@ -145,6 +152,10 @@ enum class Refusal : std::uint8_t {
   already_paused,
   no_exclusion,       // the step declares no (more) excluded periods and no length was given
   bad_value,
+  no_ground,          // an excluded period beyond the declared ones needs an Art. 45 ground
+  already_extended,   // the one extension was granted already
+  limit_passed,       // the limit has passed: too late to extend it
+  extension_too_long, // more than 10 working days (15 for a joint review)
 };
 
 // Which effects a driver wants to be told about. The machine skips building
@@ -242,6 +253,17 @@ class StateMachine {
   // only set flags and report: a driver that does not report those flags
   // (the simulator, when it does not count deadline alerts) may leave them
   // unarmed without changing any decision.
+  // The longest extension of step s (Art. 42): 10 working days, 15 when
+  // several departments handle it jointly.
+  double max_extension(std::uint32_t s) const { return wf_->dept_count(s) > 1 ? 15.0 : 10.0; }
+  // The limit the law sets for step s, counted like its own (statutory_days
+  // plus the extension): its deadline while the clock runs; < 0 when none.
+  double statutory_deadline(const StepRuntime& r, std::uint32_t s) const {
+    const double stat = wf_->statutory_days[s];
+    if (stat < 0) return -1;
+    return deadline(r.clock_since, std::max(0.0, stat + r.extended_days - r.clock_used));
+  }
+
   static constexpr bool timer_changes_state(TimerKind k) {
     return k == TimerKind::acceptance_due || k == TimerKind::deferred_due || k == TimerKind::grace_due ||
            k == TimerKind::verify_due || k == TimerKind::exclusion_end;

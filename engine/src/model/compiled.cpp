@@ -67,6 +67,7 @@ std::shared_ptr<const CompiledWorkflow> compile(std::shared_ptr<const Workflow> 
     c->dept_offset.push_back(static_cast<std::uint32_t>(c->dept.size()));
 
     c->days.push_back(s.days);
+    c->statutory_days.push_back(s.statutory_days ? *s.statutory_days : -1.0);
     c->duration.push_back(s.effective_duration());
     c->correction_probability.push_back(s.correction.probability);
     c->correction_turnaround.push_back(s.correction.turnaround);

@@ -43,6 +43,7 @@ struct CompiledWorkflow {
   std::vector<std::uint32_t> dept_capacity;  // per department; 0 = unlimited
 
   std::vector<double> days;
+  std::vector<double> statutory_days;  // the law's limit; < 0: none given
   std::vector<Distribution> duration;
   std::vector<double> correction_probability;
   std::vector<Distribution> correction_turnaround;

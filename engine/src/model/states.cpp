@@ -50,6 +50,7 @@ const char* to_string(Action a) {
     case Action::exclude: return "exclude";
     case Action::resume: return "resume";
     case Action::timer: return "timer";
+    case Action::extend: return "extend";
   }
   return "?";
 }
@@ -67,12 +68,13 @@ const char* to_string(TimerKind t) {
     case TimerKind::exclusion_end: return "exclusion-end";
     case TimerKind::project_warn: return "project-warn";
     case TimerKind::project_overdue: return "project-overdue";
+    case TimerKind::statutory_due: return "statutory-due";
   }
   return "?";
 }
 
 std::optional<Action> parse_action(std::string_view name) {
-  for (int i = 0; i <= static_cast<int>(Action::timer); ++i) {
+  for (int i = 0; i <= static_cast<int>(Action::extend); ++i) {
     auto a = static_cast<Action>(i);
     if (a == Action::start || a == Action::timer) continue;
     if (name == to_string(a)) return a;
@@ -84,6 +86,47 @@ std::optional<Action> parse_action(std::string_view name) {
 std::optional<StepState> parse_step_state(std::string_view name) {
   for (int i = 0; i <= static_cast<int>(StepState::stopped); ++i)
     if (name == to_string(static_cast<StepState>(i))) return static_cast<StepState>(i);
+  return std::nullopt;
+}
+
+const char* to_string(ExclusionGround g) {
+  switch (g) {
+    case ExclusionGround::none: return "none";
+    case ExclusionGround::hearing: return "hearing";
+    case ExclusionGround::tendering: return "tendering";
+    case ExclusionGround::auction: return "auction";
+    case ExclusionGround::inspection: return "inspection";
+    case ExclusionGround::testing: return "testing";
+    case ExclusionGround::quarantine: return "quarantine";
+    case ExclusionGround::appraisal: return "appraisal";
+    case ExclusionGround::expert_review: return "expert_review";
+    case ExclusionGround::declared: return "declared";
+  }
+  return "?";
+}
+
+const char* describe(ExclusionGround g) {
+  switch (g) {
+    case ExclusionGround::none: return "";
+    case ExclusionGround::hearing: return "听证";
+    case ExclusionGround::tendering: return "招标";
+    case ExclusionGround::auction: return "拍卖";
+    case ExclusionGround::inspection: return "检验";
+    case ExclusionGround::testing: return "检测";
+    case ExclusionGround::quarantine: return "检疫";
+    case ExclusionGround::appraisal: return "鉴定";
+    case ExclusionGround::expert_review: return "专家评审";
+    case ExclusionGround::declared: return "declared";
+  }
+  return "?";
+}
+
+std::optional<ExclusionGround> parse_ground(std::string_view name) {
+  for (int i = 1; i < static_cast<int>(ExclusionGround::declared); ++i) {
+    const auto g = static_cast<ExclusionGround>(i);
+    if (name == to_string(g)) return g;
+  }
+  if (name == "expert-review") return ExclusionGround::expert_review;
   return std::nullopt;
 }
 

@@ -77,7 +77,7 @@ int EngineImpl::act_job(const ActRequest& req) {
       throw Error(Error::Code::invalid_argument,
                   "unknown action '" + req.action +
                       "'; actions are submit, accept, approve, return, resubmit, reject, commit, supply, withdraw, "
-                      "verify, verify-failed, contact, exclude, resume");
+                      "verify, verify-failed, contact, exclude, resume, extend");
     long si = cw.source->find_step(req.step);
     if (si < 0) {
       std::string ids;
@@ -87,11 +87,23 @@ int EngineImpl::act_job(const ActRequest& req) {
     }
     if (req.days < 0 && req.days != -1)
       throw Error(Error::Code::invalid_argument, "an excluded period cannot last a negative number of days");
+    std::optional<ExclusionGround> ground;
+    if (!req.ground.empty()) {
+      ground = parse_ground(req.ground);
+      if (!ground || *action != Action::exclude)
+        throw Error(Error::Code::invalid_argument,
+                    *action != Action::exclude
+                        ? "a ground is given with 'exclude' only"
+                        : "unknown ground '" + req.ground +
+                              "' of Art. 45; the grounds are hearing, tendering, auction, inspection, testing, "
+                              "quarantine, appraisal, expert_review");
+    }
     Event e;
     e.action = *action;
     e.step = static_cast<std::uint32_t>(si);
     e.at = in.def->time->to_wt(job_now_);  // the time fire_due() fired timers up to
     e.value = req.days;
+    if (ground) e.slot = static_cast<std::int32_t>(*ground);
     // The trail stays in order: nothing is dated before the instance's
     // latest event, of any kind (a warning or an overdue a timer logged
     // counts as much as a change of state).
@@ -106,9 +118,22 @@ int EngineImpl::act_job(const ActRequest& req) {
     in.last_second = now_second;  // every way on from here logs a row at this time
     std::string actor_err;
     e.actor = parse_actor(in, req.actor, actor_err);
+    // What the law requires in writing, the machine cannot see: the reason
+    // told to the applicant of an extension, and of an excluded period
+    // beyond the declared ones.
     if (!actor_err.empty()) {
       record_refusal(in, req, actor_err);
       pending_error_ = std::make_exception_ptr(Error(Error::Code::forbidden, actor_err));
+      return 0;
+    }
+    if (req.note.empty() && (*action == Action::extend || (*action == Action::exclude && ground))) {
+      const std::string why =
+          *action == Action::extend
+              ? "an extension must give its reason, which the applicant is told (ActRequest::note)"
+              : "an excluded period on the ground of " + std::string(jointreview::describe(*ground)) + " (" + to_string(*ground) +
+                    ") must say why, in writing to the applicant (ActRequest::note)";
+      record_refusal(in, req, why);
+      pending_error_ = std::make_exception_ptr(Error(Error::Code::refused, req.action + " refused: " + why));
       return 0;
     }
     if (*action == Action::supply) {

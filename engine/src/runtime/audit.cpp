@@ -2,6 +2,8 @@
 // effects add to the open batch (storage::Batch::events).
 #include "runtime/engine_impl.h"
 
+#include <cstdio>
+
 #include "runtime/working_time.h"
 
 namespace jointreview::runtime {
@@ -91,7 +93,8 @@ void EngineImpl::record_effects(Instance& in, const std::string& actor, double a
   for (const Effect& fx : effects_) {
     const std::string step = fx.step == kNoStep ? "" : cw.step_id(fx.step);
     if (fx.kind == EffectKind::step_state || fx.kind == EffectKind::warning || fx.kind == EffectKind::overdue ||
-        fx.kind == EffectKind::clock_stopped || fx.kind == EffectKind::clock_resumed)
+        fx.kind == EffectKind::clock_stopped || fx.kind == EffectKind::clock_resumed ||
+        fx.kind == EffectKind::extended || fx.kind == EffectKind::statutory_overdue)
       touch(in, fx.step);
     auto row = [&](const char* kind) {
       EventRecord e = base_event(in, actor, when);
@@ -154,8 +157,34 @@ void EngineImpl::record_effects(Instance& in, const std::string& actor, double a
       case EffectKind::contact_done: push_row(row("contact-done")); break;
       case EffectKind::contact_overdue: push_row(row("contact-overdue")); break;
       case EffectKind::clock_stopped: {
+        const StepRuntime& r = in.rt.steps[fx.step];
+        const std::string why = exclusion_ground(in, fx.step);
+        const std::string days = number_text(r.pause_days);
         EventRecord e = row("clock-stopped");
-        e.detail = "excluded period until " + tm.marked_text(fx.at);
+        e.detail = "excluded period (" + why + "), " + days + " working days, until " + tm.marked_text(fx.at);
+        push_row(std::move(e));
+        // Art. 45: the applicant is told in writing how long, and why.
+        EventRecord n = row("notice");
+        n.detail = "to the applicant: the time of " + why + " (" + days + " working days, until " +
+                   tm.marked_text(fx.at) + ") is not counted in the limit (行政许可法 Art. 45)";
+        push_row(std::move(n));
+        break;
+      }
+      case EffectKind::extended: {
+        const StepRuntime& r = in.rt.steps[fx.step];
+        EventRecord e = row("extended");
+        e.detail = "limit extended by " + number_text(r.extended_days) + " working days (行政许可法 Art. 42)" +
+                   (r.clock_running ? "; new deadline " + tm.marked_text(fx.at) : std::string());
+        push_row(std::move(e));
+        EventRecord n = row("notice");
+        n.detail = "to the applicant: the limit is extended by " + number_text(r.extended_days) +
+                   " working days (行政许可法 Art. 42); the reason is in the extension's note";
+        push_row(std::move(n));
+        break;
+      }
+      case EffectKind::statutory_overdue: {
+        EventRecord e = row("statutory-overdue");
+        e.detail = "the limit the law sets passed (违法超期): " + tm.marked_text(fx.at);
         push_row(std::move(e));
         break;
       }
@@ -169,6 +198,27 @@ void EngineImpl::record_effects(Instance& in, const std::string& actor, double a
         break;
     }
   }
+}
+
+// The ground of step s's running excluded period, in words: the declared
+// period's reason, or the Art. 45 ground ("拍卖 (auction)").
+std::string EngineImpl::exclusion_ground(const Instance& in, std::uint32_t s) const {
+  const StepRuntime& r = in.rt.steps[s];
+  const auto g = static_cast<ExclusionGround>(r.ground);
+  if (g == ExclusionGround::declared) {
+    const auto& declared = in.def->compiled->source->steps[s].excluded;
+    if (r.exclusions_used >= 1 && r.exclusions_used <= declared.size()) return declared[r.exclusions_used - 1].reason;
+    return "declared period";
+  }
+  if (g == ExclusionGround::none) return "ground not recorded";
+  return std::string(jointreview::describe(g)) + " (" + to_string(g) + ")";
+}
+
+// A number of days as people write it: 20, 2.5.
+std::string EngineImpl::number_text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
 }
 
 // Marks a step whose current-state row (state, deadline, flags) changed.

@@ -165,8 +165,10 @@ std::string encode(const Instance& in) {
     const std::uint16_t flags = (x.accepted_once ? 1 : 0) | (x.warned ? 2 : 0) | (x.overdue ? 4 : 0) |
                                 (x.contact_pending ? 8 : 0) | (x.contact_overdue ? 16 : 0) |
                                 (x.ever_returned ? 32 : 0) | (x.paused ? 64 : 0) | (x.verification_pending ? 128 : 0) |
-                                (x.on_commitment ? 256 : 0) | (x.clock_running ? 512 : 0);
+                                (x.on_commitment ? 256 : 0) | (x.clock_running ? 512 : 0) |
+                                (x.extended ? 1024 : 0) | (x.statutory_overdue ? 2048 : 0);
     put(out, flags);
+    put(out, x.ground);
     put(out, x.rounds);
     put(out, x.waiting);
     put(out, x.review_pending);
@@ -177,6 +179,7 @@ std::string encode(const Instance& in) {
     put(out, x.exclusions_used);
     put(out, x.clock_used);  // a length in working days, not an instant
     put(out, x.pause_days);  // likewise
+    put(out, x.extended_days);
     put_instant(out, time, x.clock_since);
     put_instant(out, time, x.due);
     put_instant(out, time, x.entered);
@@ -234,6 +237,10 @@ void decode(const std::string& s, Instance& in) {
     x.verification_pending = f & 128;
     x.on_commitment = f & 256;
     x.clock_running = f & 512;
+    x.extended = f & 1024;
+    x.statutory_overdue = f & 2048;
+    x.ground = r.get<std::uint8_t>();
+    if (x.ground > static_cast<std::uint8_t>(ExclusionGround::declared)) r.fail("an unknown ground");
     x.rounds = r.get<std::uint8_t>();
     x.waiting = r.get<std::uint32_t>();
     x.review_pending = r.get<std::uint32_t>();
@@ -244,6 +251,7 @@ void decode(const std::string& s, Instance& in) {
     x.exclusions_used = r.get<std::uint32_t>();
     x.clock_used = r.get<double>();
     x.pause_days = r.get<double>();
+    x.extended_days = r.get<double>();
     x.clock_since = get_instant(r, time);
     x.due = get_instant(r, time);
     x.entered = get_instant(r, time);
@@ -259,7 +267,7 @@ void decode(const std::string& s, Instance& in) {
   for (std::uint32_t k = 0; k < nt; ++k) {
     Timer t{};
     const auto kind = r.get<std::uint8_t>();
-    if (kind == 0 || kind > static_cast<std::uint8_t>(TimerKind::project_overdue)) r.fail("an unknown timer");
+    if (kind == 0 || kind > static_cast<std::uint8_t>(TimerKind::statutory_due)) r.fail("an unknown timer");
     t.kind = static_cast<TimerKind>(kind);
     t.step = r.get<std::uint32_t>();
     if (t.step >= n_steps && t.step != kNoStep) r.fail("a timer of a step the workflow does not have");
@@ -304,7 +312,7 @@ Input decode_input(const std::string& s) {
   const auto action = r.get<std::uint8_t>();
   const auto timer = r.get<std::uint8_t>();
   const auto kind = r.get<std::uint8_t>();
-  if (action > static_cast<std::uint8_t>(Action::timer) || timer > static_cast<std::uint8_t>(TimerKind::project_overdue) ||
+  if (action > static_cast<std::uint8_t>(Action::extend) || timer > static_cast<std::uint8_t>(TimerKind::statutory_due) ||
       kind > static_cast<std::uint8_t>(Actor::Kind::department))
     r.fail("an unknown action, timer or actor");
   e.action = static_cast<Action>(action);

@@ -199,6 +199,8 @@ class EngineImpl final : public Engine {
   std::string missing_materials(const Instance& in, std::uint32_t s);
   void record_effects(Instance& in, const std::string& actor, double at);
   void touch(Instance& in, std::uint32_t step);
+  std::string exclusion_ground(const Instance& in, std::uint32_t s) const;
+  static std::string number_text(double v);
 
   // ---- batch.cpp
   Mark mark() const;

@@ -42,6 +42,15 @@ InstanceStatus EngineImpl::describe(const Instance& in) {
     st.warned = r.warned;
     st.overdue = r.overdue;
     st.paused = r.paused;
+    if (r.paused) {
+      st.paused_until = tm.deadline_text(r.pause_until);
+      st.paused_until_provisional = tm.provisional(r.pause_until);
+      st.ground = to_string(static_cast<ExclusionGround>(r.ground));
+      st.exclusion_reason = exclusion_ground(in, i);
+    }
+    st.extended_days = r.extended_days;
+    st.statutory_overdue = r.statutory_overdue;
+    st.statutory_days = cw.statutory_days[i];
     st.on_commitment = r.on_commitment;
     st.verification_pending = r.verification_pending;
     if (r.verification_pending) {
