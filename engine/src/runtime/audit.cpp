@@ -90,6 +90,11 @@ void EngineImpl::record_effects(Instance& in, const std::string& actor, double a
   const CompiledWorkflow& cw = *in.def->compiled;
   const TimeMap& tm = *in.def->time;
   const std::string when = row_time(in, at);
+  // The note of the action these effects follow: what a notice to the
+  // applicant must say (the reason of an extension, of an excluded period).
+  const std::string note =
+      action_row_ < batch_.events.size() ? batch_.events[action_row_].note : std::string();
+  auto with_reason = [&](std::string text) { return note.empty() ? text : text + "; reason: " + note; };
   for (const Effect& fx : effects_) {
     const std::string step = fx.step == kNoStep ? "" : cw.step_id(fx.step);
     if (fx.kind == EffectKind::step_state || fx.kind == EffectKind::warning || fx.kind == EffectKind::overdue ||
@@ -165,8 +170,8 @@ void EngineImpl::record_effects(Instance& in, const std::string& actor, double a
         push_row(std::move(e));
         // Art. 45: the applicant is told in writing how long, and why.
         EventRecord n = row("notice");
-        n.detail = "to the applicant: the time of " + why + " (" + days + " working days, until " +
-                   tm.marked_text(fx.at) + ") is not counted in the limit (行政许可法 Art. 45)";
+        n.detail = with_reason("to the applicant: the time of " + why + " (" + days + " working days, until " +
+                               tm.marked_text(fx.at) + ") is not counted in the limit (行政许可法 Art. 45)");
         push_row(std::move(n));
         break;
       }
@@ -177,8 +182,8 @@ void EngineImpl::record_effects(Instance& in, const std::string& actor, double a
                    (r.clock_running ? "; new deadline " + tm.marked_text(fx.at) : std::string());
         push_row(std::move(e));
         EventRecord n = row("notice");
-        n.detail = "to the applicant: the limit is extended by " + number_text(r.extended_days) +
-                   " working days (行政许可法 Art. 42); the reason is in the extension's note";
+        n.detail = with_reason("to the applicant: the limit is extended by " + number_text(r.extended_days) +
+                               " working days (行政许可法 Art. 42)");
         push_row(std::move(n));
         break;
       }

@@ -38,7 +38,7 @@ InstanceStatus EngineImpl::describe(const Instance& in) {
     st.deadline = step_deadline(in, i);
     st.deadline_provisional = step_deadline_provisional(in, i);
     st.days_used = days_used(in, i);
-    st.days_limit = cw.days[i];
+    st.days_limit = cw.days[i] + r.extended_days;  // the promise, with its extension
     st.warned = r.warned;
     st.overdue = r.overdue;
     st.paused = r.paused;
