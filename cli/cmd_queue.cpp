@@ -38,7 +38,7 @@ void add_queue(CLI::App& app, Runner& run) {
     int n = 0;
     bool provisional = false;
     for (const auto& i : w.items) {
-      rows.push_back({std::to_string(++n), i.green ? "green" : "", i.overdue ? "RED" : i.warned ? "yellow" : "",
+      rows.push_back({std::to_string(++n), i.green ? "green" : "", i.statutory_overdue ? "RED 违法超期" : i.overdue ? "RED" : i.warned ? "yellow" : "",
                       i.instance, i.project, i.name, jointreview::describe(i.task),
                       dated(i.deadline, i.deadline_provisional), i.since.substr(0, 16)});
       provisional = provisional || i.deadline_provisional;

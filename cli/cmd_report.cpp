@@ -38,13 +38,15 @@ bool any_provisional(const jointreview::WeeklyReport& r) {
   for (const auto* items : {&r.overdue, &r.warned})
     for (const auto& i : *items)
       if (i.deadline_provisional) return true;
+  for (const auto& i : r.stopped)
+    if (i.paused_until_provisional) return true;
   return false;
 }
 
 // An item's state as the report shows it.
 std::string item_state(const jointreview::ReportItem& i) {
-  return i.kind == jointreview::ReportItem::Kind::contact_overdue ? "contact task overdue (首退必联)"
-                                                                   : jointreview::to_string(i.state);
+  if (i.kind == jointreview::ReportItem::Kind::contact_overdue) return "contact task overdue (首退必联)";
+  return std::string(jointreview::to_string(i.state)) + (i.statutory_overdue ? ", past the law's limit (违法超期)" : "");
 }
 
 void print_table(const jointreview::WeeklyReport& r) {
@@ -72,6 +74,16 @@ void print_table(const jointreview::WeeklyReport& r) {
       std::cout << jointreview::render_table({"instance", "project", "step", "name", "department", "state", "deadline"},
                                              rows);
   }
+  std::cout << "\nStopped clocks (Art. 45: not counted, the applicant told)\n";
+  rows.clear();
+  for (const auto& i : r.stopped)
+    rows.push_back({i.instance, i.project, i.step, i.name, i.department, i.exclusion_reason,
+                    dated(i.paused_until, i.paused_until_provisional)});
+  if (rows.empty())
+    std::cout << "  none\n";
+  else
+    std::cout << jointreview::render_table({"instance", "project", "step", "name", "department", "ground", "until"},
+                                           rows);
   std::cout << "\nDepartments\n";
   rows.clear();
   for (const auto& d : r.departments)
@@ -120,6 +132,17 @@ std::string html_report(const jointreview::WeeklyReport& r) {
     for (const auto& i : items)
       h += "<tr><td>" + esc(i.project) + "</td><td>" + esc(i.name) + "</td><td>" + esc(i.department) + "</td><td>" +
            esc(item_state(i)) + "</td><td>" + esc(dated(i.deadline, i.deadline_provisional)) + "</td></tr>";
+    h += "</table>";
+  }
+  h += "<h2>Stopped clocks (Art. 45)</h2>";
+  if (r.stopped.empty()) {
+    h += "<p>none</p>";
+  } else {
+    h += "<table><tr><th>project</th><th>step</th><th>department</th><th>ground</th><th>until</th></tr>";
+    for (const auto& i : r.stopped)
+      h += "<tr><td>" + esc(i.project) + "</td><td>" + esc(i.name) + "</td><td>" + esc(i.department) + "</td><td>" +
+           esc(i.exclusion_reason) + "</td><td>" + esc(dated(i.paused_until, i.paused_until_provisional)) +
+           "</td></tr>";
     h += "</table>";
   }
   h += "<h2>Departments</h2>";

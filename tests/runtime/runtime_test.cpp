@@ -1122,6 +1122,15 @@ steps:
   CHECK(j["steps"][0]["paused_until"] == "2026-03-31");
   CHECK(j["steps"][0]["extended_days"] == 10.0);
   CHECK(j["steps"][0]["statutory_days"] == 20.0);
+  {
+    // The weekly report shows the stopped clock, with its ground.
+    const WeeklyReport rep = e->weekly_report("2026-W11");
+    REQUIRE(rep.stopped.size() == 1);
+    CHECK(rep.stopped[0].step == "hear");
+    CHECK(rep.stopped[0].ground == "auction");
+    CHECK(rep.stopped[0].paused_until == "2026-03-31");
+    CHECK(nlohmann::json::parse(weekly_report_json(rep))["stopped"][0]["exclusion_reason"] == "拍卖 (auction)");
+  }
   bool told = false;
   for (const auto& ev : e->events(id))
     if (ev.kind == "notice" && ev.detail.find("拍卖 (auction) (20 working days, until 2026-03-31)") != std::string::npos)
@@ -1146,4 +1155,12 @@ steps:
   REQUIRE_FALSE(ev.empty());
   CHECK(ev.back().kind == "statutory-overdue");
   CHECK(ev.back().detail == "the limit the law sets passed (违法超期): 2026-05-14");
+  // And in the department's queue and the week's red items, told apart.
+  const Worklist w = e->worklist("自然资源局");
+  REQUIRE(w.items.size() == 1);
+  CHECK(w.items[0].statutory_overdue);
+  const WeeklyReport rep = e->weekly_report("2026-W20");
+  REQUIRE(rep.overdue.size() == 1);
+  CHECK(rep.overdue[0].statutory_overdue);
+  CHECK(rep.stopped.empty());
 }

@@ -187,6 +187,7 @@ struct WorkItem {
   bool green = false;    // 绿色通道
   bool overdue = false;  // the step is red
   bool warned = false;   // the step is yellow
+  bool statutory_overdue = false;  // past the law's limit (违法超期)
 };
 
 struct Worklist {
@@ -219,8 +220,8 @@ struct ReportProject {
   std::vector<ReportStep> in_progress;
 };
 
-struct ReportItem {  // an open step that is red or yellow, or an overdue contact task
-  enum class Kind : std::uint8_t { overdue, warned, contact_overdue };
+struct ReportItem {  // an open step that is red or yellow, an overdue contact task, or a stopped clock
+  enum class Kind : std::uint8_t { overdue, warned, contact_overdue, stopped };
   Kind kind = Kind::overdue;
   std::string instance, project, step, name;
   std::string department;  // the lead
@@ -228,6 +229,11 @@ struct ReportItem {  // an open step that is red or yellow, or an overdue contac
   std::string deadline;
   bool deadline_provisional = false;
   double days_used = 0, days_limit = 0;
+  bool statutory_overdue = false;  // past the law's limit too (违法超期)
+  // A stopped clock (Kind::stopped): the excluded period's ground, its
+  // words, and its last working day.
+  std::string ground, exclusion_reason, paused_until;
+  bool paused_until_provisional = false;
 };
 
 struct DepartmentLoad {
@@ -245,6 +251,7 @@ struct WeeklyReport {
   std::vector<ReportProject> projects;  // every instance, by id
   std::vector<ReportItem> overdue;      // red items, then overdue contact tasks, by instance
   std::vector<ReportItem> warned;       // yellow items
+  std::vector<ReportItem> stopped;      // steps whose clock an excluded period stops (Art. 45), by instance
   std::vector<DepartmentLoad> departments;  // every department of every instance, by name
 };
 
@@ -254,7 +261,9 @@ struct WeeklyReport {
 //          "progress": {"approved", "total"},
 //          "steps": [{"id", "name", "state", "since", "department" (the lead), "departments",
 //                     "deadline", "deadline_provisional", "days_used", "days_limit", "warned", "overdue",
-//                     "paused", "on_commitment", "verification_pending", "verification_due",
+//                     "paused", "paused_until", "paused_until_provisional", "ground", "exclusion_reason",
+//                     "extended_days", "statutory_days", "statutory_overdue",
+//                     "on_commitment", "verification_pending", "verification_due",
 //                     "verification_due_provisional",
 //                     "contact_pending", "contact_overdue", "rounds",
 //                     "missing_materials", "reviews_pending"}]}
@@ -264,13 +273,14 @@ JR_EXPORT std::string status_json(const InstanceStatus& s, int indent = 2);
 JR_EXPORT std::string statuses_json(const std::vector<InstanceStatus>& all, int indent = 2);
 JR_EXPORT std::string events_json(const std::vector<EventRecord>& events, int indent = 2);
 // worklist: [{"instance", "project", "step", "name", "task" (describe()), "state", "deadline", "since",
-//             "green", "overdue", "warned"}]
+//             "green", "overdue", "warned", "statutory_overdue"}]
 // weekly report: {"week", "from", "to", "friday",
 //   "projects": [{"instance", "project", "workflow", "state", "green", "approved", "total",
 //                 "approved_this_week", "promised_by", "project_overdue", "project_warned",
 //                 "in_progress": [{"step", "name", "state", "deadline"}]}],
-//   "overdue"/"warned": [{"instance", "project", "step", "name", "department", "state", "deadline",
-//                         "days_used", "days_limit"}],
+//   "overdue"/"warned"/"stopped": [{"instance", "project", "step", "name", "department", "state", "deadline",
+//                         "days_used", "days_limit", "statutory_overdue"; stopped also "ground",
+//                         "exclusion_reason", "paused_until", "paused_until_provisional"}],
 //   "departments": [{"department", "open", "overdue", "approved_this_week", "returned_this_week"}]}
 // (an overdue contact task's "state" reads "contact task overdue (首退必联)").
 JR_EXPORT std::string worklist_json(const Worklist& w, int indent = 2);

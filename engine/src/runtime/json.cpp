@@ -137,7 +137,8 @@ std::string worklist_json(const Worklist& w, int indent) {
                  {"since", i.since},
                  {"green", i.green},
                  {"overdue", i.overdue},
-                 {"warned", i.warned}});
+                 {"warned", i.warned},
+                 {"statutory_overdue", i.statutory_overdue}});
   return a.dump(indent);
 }
 
@@ -167,18 +168,27 @@ std::string weekly_report_json(const WeeklyReport& r, int indent) {
   }
   auto items = [](const std::vector<ReportItem>& v) {
     ordered_json a = ordered_json::array();
-    for (const auto& i : v)
-      a.push_back({{"instance", i.instance},
-                   {"project", i.project},
-                   {"step", i.step},
-                   {"name", i.name},
-                   {"department", i.department},
-                   {"state", i.kind == ReportItem::Kind::contact_overdue ? "contact task overdue (首退必联)"
-                                                                          : to_string(i.state)},
-                   {"deadline", date_or_null(i.deadline)},
-                   {"deadline_provisional", i.deadline_provisional},
-                   {"days_used", i.days_used},
-                   {"days_limit", i.days_limit}});
+    for (const auto& i : v) {
+      ordered_json o = {{"instance", i.instance},
+                        {"project", i.project},
+                        {"step", i.step},
+                        {"name", i.name},
+                        {"department", i.department},
+                        {"state", i.kind == ReportItem::Kind::contact_overdue ? "contact task overdue (首退必联)"
+                                                                               : to_string(i.state)},
+                        {"deadline", date_or_null(i.deadline)},
+                        {"deadline_provisional", i.deadline_provisional},
+                        {"days_used", i.days_used},
+                        {"days_limit", i.days_limit},
+                        {"statutory_overdue", i.statutory_overdue}};
+      if (i.kind == ReportItem::Kind::stopped) {
+        o["ground"] = i.ground;
+        o["exclusion_reason"] = i.exclusion_reason;
+        o["paused_until"] = date_or_null(i.paused_until);
+        o["paused_until_provisional"] = i.paused_until_provisional;
+      }
+      a.push_back(std::move(o));
+    }
     return a;
   };
   ordered_json depts = ordered_json::array();
@@ -190,7 +200,7 @@ std::string weekly_report_json(const WeeklyReport& r, int indent) {
                      {"returned_this_week", d.returned_this_week}});
   ordered_json j = {{"week", r.week},         {"from", r.from},           {"to", r.to},
                     {"friday", r.friday},     {"projects", projects},     {"overdue", items(r.overdue)},
-                    {"warned", items(r.warned)}, {"departments", depts}};
+                    {"warned", items(r.warned)}, {"stopped", items(r.stopped)}, {"departments", depts}};
   return j.dump(indent);
 }
 

@@ -57,6 +57,7 @@ Worklist EngineImpl::department_worklist(const std::string& department) {
         item.green = in->rt.green;
         item.overdue = r.overdue;
         item.warned = r.warned;
+        item.statutory_overdue = r.statutory_overdue;
         w.items.push_back(std::move(item));
       };
       if (running) {
@@ -130,6 +131,16 @@ WeeklyReport EngineImpl::report_of_week(Date monday) {
       item.deadline_provisional = provisional;
       item.days_used = days_used(*in, i);
       item.days_limit = cw.days[i];
+      item.statutory_overdue = r.statutory_overdue;
+      if (in_progress(r.state) && r.paused) {
+        ReportItem stop = item;
+        stop.kind = ReportItem::Kind::stopped;
+        stop.ground = to_string(static_cast<ExclusionGround>(r.ground));
+        stop.exclusion_reason = exclusion_ground(*in, i);
+        stop.paused_until = in->def->time->deadline_text(r.pause_until);
+        stop.paused_until_provisional = in->def->time->provisional(r.pause_until);
+        rep.stopped.push_back(std::move(stop));
+      }
       if (in_progress(r.state) && r.overdue) {
         item.kind = ReportItem::Kind::overdue;
         rep.overdue.push_back(item);
