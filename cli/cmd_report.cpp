@@ -149,7 +149,7 @@ std::string html_report(const jointreview::WeeklyReport& r) {
   int max_open = 1;
   for (const auto& d : r.departments) max_open = std::max(max_open, d.open);
   const int row_h = 26, label_w = 180, bar_w = 360;
-  h += "<svg width=\"" + std::to_string(label_w + bar_w + 160) + "\" height=\"" +
+  h += "<svg width=\"" + std::to_string(label_w + bar_w + 320) + "\" height=\"" +
        std::to_string(row_h * static_cast<int>(r.departments.size()) + 10) + "\" font-size=\"13\">";
   int y = 0;
   for (const auto& d : r.departments) {
