@@ -1164,3 +1164,68 @@ steps:
   CHECK(rep.overdue[0].statutory_overdue);
   CHECK(rep.stopped.empty());
 }
+
+// Art. 32 (issue 13, item 4): one notice per round, from the lead
+// department, with every department's items; a second notice is flagged.
+TEST_CASE("the consolidated notice carries every department's items, sent by the lead; a second is 二次补正", "[runtime][law]") {
+  TempDir d;
+  const std::string wf = d.file("joint2.yaml", R"(workflow: joint2
+title: 联合审查
+departments:
+  住房城乡建设局: {}
+  人民防空办公室: {}
+steps:
+  - id: scheme
+    departments: [住房城乡建设局, 人民防空办公室]
+    days: 10
+)");
+  auto clock = FakeClock::at("2026-03-02T09:00");
+  std::string id;
+  {
+    auto e = Engine::open(options(d, clock));
+    id = e->start(wf, "p");
+    e->act({id, "scheme", "submit", "applicant"});
+    e->act({id, "scheme", "accept", "住房城乡建设局"});
+    clock->set(FakeClock::at("2026-03-03T10:00")->now());
+    e->act({id, "scheme", "return", "人民防空办公室", "人防面积计算书缺失"});
+  }
+  // Reopened mid-round: the first department's items are kept.
+  auto e = Engine::open(options(d, clock));
+  clock->set(FakeClock::at("2026-03-03T11:00")->now());
+  e->act({id, "scheme", "return", "住房城乡建设局/staff07", "总平面图比例不符"});
+  auto notice_rows = [&] {
+    std::vector<EventRecord> out;
+    for (const auto& ev : e->events(id))
+      if (ev.kind == "notice") out.push_back(ev);
+    return out;
+  };
+  auto rows = notice_rows();
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].actor == "住房城乡建设局");  // the lead sends it, whoever closed the round
+  CHECK(rows[0].detail ==
+        "one consolidated correction notice (Art. 32) from: 住房城乡建设局, 人民防空办公室 — 住房城乡建设局: "
+        "总平面图比例不符; 人民防空办公室: 人防面积计算书缺失");
+  auto s = e->status(id);
+  CHECK(s.steps[0].notices == 1);
+  CHECK_FALSE(s.steps[0].repeat_notice);
+  // Corrected; the civil-air-defence office asks again: a second notice.
+  clock->set(FakeClock::at("2026-03-05T10:00")->now());
+  e->act({id, "scheme", "resubmit", "applicant"});
+  clock->set(FakeClock::at("2026-03-06T09:00")->now());
+  e->act({id, "scheme", "approve", "住房城乡建设局"});
+  clock->set(FakeClock::at("2026-03-06T10:00")->now());
+  e->act({id, "scheme", "return", "人民防空办公室", "计算书仍有误"});
+  rows = notice_rows();
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[1].detail == "one consolidated correction notice (Art. 32) from: 人民防空办公室 — 人民防空办公室: 计算书仍有误 — "
+                          "repeat notice (二次补正): notice 2 on this step");
+  s = e->status(id);
+  CHECK(s.steps[0].notices == 2);
+  CHECK(s.steps[0].repeat_notice);
+  CHECK(nlohmann::json::parse(status_json(s))["steps"][0]["repeat_notice"] == true);
+  const WeeklyReport rep = e->weekly_report("2026-W10");
+  for (const auto& dl : rep.departments) {
+    INFO(dl.department);
+    CHECK(dl.repeat_notices_this_week == (dl.department == "人民防空办公室" ? 1 : 0));
+  }
+}

@@ -104,6 +104,8 @@ struct StepStatus {
   bool contact_pending = false;          // 首退必联 task open
   bool contact_overdue = false;
   int rounds = 0;                        // returns so far
+  int notices = 0;                       // correction notices sent to the applicant (one per return, Art. 32)
+  bool repeat_notice = false;            // a second or later notice on this step (二次补正)
   std::vector<std::string> missing_materials;  // deferred, not yet supplied
   std::vector<std::string> reviews_pending;    // departments still to give their opinion
 };
@@ -242,6 +244,7 @@ struct DepartmentLoad {
   int overdue = 0;             // of which red
   int approved_this_week = 0;  // steps of its approved in the week
   int returned_this_week = 0;  // steps of its returned in the week
+  int repeat_notices_this_week = 0;  // second or later notices (二次补正) it took part in, in the week
 };
 
 struct WeeklyReport {
@@ -265,7 +268,7 @@ struct WeeklyReport {
 //                     "extended_days", "statutory_days", "statutory_overdue",
 //                     "on_commitment", "verification_pending", "verification_due",
 //                     "verification_due_provisional",
-//                     "contact_pending", "contact_overdue", "rounds",
+//                     "contact_pending", "contact_overdue", "rounds", "notices", "repeat_notice",
 //                     "missing_materials", "reviews_pending"}]}
 // events: [{"seq", "instance", "time", "actor", "kind", "action", "step", "from", "to",
 //           "note", "material", "detail"}]
@@ -281,7 +284,8 @@ JR_EXPORT std::string events_json(const std::vector<EventRecord>& events, int in
 //   "overdue"/"warned"/"stopped": [{"instance", "project", "step", "name", "department", "state", "deadline",
 //                         "days_used", "days_limit", "statutory_overdue"; stopped also "ground",
 //                         "exclusion_reason", "paused_until", "paused_until_provisional"}],
-//   "departments": [{"department", "open", "overdue", "approved_this_week", "returned_this_week"}]}
+//   "departments": [{"department", "open", "overdue", "approved_this_week", "returned_this_week",
+//                    "repeat_notices_this_week"}]}
 // (an overdue contact task's "state" reads "contact task overdue (首退必联)").
 JR_EXPORT std::string worklist_json(const Worklist& w, int indent = 2);
 JR_EXPORT std::string weekly_report_json(const WeeklyReport& r, int indent = 2);

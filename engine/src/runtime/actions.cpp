@@ -149,8 +149,11 @@ int EngineImpl::act_job(const ActRequest& req) {
       pending_error_ = std::make_exception_ptr(Error(refusal_code(r), req.action + " refused: " + why));
       return 0;
     }
+    keep_note(in, e, req.note);
     record_action(in, req.actor, req.action, req.step, req.note, req.material, {});
-    batch_.inputs.back() = encode_input(Input{e}, *in.def->time);
+    Input input{e};
+    input.note = req.note;
+    batch_.inputs.back() = encode_input(input, *in.def->time);
     record_effects(in, req.actor, -1);
     return 0;
   }

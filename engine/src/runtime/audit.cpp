@@ -131,9 +131,20 @@ void EngineImpl::record_effects(Instance& in, const std::string& actor, double a
         break;
       }
       case EffectKind::notice: {
+        // Art. 32: one notice for the round, sent by the lead department,
+        // with every department's items; a second one on the same step is
+        // flagged (二次补正).
         EventRecord e = row("notice");
-        e.detail = fx.mask ? "one consolidated correction notice from: " + mask_departments(in, fx.step, fx.mask)
-                           : "returned: deferred materials still missing after the grace period";
+        const std::uint8_t rounds = in.rt.steps[fx.step].rounds;
+        if (fx.mask) {
+          e.actor = cw.dept_name(cw.lead(fx.step));
+          e.detail = "one consolidated correction notice (Art. 32) from: " + mask_departments(in, fx.step, fx.mask) +
+                     " — " + notice_items(in, fx.step, fx.mask);
+        } else {
+          e.detail = "returned: deferred materials still missing after the grace period";
+        }
+        if (rounds >= 2)
+          e.detail += " — repeat notice (二次补正): notice " + std::to_string(rounds) + " on this step";
         push_row(std::move(e));
         break;
       }
@@ -203,6 +214,37 @@ void EngineImpl::record_effects(Instance& in, const std::string& actor, double a
         break;
     }
   }
+  drop_notes(in);  // a notice sent takes its round's notes with it
+}
+
+// A return's note, kept for the round's consolidated notice (and dropped
+// with the notice, drop_notes).
+void EngineImpl::keep_note(Instance& in, const Event& e, const std::string& note) {
+  if (e.action != Action::return_ || e.step >= in.rt.steps.size()) return;
+  const int slot = in.def->compiled->dept_slot(e.step, e.actor.dept);
+  if (slot < 0) return;
+  in.round_notes[(std::uint64_t{e.step} << 32) | static_cast<std::uint32_t>(slot)] = note;
+}
+
+void EngineImpl::drop_notes(Instance& in) {
+  for (const Effect& fx : effects_)
+    if (fx.kind == EffectKind::notice && fx.step != kNoStep) {
+      const std::uint64_t lo = std::uint64_t{fx.step} << 32;
+      in.round_notes.erase(in.round_notes.lower_bound(lo), in.round_notes.lower_bound(lo + (std::uint64_t{1} << 32)));
+    }
+}
+
+// The items of a consolidated notice: each returning department's note.
+std::string EngineImpl::notice_items(const Instance& in, std::uint32_t s, std::uint32_t mask) const {
+  const CompiledWorkflow& cw = *in.def->compiled;
+  std::string out;
+  for (std::uint32_t k = 0; k < cw.dept_count(s) && k < 32; ++k) {
+    if (!(mask & (1u << k))) continue;
+    auto it = in.round_notes.find((std::uint64_t{s} << 32) | k);
+    out += (out.empty() ? "" : "; ") + cw.dept_name(cw.dept_of(s, k)) + ": " +
+           (it == in.round_notes.end() || it->second.empty() ? std::string("(no items given)") : it->second);
+  }
+  return out;
 }
 
 // The ground of step s's running excluded period, in words: the declared

@@ -35,6 +35,7 @@ void EngineImpl::restore(std::vector<Saved>& v, std::size_t& n, std::size_t from
     in.timers = s.timers;
     in.finished = s.finished;
     in.last_second = s.last_second;
+    in.round_notes = s.round_notes;
     in.batch_slot = -1;
   }
 }
@@ -55,6 +56,7 @@ void EngineImpl::snapshot_before(Instance& in) {
     s.timers = in.timers;
     s.finished = in.finished;
     s.last_second = in.last_second;
+    s.round_notes = in.round_notes;
   }
   in.batch_slot = static_cast<std::int32_t>(n_saved_++);
   mark_ckpt(in);

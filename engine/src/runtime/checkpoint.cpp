@@ -47,6 +47,10 @@ void EngineImpl::replay() {
       fire_pending(*in, e.at, nullptr);
     }
     Refusal r = apply_input(*in, e, row.time);
+    if (r == Refusal::none) {
+      keep_note(*in, e, input.note);
+      drop_notes(*in);
+    }
     if (r != Refusal::none)
       throw Error(Error::Code::storage, "replaying the log of instance " + row.instance + " at event " +
                                             std::to_string(row.seq) + " gives a different result than it did live (" +

@@ -160,6 +160,11 @@ std::string encode(const Instance& in) {
   put_instant(out, time, rt.started_at);
   put_instant(out, time, rt.finished_at);
   put(out, in.last_second);
+  put(out, static_cast<std::uint32_t>(in.round_notes.size()));
+  for (const auto& [key, note] : in.round_notes) {
+    put(out, key);
+    put_string(out, note);
+  }
   for (const StepRuntime& x : rt.steps) {
     put(out, static_cast<std::uint8_t>(x.state));
     const std::uint16_t flags = (x.accepted_once ? 1 : 0) | (x.warned ? 2 : 0) | (x.overdue ? 4 : 0) |
@@ -221,6 +226,12 @@ void decode(const std::string& s, Instance& in) {
   rt.started_at = get_instant(r, time);
   rt.finished_at = get_instant(r, time);
   in.last_second = r.get<std::int64_t>();
+  in.round_notes.clear();
+  for (auto k = r.get<std::uint32_t>(); k > 0; --k) {
+    const auto key = r.get<std::uint64_t>();
+    if ((key >> 32) >= n_steps) r.fail("a note of a step the workflow does not have");
+    in.round_notes[key] = r.string();
+  }
   rt.steps.assign(n, StepRuntime{});
   for (StepRuntime& x : rt.steps) {
     const auto st = r.get<std::uint8_t>();
@@ -291,6 +302,7 @@ std::string encode_input(const Input& in, const TimeMap& time) {
   put(out, e.slot);
   put_instant(out, time, e.at);
   put(out, e.value);
+  if (e.action == Action::return_) put_string(out, in.note);
   if (e.action == Action::start) {
     put(out, static_cast<std::uint8_t>(in.green ? 1 : 0));
     put_string(out, in.workflow_hash);
@@ -330,6 +342,7 @@ Input decode_input(const std::string& s) {
     if (in.when.tag > CivilInstant::beyond) r.fail("an unknown kind of time");
   }
   e.value = r.get<double>();
+  if (e.action == Action::return_ && !in.legacy) in.note = r.string();
   if (e.action == Action::start) {
     in.green = r.get<std::uint8_t>() != 0;
     in.workflow_hash = r.string();

@@ -42,6 +42,8 @@ struct Input {
   // start only:
   bool green = false;
   std::string workflow_hash, project, applicant;
+  // return only: the department's note, an item of the consolidated notice.
+  std::string note;
   // As read back: `event.at` is set by resolve_time() from `when`, the
   // civil instant the row holds; a version-1 row (`legacy`) holds the old
   // working-day time itself, in when.frac.

@@ -200,6 +200,9 @@ class EngineImpl final : public Engine {
   void record_effects(Instance& in, const std::string& actor, double at);
   void touch(Instance& in, std::uint32_t step);
   std::string exclusion_ground(const Instance& in, std::uint32_t s) const;
+  void keep_note(Instance& in, const Event& e, const std::string& note);
+  void drop_notes(Instance& in);
+  std::string notice_items(const Instance& in, std::uint32_t s, std::uint32_t mask) const;
   static std::string number_text(double v);
 
   // ---- batch.cpp

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +47,10 @@ struct Instance {
   // The wall-clock second (UTC) of its latest event row of any kind: no
   // action may be dated before it, so the trail stays in order.
   std::int64_t last_second = 0;
+  // The notes of this round's returns, by (step << 32 | department slot):
+  // the items of the step's one consolidated notice (Art. 32), cleared when
+  // it is sent.
+  std::map<std::uint64_t, std::string> round_notes;
   // Changed since the last checkpoint of the current-state tables; which
   // step rows changed (one flag per step, sized on first use).
   bool ckpt_dirty = false;
@@ -65,6 +70,7 @@ struct Saved {
   std::vector<Timer> timers;
   std::string finished;
   std::int64_t last_second = 0;
+  std::map<std::uint64_t, std::string> round_notes;
 };
 
 // A pending timer in the engine's heap: due at the wall-clock second `when`

@@ -45,6 +45,8 @@ ordered_json step_json(const StepStatus& s) {
           {"contact_pending", s.contact_pending},
           {"contact_overdue", s.contact_overdue},
           {"rounds", s.rounds},
+          {"notices", s.notices},
+          {"repeat_notice", s.repeat_notice},
           {"missing_materials", s.missing_materials},
           {"reviews_pending", s.reviews_pending}};
 }
@@ -197,7 +199,8 @@ std::string weekly_report_json(const WeeklyReport& r, int indent) {
                      {"open", d.open},
                      {"overdue", d.overdue},
                      {"approved_this_week", d.approved_this_week},
-                     {"returned_this_week", d.returned_this_week}});
+                     {"returned_this_week", d.returned_this_week},
+                     {"repeat_notices_this_week", d.repeat_notices_this_week}});
   ordered_json j = {{"week", r.week},         {"from", r.from},           {"to", r.to},
                     {"friday", r.friday},     {"projects", projects},     {"overdue", items(r.overdue)},
                     {"warned", items(r.warned)}, {"stopped", items(r.stopped)}, {"departments", depts}};

@@ -158,7 +158,19 @@ WeeklyReport EngineImpl::report_of_week(Date monday) {
     const std::vector<EventRecord> events = on_writer([&] { return store_->events(in->id); });
     for (const EventRecord& ev : events) {
       const std::string day = ev.time.substr(0, 10);
-      if (day < rep.from || day > rep.to || ev.to.empty() || ev.step.empty()) continue;
+      if (day < rep.from || day > rep.to || ev.step.empty()) continue;
+      if (ev.kind == "notice" && ev.detail.find("(二次补正)") != std::string::npos) {
+        // The departments of a repeat notice are the ones it names after "from: ".
+        const auto from = ev.detail.find("from: ");
+        const auto end = ev.detail.find(" — ", from);
+        if (from != std::string::npos) {
+          const std::string names = ev.detail.substr(from + 6, end == std::string::npos ? std::string::npos : end - from - 6);
+          for (auto& [name, l] : load)
+            if ((", " + names + ",").find(", " + name + ",") != std::string::npos) ++l.repeat_notices_this_week;
+        }
+        continue;
+      }
+      if (ev.to.empty()) continue;
       const long s = cw.source->find_step(ev.step);
       if (s < 0) continue;
       const auto step = static_cast<std::uint32_t>(s);

@@ -60,6 +60,8 @@ InstanceStatus EngineImpl::describe(const Instance& in) {
     st.contact_pending = r.contact_pending;
     st.contact_overdue = r.contact_overdue;
     st.rounds = r.rounds;
+    st.notices = r.rounds;
+    st.repeat_notice = r.rounds >= 2;
     for (std::uint32_t k = 0; k < cw.deferred_count(i); ++k)
       if (r.deferred_outstanding & (1u << k) || (!r.accepted_once && !(r.deferred_supplied & (1u << k))))
         st.missing_materials.push_back(cw.materials[cw.deferred[cw.deferred_offset[i] + k].material]);
