@@ -112,7 +112,9 @@ TEST_CASE("an instance runs to completion and its audit trail is durable", "[run
     CHECK(id == "20260302-000001");
     auto s = e->status(id);
     CHECK(s.state == "running");
-    CHECK(s.deadline == "2026-03-16");  // 10 working days after Monday 2 March
+    // The project clock starts with the first acceptance: nothing to count yet.
+    CHECK(s.deadline.empty());
+    CHECK(s.clock_started.empty());
     for (const char* st : {"review_a", "review_b", "review_c"}) CHECK(state_of(s, st) == "ready");
     CHECK(state_of(s, "permit") == "blocked");
     clock->advance(std::chrono::hours(1));
@@ -945,7 +947,9 @@ TEST_CASE("the library's weekly report counts the week's approvals and returns p
   CHECK(p.approved == 1);
   CHECK(p.total == 4);
   CHECK(p.approved_this_week == 1);
-  CHECK(p.promised_by == "2026-03-23");
+  // No step's clock runs (one approved, one returned, one waiting to be
+  // accepted): the project clock stands, and its date is not fixed.
+  CHECK(p.promised_by.empty());
   REQUIRE(p.in_progress.size() == 2);
   CHECK(p.in_progress[0].step == "review_b");
   CHECK(p.in_progress[0].state == StepState::returned);
@@ -1228,4 +1232,69 @@ steps:
     INFO(dl.department);
     CHECK(dl.repeat_notices_this_week == (dl.department == "人民防空办公室" ? 1 : 0));
   }
+}
+
+// The project clock (issue 13, item 1): from the first acceptance, running
+// while at least one step's clock runs. The closed-form case of the issue:
+// branch a (a 30-day excluded period, then half a day of review) and branch
+// b (20 days), both before c: the project counts b's 20 days, a's half day
+// and c's half day, 21, not the 31 that pass.
+TEST_CASE("the project clock counts while a step's clock runs: parallel branches and an excluded period", "[runtime][law]") {
+  TempDir d;
+  const std::string wf = d.file("abc.yaml", R"(workflow: abc
+title: 项目时钟
+time_limit: 21
+departments:
+  发展改革委: {}
+  自然资源局: {}
+steps:
+  - id: a
+    department: 发展改革委
+    days: 1
+    excluded:
+      - {reason: 挂牌出让公告期, days: 30}
+  - id: b
+    department: 自然资源局
+    days: 20
+  - id: c
+    department: 自然资源局
+    days: 1
+    after: [a, b]
+)");
+  auto clock = FakeClock::at("2026-03-02T09:00");
+  auto e = Engine::open(options(d, clock));
+  const std::string id = e->start(wf, "p");
+  for (const char* s : {"a", "b"}) e->act({id, s, "submit", "applicant"});
+  CHECK(e->status(id).deadline.empty());  // nothing accepted yet
+  e->act({id, "a", "accept", "发展改革委"});
+  e->act({id, "a", "exclude", "发展改革委", "挂牌"});  // the declared 30 days: until 04-14 09:00
+  e->act({id, "b", "accept", "自然资源局"});
+  auto s = e->status(id);
+  CHECK(s.clock_started == "2026-03-02");
+  CHECK(s.deadline == "2026-03-31");  // 21 working days on the project clock
+  clock->set(FakeClock::at("2026-03-30T09:00")->now());  // 20 working days later
+  e->act({id, "b", "approve", "自然资源局"});
+  s = e->status(id);
+  CHECK(s.counted_days == Approx(20.0));
+  CHECK(s.deadline.empty());  // a is in its excluded period, b is done: the clock stands
+  CHECK_FALSE(s.overdue);
+  clock->set(FakeClock::at("2026-04-10T09:00")->now());  // past 03-31: not red, the clock stood
+  e->fire_due_timers();
+  CHECK_FALSE(e->status(id).overdue);
+  clock->set(FakeClock::at("2026-04-14T21:00")->now());  // a's period ended at 09:00: the clock runs again
+  s = e->status(id);
+  CHECK(s.counted_days == Approx(20.5));
+  e->act({id, "a", "approve", "发展改革委"});
+  e->act({id, "c", "submit", "applicant"});
+  e->act({id, "c", "accept", "自然资源局"});
+  clock->set(FakeClock::at("2026-04-15T09:00")->now());
+  e->act({id, "c", "approve", "自然资源局"});
+  s = e->status(id);
+  CHECK(s.state == "completed");
+  CHECK(s.counted_days == Approx(21.0));
+  CHECK(s.elapsed_days == Approx(31.0));
+  CHECK_FALSE(s.overdue);  // 21 counted days: within the 21 promised
+  const auto j = nlohmann::json::parse(status_json(s));
+  CHECK(j["clock_started"] == "2026-03-02");
+  CHECK(j["counted_days"] == Approx(21.0));
 }

@@ -121,7 +121,11 @@ struct InstanceStatus {
   bool green = false;
   std::string started;        // local time, ISO 8601
   std::string finished;       // "" while running
-  std::string deadline;       // the project's promised limit, a date; "" without time_limit
+  std::string deadline;       // the project's promised limit on the project clock, a date; "" without
+                              // time_limit or while the project clock does not run
+  std::string clock_started;  // the project clock's start: the date of the first acceptance; "" before
+  double counted_days = 0;    // working days on the project clock (while a step's clock runs)
+  double elapsed_days = 0;    // working days since the first acceptance
   bool deadline_provisional = false;  // that date lies in a provisional year (an estimate)
   bool warned = false;
   bool overdue = false;

@@ -103,6 +103,7 @@ template <class Out>
 void StateMachine::run_clock(InstanceRuntime& st, std::uint32_t s, double from, double now,
                              Out& out, bool accepting) const {
   StepRuntime& r = st.steps[s];
+  if (!r.clock_running) project_clock_on(st, from, now, accepting, out);
   r.clock_running = true;
   r.clock_since = from;
   r.due = deadline(from, std::max(0.0, wf_->days[s] + r.extended_days - r.clock_used));
@@ -114,10 +115,28 @@ void StateMachine::run_clock(InstanceRuntime& st, std::uint32_t s, double from, 
   if (!r.overdue) arm(out, TimerKind::overdue, s, std::max(now, r.due));
 }
 
-inline void StateMachine::stop_clock(StepRuntime& r, double at) const {
+inline void StateMachine::stop_clock(InstanceRuntime& st, StepRuntime& r, double at) const {
   if (!r.clock_running) return;
   r.clock_used += std::max(0.0, at - r.clock_since);
   r.clock_running = false;
+  // The project clock stops with the last step's.
+  if (st.clocks_running > 0 && --st.clocks_running == 0) st.project_used += std::max(0.0, at - st.project_since);
+}
+
+// A step's clock starts: the project clock with it, when none ran; its
+// warning and overdue timers are armed then (never yellow at the moment of
+// the first acceptance, as for a step).
+template <class Out>
+void StateMachine::project_clock_on(InstanceRuntime& st, double from, double now, bool accepting, Out& out) const {
+  if (st.clocks_running++ > 0) return;
+  if (st.clock_started < 0) st.clock_started = from;
+  st.project_since = from;
+  if (wf_->time_limit < 0) return;
+  const double due = project_deadline(st);
+  const double warn_at = due - wf_->warn_before;
+  if (!st.warned && wf_->warn_before > 0 && !(accepting && warn_at <= now + rules::kEps))
+    arm(out, TimerKind::project_warn, kNoStep, std::max(now, warn_at));
+  if (!st.overdue) arm(out, TimerKind::project_overdue, kNoStep, std::max(now, due));
 }
 
 template <class Out>
@@ -156,7 +175,7 @@ void StateMachine::request_reviews(InstanceRuntime& st, std::uint32_t s, std::ui
 template <class Out>
 void StateMachine::approve_step(InstanceRuntime& st, std::uint32_t s, double at, Out& out) const {
   StepRuntime& r = st.steps[s];
-  stop_clock(r, at);
+  stop_clock(st, r, at);
   r.paused = false;
   r.ground = 0;
   set_state(st, s, StepState::approved, at, out);
@@ -174,7 +193,7 @@ template <class Out>
 void StateMachine::return_step(InstanceRuntime& st, std::uint32_t s, std::uint32_t mask, double at,
                                Out& out) const {
   StepRuntime& r = st.steps[s];
-  stop_clock(r, at);
+  stop_clock(st, r, at);
   r.paused = false;
   r.ground = 0;
   r.review_pending = 0;
@@ -203,7 +222,7 @@ void StateMachine::settle(InstanceRuntime& st, std::uint32_t s, double at, Out& 
     // The applicant's permitted delay (容缺) is not the department's: its
     // clock stops until the material comes (then the step is approved at
     // once) or its deadline passes (suspended, then returned).
-    stop_clock(r, at);
+    stop_clock(st, r, at);
     emit_step(out, EffectKind::decision_held, s, at, r.deferred_outstanding);
     return;
   }
@@ -228,11 +247,11 @@ void StateMachine::stop_dependents(InstanceRuntime& st, std::uint32_t s, StepSta
       if (as == StepState::revoked && (r.state == StepState::approved || r.state == StepState::submitted ||
                                        r.state == StepState::accepted || r.state == StepState::returned ||
                                        r.state == StepState::suspended)) {
-        stop_clock(r, at);
+        stop_clock(st, r, at);
         r.verification_pending = false;
         set_state(st, v, StepState::revoked, at, out);
       } else if (!is_final(r.state)) {
-        stop_clock(r, at);
+        stop_clock(st, r, at);
         set_state(st, v, StepState::stopped, at, out);
       }
     }
@@ -245,7 +264,7 @@ template <class Out>
 void StateMachine::end_instance(InstanceRuntime& st, std::uint32_t s, StepState as, InstanceState inst, double at,
                                 Out& out) const {
   StepRuntime& r = st.steps[s];
-  stop_clock(r, at);
+  stop_clock(st, r, at);
   r.paused = false;
   r.ground = 0;
   set_state(st, s, as, at, out);
@@ -285,12 +304,7 @@ template <class Out>
     }
     for (std::uint32_t s = 0; s < w.n_steps; ++s)
       if (st.steps[s].waiting == 0) set_state(st, s, StepState::ready, e.at, out);
-    if (w.time_limit >= 0) {
-      double due = deadline(e.at, w.time_limit);
-      if (w.warn_before > 0) arm(out, TimerKind::project_warn, kNoStep, std::max(e.at, due - w.warn_before));
-      arm(out, TimerKind::project_overdue, kNoStep, due);
-    }
-    return Refusal::none;
+    return Refusal::none;  // the project clock starts with the first acceptance
   }
   if (!st.started) return Refusal::not_started;
   if (e.action == Action::timer) {
@@ -434,7 +448,7 @@ template <class Out>
       }
       if (!(len >= 0) || len > 10000) return Refusal::bad_value;
       if (declared_period) ++r.exclusions_used;
-      stop_clock(r, at);
+      stop_clock(st, r, at);
       r.paused = true;
       r.ground = declared_period ? static_cast<std::uint8_t>(ExclusionGround::declared) : static_cast<std::uint8_t>(e.slot);
       r.pause_until = at + len;
@@ -500,7 +514,8 @@ void StateMachine::on_timer(InstanceRuntime& st, const Event& e, Out& out) const
   const double at = e.at;
   if (e.step == kNoStep) {
     if (st.state != InstanceState::running) return;
-    double due = deadline(st.started_at, w.time_limit);
+    const double due = project_deadline(st);
+    if (due < 0) return;  // no step's clock runs: the project's does not either
     if (e.timer == TimerKind::project_warn && !st.warned && at >= due - w.warn_before - rules::kEps) {
       st.warned = true;
       emit_step(out, EffectKind::warning, kNoStep, due);
@@ -536,7 +551,7 @@ void StateMachine::on_timer(InstanceRuntime& st, const Event& e, Out& out) const
       if (running && e.slot >= 0 && (r.deferred_outstanding & rules::bit(e.slot)) &&
           (r.state == StepState::accepted || r.state == StepState::suspended)) {
         if (r.state == StepState::accepted) {
-          stop_clock(r, at);  // an excluded period running now stays recorded in `paused`
+          stop_clock(st, r, at);  // an excluded period running now stays recorded in `paused`
           set_state(st, s, StepState::suspended, at, out);
         }
         arm(out, TimerKind::grace_due, s, deadline(at, w.deferred[w.deferred_offset[s] + e.slot].grace), e.slot);

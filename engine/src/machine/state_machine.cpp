@@ -19,6 +19,10 @@ void StateMachine::reset(InstanceRuntime& st, bool green) const {
   st.approved = 0;
   st.started_at = 0;
   st.finished_at = -1;
+  st.clocks_running = 0;
+  st.clock_started = -1;
+  st.project_since = 0;
+  st.project_used = 0;
   st.steps.assign(wf_->n_steps, StepRuntime{});
 }
 
@@ -26,6 +30,8 @@ void StateMachine::carry(InstanceRuntime& st, const std::function<double(double)
   const CompiledWorkflow& w = *wf_;
   st.started_at = f(st.started_at);
   st.finished_at = f(st.finished_at);
+  st.clock_started = f(st.clock_started);
+  st.project_since = f(st.project_since);  // the project's deadline is derived from it again
   for (std::uint32_t s = 0; s < w.n_steps; ++s) {
     StepRuntime& r = st.steps[s];
     // The origins of the derived deadlines, in the old time: a deadline of
@@ -67,8 +73,10 @@ double StateMachine::carry_timer(const InstanceRuntime& st, TimerKind kind, std:
   switch (kind) {
     case TimerKind::warn: t = step ? r->due - w.warn_before : f(at); break;
     case TimerKind::overdue: t = step ? r->due : f(at); break;
-    case TimerKind::project_warn: t = deadline(st.started_at, w.time_limit) - w.warn_before; break;
-    case TimerKind::project_overdue: t = deadline(st.started_at, w.time_limit); break;
+    case TimerKind::project_warn:
+      t = project_deadline(st) >= 0 ? project_deadline(st) - w.warn_before : f(at);
+      break;
+    case TimerKind::project_overdue: t = project_deadline(st) >= 0 ? project_deadline(st) : f(at); break;
     case TimerKind::acceptance_due: t = step ? deadline(r->entered, rules::kAcceptanceDays) : f(at); break;
     case TimerKind::deferred_due:
     case TimerKind::grace_due: {

@@ -127,6 +127,12 @@ struct InstanceRuntime {
   std::uint32_t approved = 0;
   double started_at = 0;
   double finished_at = -1;
+  // The project clock (docs/state-machine.md#the-project-clock): it runs
+  // while the statutory clock of at least one step runs.
+  std::uint32_t clocks_running = 0;  // steps whose clock runs
+  double clock_started = -1;         // the first acceptance (-1: none yet)
+  double project_since = 0;          // when it last started to run
+  double project_used = 0;           // working days counted before that
   std::vector<StepRuntime> steps;
 };
 
@@ -272,6 +278,17 @@ class StateMachine {
   // The deadline of a limit of n working days starting at t.
   static double deadline(double t, double n) { return std::ceil(t + n - 1e-9); }
 
+  // The project's deadline (time_limit on the project clock) while the
+  // clock runs; < 0 without a time_limit or while no step's clock runs.
+  double project_deadline(const InstanceRuntime& st) const {
+    if (wf_->time_limit < 0 || st.clocks_running == 0) return -1;
+    return deadline(st.project_since, std::max(0.0, wf_->time_limit - st.project_used));
+  }
+  // Working days counted on the project clock up to `now`.
+  static double project_counted(const InstanceRuntime& st, double now) {
+    return st.project_used + (st.clocks_running > 0 ? std::max(0.0, now - st.project_since) : 0.0);
+  }
+
   // Every department approved, but a deferred material is still missing:
   // the decision waits for the applicant (容缺), and the step's clock is
   // stopped meanwhile.
@@ -290,7 +307,9 @@ class StateMachine {
 
  private:
   Refusal check_actor(const InstanceRuntime& st, const Event& e) const;
-  void stop_clock(StepRuntime& r, double at) const;
+  void stop_clock(InstanceRuntime& st, StepRuntime& r, double at) const;
+  template <class Out>
+  void project_clock_on(InstanceRuntime& st, double from, double now, bool accepting, Out& out) const;
   template <class Out>
   void set_state(InstanceRuntime& st, std::uint32_t s, StepState to, double at, Out& out) const;
   template <class Out>

@@ -164,7 +164,7 @@ std::vector<Pending> pending_deadlines(const Instance& in) {
     out.push_back(Pending{std::move(step), what, date_of(t, due), t.provisional(due)});
   };
   if (in.rt.state != InstanceState::running) return out;
-  if (cw.time_limit >= 0) add("", "deadline", StateMachine::deadline(in.rt.started_at, cw.time_limit));
+  if (in.def->machine->project_deadline(in.rt) >= 0) add("", "deadline", in.def->machine->project_deadline(in.rt));
   for (std::uint32_t s = 0; s < cw.n_steps; ++s) {
     const StepRuntime& r = in.rt.steps[s];
     const std::string id = cw.step_id(s);

@@ -131,6 +131,14 @@ void decode_legacy(Reader& r, Instance& in) {
     x.contact_due = o.contact_due;
     x.verify_due = o.verify_due;
   }
+  // The project clock was not kept then: it is taken as running from the
+  // start while a step's clock runs, which is how that version counted the
+  // project's limit, so that its deadline stays where it was.
+  rt.clocks_running = 0;
+  for (const StepRuntime& x : rt.steps) rt.clocks_running += x.clock_running ? 1 : 0;
+  rt.clock_started = rt.started ? rt.started_at : -1;
+  rt.project_since = rt.started_at;
+  rt.project_used = 0;
   // Not recorded then: the latest change of state stands for the latest event.
   double last = rt.started_at;
   for (const StepRuntime& x : rt.steps) last = std::max(last, x.entered);
@@ -160,6 +168,10 @@ std::string encode(const Instance& in) {
   put_instant(out, time, rt.started_at);
   put_instant(out, time, rt.finished_at);
   put(out, in.last_second);
+  put(out, rt.clocks_running);
+  put_instant(out, time, rt.clock_started);
+  put_instant(out, time, rt.project_since);
+  put(out, rt.project_used);
   put(out, static_cast<std::uint32_t>(in.round_notes.size()));
   for (const auto& [key, note] : in.round_notes) {
     put(out, key);
@@ -226,6 +238,10 @@ void decode(const std::string& s, Instance& in) {
   rt.started_at = get_instant(r, time);
   rt.finished_at = get_instant(r, time);
   in.last_second = r.get<std::int64_t>();
+  rt.clocks_running = r.get<std::uint32_t>();
+  rt.clock_started = get_instant(r, time);
+  rt.project_since = get_instant(r, time);
+  rt.project_used = r.get<double>();
   in.round_notes.clear();
   for (auto k = r.get<std::uint32_t>(); k > 0; --k) {
     const auto key = r.get<std::uint64_t>();

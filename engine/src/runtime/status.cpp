@@ -27,6 +27,16 @@ InstanceStatus EngineImpl::describe(const Instance& in) {
   s.deadline_provisional = project_deadline_provisional(in);
   s.warned = in.rt.warned;
   s.overdue = in.rt.overdue;
+  if (in.rt.clock_started >= 0) {
+    // The project clock: started at the first acceptance; counted while a
+    // step's clock runs; elapsed: every working day since.
+    const double now = tm.to_wt_lenient(clock_->now());
+    s.clock_started = tm.deadline_text(in.rt.clock_started);
+    s.counted_days = StateMachine::project_counted(in.rt, now);
+    const double end = in.rt.state == InstanceState::running ? now : in.rt.finished_at;
+    s.elapsed_days = std::max(0.0, end - in.rt.clock_started);
+    if (in.rt.state != InstanceState::running) s.counted_days = in.rt.project_used;
+  }
   for (std::uint32_t i = 0; i < cw.n_steps; ++i) {
     const StepRuntime& r = in.rt.steps[i];
     StepStatus st;
@@ -72,18 +82,17 @@ InstanceStatus EngineImpl::describe(const Instance& in) {
   return s;
 }
 
-// The project's promised limit, a date; "" without time_limit.
+// The project's promised limit on the project clock, a date; "" without
+// time_limit, or while the clock does not run (it moves then).
 std::string EngineImpl::project_deadline(const Instance& in) const {
-  const CompiledWorkflow& cw = *in.def->compiled;
-  if (cw.time_limit < 0) return "";
-  return in.def->time->deadline_text(StateMachine::deadline(in.rt.started_at, cw.time_limit));
+  const double due = in.def->machine->project_deadline(in.rt);
+  return due < 0 ? "" : in.def->time->deadline_text(due);
 }
 
 // Whether that date lies in a provisional year of the calendar.
 bool EngineImpl::project_deadline_provisional(const Instance& in) const {
-  const CompiledWorkflow& cw = *in.def->compiled;
-  return cw.time_limit >= 0 &&
-         in.def->time->provisional(StateMachine::deadline(in.rt.started_at, cw.time_limit));
+  const double due = in.def->machine->project_deadline(in.rt);
+  return due >= 0 && in.def->time->provisional(due);
 }
 
 // The date a step's running clock ends; "" when no clock runs.
