@@ -751,3 +751,27 @@ TEST_CASE("simulator: finish dates in a provisional year are counted with the st
   CHECK(j["p50_finish_provisional"] == (*r.p50_finish_date > Date::from_ymd(2026, 12, 31)));
   CHECK_THAT(render_simulation(r, SimulationFormat::html), Catch::Contains("暂定"));
 }
+
+TEST_CASE("simulator: counted days are the project clock's, the same as the live status counts", "[simulator][law]") {
+  // Issue 13: subtracting the critical path's excluded days gave 2.0 here.
+  Workflow wf = load(R"(
+workflow: abc
+time_limit: 21
+departments: {A: {}, B: {}}
+steps:
+  - {id: a, department: A, days: 1, excluded: [{reason: 挂牌, days: 30}]}
+  - {id: b, department: B, days: 20}
+  - {id: c, department: B, days: 1, after: [a, b]}
+)");
+  SimulationOptions o;
+  o.runs = 20;
+  o.trace_median = false;
+  const SimulationResult r = simulate(wf, o);
+  REQUIRE(r.completed == 20);
+  // a: its period [0, 30], its review [30, 31]; b [0, 20]; c [31, 32].
+  CHECK(*r.mean_days == Approx(32.0));
+  REQUIRE(r.mean_counted_days);
+  CHECK(*r.mean_counted_days == Approx(22.0));
+  REQUIRE(r.on_time_probability);
+  CHECK(*r.on_time_probability == 0.0);  // 22 > 21
+}

@@ -342,7 +342,6 @@ inline void Replication::on_effect(std::uint32_t p, const Effect& e) {
       break;
     case EffectKind::clock_stopped:
       if (sim[e.step].excl_state == 1) {
-        sim[e.step].excluded_days += e.at - now_;
         push(e.at, Kind::exclusion_over, p, e.step);
         if (trace_ && p == trace_project_)
           trace_->push_back(TraceRecord{TraceRecord::Kind::excluded, 0, e.step, 0, now_, e.at});
@@ -599,7 +598,9 @@ void Replication::finish(Accumulator& acc, double* totals, double* counted) {
       case InstanceState::completed: {
         ++acc.completed;
         total = st.finished_at - arrival_[p];
-        count = total;
+        // Counted days: the project clock of the machine (docs/state-
+        // machine.md#the-project-clock), the same figure status shows.
+        count = st.project_used;
         const StepSim* x = &ps_[static_cast<std::size_t>(p) * n_];
         for (std::uint32_t s = 0; s < n_; ++s) {
           acc.finish_sum[s] += x[s].finish_at - arrival_[p];
@@ -612,7 +613,6 @@ void Replication::finish(Accumulator& acc, double* totals, double* counted) {
           if (x[s].finish_at > x[cur].finish_at) cur = s;
         for (;;) {
           ++acc.critical[cur];
-          count -= x[cur].excluded_days;
           std::uint32_t best = kNoStep;
           for (std::uint32_t k = w_.pred_offset[cur]; k < w_.pred_offset[cur + 1]; ++k) {
             const std::uint32_t q = w_.pred[k];

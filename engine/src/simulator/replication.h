@@ -204,7 +204,6 @@ class Replication {
   struct StepSim {
     double dur = 0;            // this round's review duration
     double finish_at = -1;     // when approved
-    double excluded_days = 0;  // excluded periods taken
     std::uint32_t held = 0;            // review slots held back until the excluded periods are over
     std::uint32_t supply_planned = 0;  // deferred materials whose delivery is drawn
     std::uint8_t excl_state = 0;       // excluded periods: 0 none yet, 1 running, 2 done

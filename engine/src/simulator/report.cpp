@@ -73,7 +73,7 @@ std::string table(const SimulationResult& r) {
   sum.push_back({"plan", f1(r.planned_days), ""});
   out += "\n" + text::align(sum, {false, true, false});
   if (r.p50_counted_days && *r.mean_counted_days < *r.mean_days - 1e-9)
-    out += fmt::format("counted against the limit (excluded periods not counted): mean {}, p50 {}, p90 {}, p95 {}\n",
+    out += fmt::format("counted against the limit (the project clock: while a step's clock runs): mean {}, p50 {}, p90 {}, p95 {}\n",
                        f1(*r.mean_counted_days), f1(*r.p50_counted_days), f1(*r.p90_counted_days),
                        f1(*r.p95_counted_days));
   if (r.time_limit)
