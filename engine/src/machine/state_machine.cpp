@@ -129,9 +129,16 @@ std::string StateMachine::explain(const InstanceRuntime& st, const Event& e, Ref
         case Action::resubmit: need = "returned"; break;
         case Action::reject: need = "submitted, accepted, returned or suspended"; break;
         case Action::commit: need = "ready or submitted"; break;
-        case Action::exclude: need = "accepted"; break;
+        case Action::exclude:
+        case Action::extend:
+          need = "accepted";
+          break;
         default: need = "not yet decided"; break;
       }
+      if ((e.action == Action::exclude || e.action == Action::extend) && has_step &&
+          decision_held(st.steps[e.step]))
+        return step + " has every department's approval and waits for the applicant's deferred materials; " + act +
+               " needs its clock running";
       return step + " is " + state + "; " + act + " needs it " + need;
     }
     case Refusal::blocked: {
