@@ -142,3 +142,40 @@ TEST_CASE("jreview queue lists a department's work, green channel first", "[cli]
   CHECK(j[0]["green"] == true);
   CHECK(j[1]["instance"] == normal);
 }
+
+TEST_CASE("jreview act exclude --ground and extend: the law's conditions, refusals with exit 3", "[cli][runtime][law]") {
+  Db db;
+  const std::string wf = "workflows/four-certificates.yaml";
+  Run r = jreview("start " + wf + " --project 期限" + db.at("2026-03-02T09:00"));
+  REQUIRE(r.code == 0);
+  const std::string id = last_line(r.out);
+  REQUIRE(jreview("act " + id + " filing submit" + db.at("2026-03-02T09:05")).code == 0);
+  REQUIRE(jreview("act " + id + " filing accept --as 发展改革委" + db.at("2026-03-02T09:10")).code == 0);
+  // filing declares no excluded period: a length alone is no ground.
+  r = jreview("act " + id + " filing exclude --as 发展改革委 --days 5" + db.at("2026-03-02T09:20"));
+  CHECK(r.code == 3);
+  CHECK(r.err.find("needs its ground under Art. 45") != std::string::npos);
+  r = jreview("act " + id + " filing exclude --as 发展改革委 --days 5 --ground lottery --note x" + db.at("2026-03-02T09:20"));
+  CHECK(r.code == 2);
+  CHECK(r.err.find("unknown ground 'lottery'") != std::string::npos);
+  r = jreview("act " + id + " filing exclude --as 发展改革委 --days 5 --ground hearing" + db.at("2026-03-02T09:20"));
+  CHECK(r.code == 3);
+  CHECK(r.err.find("(--note)") != std::string::npos);  // the flag named, not the library's field
+  r = jreview("act " + id + " filing exclude --as 发展改革委 --days 5 --ground hearing --note 召开听证会" +
+              db.at("2026-03-02T09:20"));
+  CHECK(r.code == 0);
+  CHECK(r.out.find("clock-stopped:hearing-until-2026-03-09") != std::string::npos);
+  REQUIRE(jreview("act " + id + " filing resume --as 发展改革委" + db.at("2026-03-02T10:00")).code == 0);
+  r = jreview("act " + id + " filing extend --as 发展改革委 --days 11 --note 复杂" + db.at("2026-03-02T10:05"));
+  CHECK(r.code == 3);
+  CHECK(r.err.find("1 to 10 working days") != std::string::npos);
+  r = jreview("act " + id + " filing extend --as 发展改革委 --days 10 --note 情况复杂" + db.at("2026-03-02T10:05"));
+  CHECK(r.code == 0);
+  CHECK(r.out.find("extended+10") != std::string::npos);
+  r = jreview("status " + id + " --format json" + db.at("2026-03-02T10:10"));
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["steps"][0]["extended_days"] == 10.0);
+  CHECK(j["steps"][0]["days_limit"] == 11.0);
+  CHECK(j["clock_started"] == "2026-03-02");
+}
