@@ -336,13 +336,7 @@ TEST_CASE("a calendar update whose transaction fails changes nothing", "[runtime
     e->act({id, "long", "accept", "自然资源局"});
     before = status_json(e->status(id));
   }
-  {
-    sqlite3* h = nullptr;
-    REQUIRE(sqlite3_open(d.db().c_str(), &h) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(h, "CREATE TRIGGER boom BEFORE INSERT ON calendars BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;",
-                         nullptr, nullptr, nullptr) == SQLITE_OK);
-    sqlite3_close(h);
-  }
+  jr_test::sql_exec(d.db(), "CREATE TRIGGER boom BEFORE INSERT ON calendars BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;");
   auto e = Engine::open(options(d, clock));
   const std::string file = d.file("cn-2027.yaml", cn_version("2027.1", k2027));
   try {

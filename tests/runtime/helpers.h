@@ -44,6 +44,16 @@ inline EngineOptions options(const TempDir& d, std::shared_ptr<Clock> clock) {
   return o;
 }
 
+// Runs SQL on the database behind the engine's back (a trigger that makes a
+// commit fail, an older schema), with the engine closed.
+inline void sql_exec(const std::string& db, const std::string& sql) {
+  sqlite3* h = nullptr;
+  REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
+  const int rc = sqlite3_exec(h, sql.c_str(), nullptr, nullptr, nullptr);
+  sqlite3_close(h);
+  REQUIRE(rc == SQLITE_OK);
+}
+
 inline std::string sql_scalar(const std::string& db, const std::string& sql) {
   sqlite3* h = nullptr;
   REQUIRE(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);

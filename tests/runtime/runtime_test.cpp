@@ -858,16 +858,9 @@ TEST_CASE("a version-1 database is migrated: its tables were current, nothing is
     e->act({id, "review_a", "accept", "发展改革委"});
     before = statuses_json(e->instances());
   }
-  {
-    // Back to the version-1 schema: no input column, no meta table.
-    sqlite3* h = nullptr;
-    REQUIRE(sqlite3_open(d.db().c_str(), &h) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(h,
-                         "DROP TABLE calendars; DROP TABLE meta; ALTER TABLE events DROP COLUMN input; "
-                         "PRAGMA user_version=1;",
-                         nullptr, nullptr, nullptr) == SQLITE_OK);
-    sqlite3_close(h);
-  }
+  // Back to the version-1 schema: no input column, no meta table.
+  jr_test::sql_exec(d.db(),
+                    "DROP TABLE calendars; DROP TABLE meta; ALTER TABLE events DROP COLUMN input; PRAGMA user_version=1;");
   CHECK(sql_scalar(d.db(), "PRAGMA user_version") == "1");
   auto e = Engine::open(options(d, clock));
   CHECK(statuses_json(e->instances()) == before);

@@ -67,6 +67,14 @@ void put_string(std::string& out, const std::string& v) {
   out += v;
 }
 
+// The instance's flags byte, as both formats write it.
+void set_instance_flags(InstanceRuntime& rt, std::uint8_t flags) {
+  rt.started = flags & 1;
+  rt.green = flags & 2;
+  rt.warned = flags & 4;
+  rt.overdue = flags & 8;
+}
+
 // ---- format 1: the StepRuntime and Timer bytes of schema 2 ----
 
 struct LegacyStep {  // StepRuntime as schema 2 wrote it
@@ -87,11 +95,7 @@ void decode_legacy(Reader& r, Instance& in) {
   const auto n = r.get<std::uint32_t>();
   InstanceRuntime& rt = in.rt;
   rt.state = static_cast<InstanceState>(r.get<std::uint8_t>());
-  const auto flags = r.get<std::uint8_t>();
-  rt.started = flags & 1;
-  rt.green = flags & 2;
-  rt.warned = flags & 4;
-  rt.overdue = flags & 8;
+  set_instance_flags(rt, r.get<std::uint8_t>());
   rt.approved = r.get<std::uint32_t>();
   rt.started_at = r.get<double>();
   rt.finished_at = r.get<double>();
@@ -229,11 +233,7 @@ void decode(const std::string& s, Instance& in) {
   const auto state = r.get<std::uint8_t>();
   if (state > static_cast<std::uint8_t>(InstanceState::revoked)) r.fail("an unknown instance state");
   rt.state = static_cast<InstanceState>(state);
-  const auto flags = r.get<std::uint8_t>();
-  rt.started = flags & 1;
-  rt.green = flags & 2;
-  rt.warned = flags & 4;
-  rt.overdue = flags & 8;
+  set_instance_flags(rt, r.get<std::uint8_t>());
   rt.approved = r.get<std::uint32_t>();
   rt.started_at = get_instant(r, time);
   rt.finished_at = get_instant(r, time);

@@ -12,6 +12,11 @@ nlohmann::ordered_json date_or_null(const std::string& d) {
   if (Date::try_parse(d)) return d;
   return nullptr;
 }
+// A text field that may be absent: the text, or null.
+nlohmann::ordered_json text_or_null(const std::string& t) {
+  if (t.empty()) return nullptr;
+  return t;
+}
 }  // namespace
 
 namespace {
@@ -33,8 +38,8 @@ ordered_json step_json(const StepStatus& s) {
           {"paused", s.paused},
           {"paused_until", date_or_null(s.paused_until)},
           {"paused_until_provisional", s.paused_until_provisional},
-          {"ground", s.ground.empty() ? ordered_json(nullptr) : ordered_json(s.ground)},
-          {"exclusion_reason", s.exclusion_reason.empty() ? ordered_json(nullptr) : ordered_json(s.exclusion_reason)},
+          {"ground", text_or_null(s.ground)},
+          {"exclusion_reason", text_or_null(s.exclusion_reason)},
           {"extended_days", s.extended_days},
           {"statutory_days", s.statutory_days < 0 ? ordered_json(nullptr) : ordered_json(s.statutory_days)},
           {"statutory_overdue", s.statutory_overdue},
@@ -231,7 +236,7 @@ std::string calendar_update_json(const CalendarUpdate& u, int indent) {
   ordered_json changes = ordered_json::array();
   for (const auto& c : u.changes)
     changes.push_back({{"instance", c.instance},
-                       {"step", c.step.empty() ? ordered_json(nullptr) : ordered_json(c.step)},
+                       {"step", text_or_null(c.step)},
                        {"what", c.what},
                        {"from", date_or_null(c.from)},
                        {"from_provisional", c.from_provisional},
