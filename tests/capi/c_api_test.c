@@ -718,6 +718,23 @@ static void test_engine_calendars(void) {
     jr_string_free(out);
     out = NULL;
     if (OK(jr_engine_update_calendar(e, cal, JR_NTS, &out, NULL, &err))) CHECK(contains(out, "\"changed\":false"));
+    /* An excluded period on an Art. 45 ground: the note is required. */
+    char* id2 = NULL;
+    if (OK(jr_engine_start(e, file, JR_NTS, "除外", JR_NTS, NULL, 0, 0, &id2, NULL, &err))) {
+      act(e, id2, "filing", "submit", "applicant");
+      act(e, id2, "filing", "accept", "发展改革委");
+      CHECK(jr_engine_exclude(e, id2, JR_NTS, "filing", JR_NTS, "发展改革委", JR_NTS, 5, "hearing", JR_NTS, NULL, 0,
+                              &err) == JR_REFUSED);
+      CHECK(err != NULL && contains(jr_error_message(err, NULL), "must say why"));
+      jr_error_free(err);
+      err = NULL;
+      OK(jr_engine_exclude(e, id2, JR_NTS, "filing", JR_NTS, "发展改革委", JR_NTS, 5, "hearing", JR_NTS, "召开听证会",
+                           JR_NTS, &err));
+      char* st = NULL;
+      if (OK(jr_engine_status(e, id2, JR_NTS, &st, NULL, &err))) CHECK(contains(st, "\"ground\":\"hearing\""));
+      jr_string_free(st);
+    }
+    jr_string_free(id2);
     jr_string_free(out);
     out = NULL;
     CHECK(jr_engine_update_calendar(e, NULL, 0, &out, NULL, &err) == JR_INVALID_ARGUMENT);

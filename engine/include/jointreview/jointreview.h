@@ -241,16 +241,28 @@ JR_API jr_status jr_engine_start(jr_engine* engine, const char* workflow_file, s
 
 /* Applies one action and returns after it has been committed to disk.
    action: submit, accept, approve, return, resubmit, reject, commit, supply,
-   withdraw, verify, verify-failed, contact, exclude, resume.
+   withdraw, verify, verify-failed, contact, exclude, resume, extend.
    actor: "applicant", a department's name, or "DEPT/staff-id".
-   note, material (optional): a remark; for supply, which deferred material.
-   days: for exclude, the period in working days; < 0 for the declared one.
+   note, material (optional): a remark; for supply, which deferred material;
+   for return, the items of the consolidated notice; for extend, the reason.
+   days: for exclude, the period in working days, < 0 for the declared one;
+   for extend, the extension. An excluded period beyond the declared ones
+   needs its Art. 45 ground: jr_engine_exclude.
    A refusal returns JR_REFUSED / JR_FORBIDDEN / JR_NOT_FOUND saying why,
    and is logged in the audit trail; nothing else changes. */
 JR_API jr_status jr_engine_act(jr_engine* engine, const char* instance_id, size_t instance_id_len,
                                const char* step, size_t step_len, const char* action, size_t action_len,
                                const char* actor, size_t actor_len, const char* note, size_t note_len,
                                const char* material, size_t material_len, double days, jr_error** err);
+
+/* An excluded period on a ground of Art. 45 of 行政许可法: ground is one of
+   hearing, tendering, auction, inspection, testing, quarantine, appraisal,
+   expert_review; days its length; note (required) what the applicant is told.
+   Otherwise as jr_engine_act with action "exclude" (docs/state-machine.md#excluded-time). */
+JR_API jr_status jr_engine_exclude(jr_engine* engine, const char* instance_id, size_t instance_id_len,
+                                   const char* step, size_t step_len, const char* actor, size_t actor_len,
+                                   double days, const char* ground, size_t ground_len, const char* note,
+                                   size_t note_len, jr_error** err);
 
 /* Asynchronous forms of jr_engine_start and jr_engine_act, for a caller that
    keeps many calls in flight without a thread for each: they return at once

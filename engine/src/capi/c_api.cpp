@@ -598,6 +598,18 @@ jr_status jr_engine_act(jr_engine* engine, const char* instance_id, size_t insta
   });
 }
 
+jr_status jr_engine_exclude(jr_engine* engine, const char* instance_id, size_t instance_id_len, const char* step,
+                            size_t step_len, const char* actor, size_t actor_len, double days, const char* ground,
+                            size_t ground_len, const char* note, size_t note_len, jr_error** err) {
+  return guard(err, [&] {
+    jointreview::Engine& e = live(engine);
+    jointreview::ActRequest r = act_request(instance_id, instance_id_len, step, step_len, "exclude", JR_NTS, actor,
+                                            actor_len, note, note_len, nullptr, 0, days);
+    r.ground = need(ground, ground_len, "ground");
+    e.act(r);
+  });
+}
+
 jr_status jr_engine_start_async(jr_engine* engine, const char* workflow_file, size_t workflow_file_len,
                                 const char* project, size_t project_len, const char* applicant,
                                 size_t applicant_len, int green, jr_done_callback done, void* user_data,
