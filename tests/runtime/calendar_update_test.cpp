@@ -289,7 +289,15 @@ TEST_CASE("calendar update refuses another id, an older version, changed data un
     }
   };
   refused(d.file("sh.yaml", "format: 1\nid: sh\nname: 上海\nversion: \"1\"\nextends: cn\n"), "holds no calendar 'sh'");
-  refused(d.file("old.yaml", cn_version("2025.9")), "older than the database's 2026.1");
+  const std::string old_file = d.file("old.yaml", cn_version("2025.9"));
+  try {
+    e->update_calendar(old_file);
+    FAIL("expected a refusal");
+  } catch (const Error& err) {
+    CHECK(err.code() == Error::Code::refused);
+    CHECK(std::string(err.what()) == old_file + " holds version 2025.9 of calendar 'cn', older than the database's "
+                                                "2026.1; a calendar is only replaced by a newer version");
+  }
   std::string other = bundled_cn() + "closures:\n  - {date: 2026-03-04, reason: 停电}\n";
   refused(d.file("other.yaml", other), "with different data; raise `version`");
   CHECK(e->calendars().at(0).version == "2026.1");
