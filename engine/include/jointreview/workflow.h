@@ -59,8 +59,16 @@ struct Commitment {
   bool enabled = false;
   double verify_after = 0;       // working days after approval
   double fail_probability = 0;   // simulation: chance verification fails
+  double rectify_within = 20;    // working days to rectify after a failed verification
+  double rectify_probability = 0.5;  // simulation: chance the applicant rectifies in time
   SourcePos pos;
 };
+
+// 容缺受理: what the department does when its review is done while a
+// deferred material is still awaited. `hold`: the decision waits for the
+// material (the step's clock stopped); `issue`: the permit is issued and the
+// material collected afterwards, its own deadline still watched.
+enum class DeferredDecision : std::uint8_t { hold, issue };
 
 // Time that does not count against the limit (hearing, expert review ...).
 struct ExcludedTime {
@@ -91,6 +99,8 @@ struct Step {
   Commitment commitment;
   std::vector<ExcludedTime> excluded;
   std::optional<Distribution> duration;  // unset: exactly `days`
+  std::optional<Distribution> prepare;   // the applicant's time to prepare the submission once ready; unset: 0
+  std::optional<DeferredDecision> deferred_decision;  // unset: the workflow's
   Correction correction;
   std::string window;                    // where the applicant goes; "" = the lead department's window
   bool online = false;                   // submitted online: no trip
@@ -107,6 +117,10 @@ struct Step {
   Distribution effective_duration() const {
     return duration ? *duration : Distribution::fixed_days(days);
   }
+  // The applicant's preparation time (the declared one, or none).
+  Distribution effective_prepare() const { return prepare ? *prepare : Distribution::fixed_days(0); }
+  // Whether the permit is issued before a deferred material arrives.
+  bool issues_before_deferred() const { return deferred_decision == DeferredDecision::issue; }
 };
 
 struct Department {
@@ -134,6 +148,7 @@ struct JR_EXPORT Workflow {
   double contact_within = 1;    // 首退必联: working days to contact the applicant
   std::string window;           // default window for every step ("" = per department)
   std::string priority = "normal";  // "normal" or "green" (绿色通道)
+  DeferredDecision deferred_decision = DeferredDecision::hold;  // the default of its steps
   std::vector<Department> departments;  // declared and implied, declared first
   std::vector<Step> steps;              // in declared (legacy serial) order
   std::vector<std::string> includes;    // files merged into this package

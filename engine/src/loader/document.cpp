@@ -129,6 +129,8 @@ std::optional<Workflow> Loader::parse(const Source& src, std::vector<std::string
         wf.priority = *v;
     }
   }
+  if (auto it = k.find("deferred_decision"); it != k.end())
+    if (auto v = c.deferred_decision(it->second.value)) wf.deferred_decision = *v;
 
   if (auto it = k.find("departments"); it != k.end()) {
     const YAML::Node& dn = it->second.value;
@@ -247,6 +249,7 @@ std::optional<Workflow> Loader::parse(const Source& src, std::vector<std::string
         continue;
       }
       s.origin = wf.id;
+      if (!s.deferred_decision) s.deferred_decision = wf.deferred_decision;
       wf.steps.push_back(std::move(s));
     }
   }
@@ -428,6 +431,10 @@ void Loader::parse_step(Ctx& c, const YAML::Node& n, Step& s, bool& ok) {
         s.commitment.verify_after = *v;
       if (auto fi = ck.find("fail_probability"); fi != ck.end())
         if (auto v = c.number(fi->second.value, "'fail_probability'", 0, 1)) s.commitment.fail_probability = *v;
+      if (auto ri = ck.find("rectify_within"); ri != ck.end())
+        if (auto v = c.number(ri->second.value, "'rectify_within'")) s.commitment.rectify_within = *v;
+      if (auto ri = ck.find("rectify_probability"); ri != ck.end())
+        if (auto v = c.number(ri->second.value, "'rectify_probability'", 0, 1)) s.commitment.rectify_probability = *v;
     }
   }
   if (auto it = k.find("excluded"); it != k.end()) {
@@ -462,6 +469,13 @@ void Loader::parse_step(Ctx& c, const YAML::Node& n, Step& s, bool& ok) {
     }
   }
   if (auto it = k.find("duration"); it != k.end()) s.duration = c.distribution(it->second.value, "'duration'");
+  if (auto it = k.find("prepare"); it != k.end()) s.prepare = c.distribution(it->second.value, "'prepare'");
+  if (auto it = k.find("deferred_decision"); it != k.end()) {
+    s.deferred_decision = c.deferred_decision(it->second.value);
+    if (s.deferred_decision && *s.deferred_decision == DeferredDecision::issue && k.find("deferred") == k.end())
+      c.warning(c.pos(it->second.value), "'deferred_decision: issue' on " + ctx + ", which defers no material",
+                "it applies only with 'deferred:'; remove it or add the deferred material");
+  }
   if (auto it = k.find("correction"); it != k.end()) {
     const YAML::Node& cn = it->second.value;
     s.correction.pos = c.pos(cn);

@@ -208,6 +208,19 @@ class Ctx {
     return std::nullopt;
   }
 
+  // `deferred_decision:` hold or issue.
+  std::optional<DeferredDecision> deferred_decision(const YAML::Node& n) {
+    auto v = text_value(n, "'deferred_decision'");
+    if (!v) return std::nullopt;
+    if (*v == "hold") return DeferredDecision::hold;
+    if (*v == "issue") return DeferredDecision::issue;
+    std::string near = text::closest(*v, keys::deferred_decision);
+    error(pos(n), "'deferred_decision' must be 'hold' or 'issue', not '" + *v + "'",
+          near.empty() ? "hold: the decision waits for the deferred material; issue: the permit is issued and the material collected after"
+                       : "did you mean '" + near + "'?");
+    return std::nullopt;
+  }
+
   // A list of texts; each item with its position.
   std::optional<std::vector<std::pair<std::string, SourcePos>>> text_list(const YAML::Node& n,
                                                                           const std::string& what) {

@@ -74,7 +74,12 @@ std::string workflow_schema_json() {
       {"late_probability", probability("simulation: chance it arrives after 'within'")}};
   ordered_json commitment_props = {
       {"verify_after", days("working days after approval when the verification falls due")},
-      {"fail_probability", probability("simulation: chance the verification fails")}};
+      {"fail_probability", probability("simulation: chance the verification fails")},
+      {"rectify_within", days("working days to rectify after a failed verification (default 20)")},
+      {"rectify_probability", probability("simulation: chance the applicant rectifies in time (default 0.5)")}};
+  const ordered_json deferred_decision = {
+      {"enum", {"hold", "issue"}},
+      {"description", "容缺: hold the decision until the deferred material arrives (default), or issue and collect it after"}};
   ordered_json excluded_props = {
       {"reason", text("what stops the clock: hearing, expert review, testing ...")},
       {"days", dist_ref}};
@@ -99,11 +104,13 @@ std::string workflow_schema_json() {
       {"after", text_list("ids of steps that must be approved first")},
       {"deferred", {{"type", "array"}, {"description", "容缺受理: materials that may follow later"},
                     {"items", closed_object(deferred_props, keys::deferred, {"material", "within"}, "a deferred material")}}},
+      {"deferred_decision", deferred_decision},
       {"commitment", closed_object(commitment_props, keys::commitment, {"verify_after"},
                                    "告知承诺: approved on commitment, verified later")},
       {"excluded", {{"type", "array"}, {"description", "periods that do not count against the limit"},
                     {"items", closed_object(excluded_props, keys::excluded, {"reason", "days"}, "an excluded period")}}},
       {"duration", dist_ref},
+      {"prepare", dist_ref},
       {"correction", closed_object(correction_props, keys::correction, {"probability"}, "correction loop (补正)")},
       {"window", text("the window where the applicant hands in this step (for trip counting)")},
       {"online", {{"type", "boolean"}, {"description", "submitted online: no trip"}}}};
@@ -125,6 +132,7 @@ std::string workflow_schema_json() {
       {"contact_within", days("首退必联: working days to contact the applicant after a first return (default 1)")},
       {"window", text("the window for every step; a package is always one window")},
       {"priority", {{"enum", {"normal", "green"}}, {"description", "green: 绿色通道, first in every queue"}}},
+      {"deferred_decision", deferred_decision},
       {"departments", {{"type", "object"}, {"additionalProperties", dept},
                        {"description", "per-department settings, by department name"}}},
       {"includes", text_list("a package: workflow files merged into this one, relative to this file")},

@@ -69,12 +69,16 @@ std::shared_ptr<const CompiledWorkflow> compile(std::shared_ptr<const Workflow> 
     c->days.push_back(s.days);
     c->statutory_days.push_back(s.statutory_days ? *s.statutory_days : -1.0);
     c->duration.push_back(s.effective_duration());
+    c->prepare.push_back(s.effective_prepare());
+    c->issue_before_deferred.push_back(s.issues_before_deferred() ? 1 : 0);
     c->correction_probability.push_back(s.correction.probability);
     c->correction_turnaround.push_back(s.correction.turnaround);
     c->max_rounds.push_back(static_cast<std::uint8_t>(std::min(s.correction.max_rounds, 255)));
     c->has_commitment.push_back(s.commitment.enabled ? 1 : 0);
     c->verify_after.push_back(s.commitment.verify_after);
     c->verify_fail_probability.push_back(s.commitment.fail_probability);
+    c->rectify_within.push_back(s.commitment.rectify_within);
+    c->rectify_probability.push_back(s.commitment.rectify_probability);
     for (const auto& dm : s.deferred)
       c->deferred.push_back({intern(dm.material), dm.within, dm.grace, dm.late_probability});
     c->deferred_offset.push_back(static_cast<std::uint32_t>(c->deferred.size()));

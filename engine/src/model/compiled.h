@@ -45,12 +45,16 @@ struct CompiledWorkflow {
   std::vector<double> days;
   std::vector<double> statutory_days;  // the law's limit; < 0: none given
   std::vector<Distribution> duration;
+  std::vector<Distribution> prepare;           // the applicant's preparation once ready (simulator, planner)
+  std::vector<std::uint8_t> issue_before_deferred;  // deferred_decision: issue
   std::vector<double> correction_probability;
   std::vector<Distribution> correction_turnaround;
   std::vector<std::uint8_t> max_rounds;
   std::vector<std::uint8_t> has_commitment;
   std::vector<double> verify_after;
   std::vector<double> verify_fail_probability;
+  std::vector<double> rectify_within;
+  std::vector<double> rectify_probability;
 
   std::vector<std::uint32_t> deferred_offset;  // CSR into `deferred`
   std::vector<CompiledDeferred> deferred;
