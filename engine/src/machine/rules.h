@@ -117,10 +117,10 @@ void StateMachine::run_clock(InstanceRuntime& st, std::uint32_t s, double from, 
 
 inline void StateMachine::stop_clock(InstanceRuntime& st, StepRuntime& r, double at) const {
   if (!r.clock_running) return;
-  r.clock_used += std::max(0.0, at - r.clock_since);
+  r.clock_used += counted(r.clock_since, at);
   r.clock_running = false;
   // The project clock stops with the last step's.
-  if (st.clocks_running > 0 && --st.clocks_running == 0) st.project_used += std::max(0.0, at - st.project_since);
+  if (st.clocks_running > 0 && --st.clocks_running == 0) st.project_used += counted(st.project_since, at);
 }
 
 // A step's clock starts: the project clock with it, when none ran; its

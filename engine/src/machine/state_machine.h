@@ -107,7 +107,7 @@ struct StepRuntime {
   std::uint32_t deferred_outstanding = 0;  // slots of deferred materials still missing
   std::uint32_t deferred_supplied = 0;     // supplied (possibly before acceptance)
   std::uint32_t exclusions_used = 0;       // declared excluded periods taken
-  double clock_used = 0;    // working days consumed on the statutory clock
+  double clock_used = 0;    // working days counted on the statutory clock (whole days, see counted())
   double clock_since = 0;   // when the clock last (re)started
   double due = 0;           // current deadline while the clock runs
   double entered = 0;       // when the current state was entered
@@ -277,6 +277,13 @@ class StateMachine {
 
   // The deadline of a limit of n working days starting at t.
   static double deadline(double t, double n) { return std::ceil(t + n - 1e-9); }
+  // The working days a clock that ran from `since` to `until` counts, by
+  // the counting convention (民法典 Art. 201, 行政许可法 Art. 82): the day it
+  // starts in is not counted, the day it stops in is, whole days only. A
+  // stop and a restart on the same day count that day once.
+  static double counted(double since, double until) {
+    return std::max(0.0, std::ceil(until - 1e-9) - std::ceil(since - 1e-9));
+  }
 
   // The project's deadline (time_limit on the project clock) while the
   // clock runs; < 0 without a time_limit or while no step's clock runs.
@@ -286,7 +293,7 @@ class StateMachine {
   }
   // Working days counted on the project clock up to `now`.
   static double project_counted(const InstanceRuntime& st, double now) {
-    return st.project_used + (st.clocks_running > 0 ? std::max(0.0, now - st.project_since) : 0.0);
+    return st.project_used + (st.clocks_running > 0 ? counted(st.project_since, now) : 0.0);
   }
 
   // Every department approved, but a deferred material is still missing:

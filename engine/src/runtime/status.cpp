@@ -34,7 +34,7 @@ InstanceStatus EngineImpl::describe(const Instance& in) {
     s.clock_started = tm.deadline_text(in.rt.clock_started);
     s.counted_days = StateMachine::project_counted(in.rt, now);
     const double end = in.rt.state == InstanceState::running ? now : in.rt.finished_at;
-    s.elapsed_days = std::max(0.0, end - in.rt.clock_started);
+    s.elapsed_days = StateMachine::counted(in.rt.clock_started, end);
     if (in.rt.state != InstanceState::running) s.counted_days = in.rt.project_used;
   }
   for (std::uint32_t i = 0; i < cw.n_steps; ++i) {
@@ -111,7 +111,7 @@ bool EngineImpl::step_deadline_provisional(const Instance& in, std::uint32_t ste
 double EngineImpl::days_used(const Instance& in, std::uint32_t step) const {
   const StepRuntime& r = in.rt.steps[step];
   const TimeMap& tm = *in.def->time;
-  return r.clock_used + (r.clock_running ? std::max(0.0, tm.to_wt_lenient(clock_->now()) - r.clock_since) : 0.0);
+  return r.clock_used + (r.clock_running ? StateMachine::counted(r.clock_since, tm.to_wt_lenient(clock_->now())) : 0.0);
 }
 
 // The local time the step entered its state.
