@@ -55,7 +55,10 @@ std::string flags(const jointreview::StepStatus& s) {
   if (s.statutory_overdue) add("STATUTORY-OVERDUE");
   if (s.paused) add("clock-stopped:" + (s.ground.empty() ? std::string("?") : s.ground) + "-until-" + s.paused_until);
   if (s.extended_days > 0) add("extended+" + fmt_days(s.extended_days));
-  if (s.verification_pending) add("verify-by:" + s.verification_due);
+  if (s.verification_pending) add((s.verification_overdue ? "VERIFY-OVERDUE:" : "verify-by:") + s.verification_due);
+  if (s.rectifying) add("rectify-by:" + s.rectify_due);
+  if (s.review_required) add("REVIEW-REQUIRED");
+  if (s.material_overdue) add("material-OVERDUE");
   if (s.contact_pending) add(s.contact_overdue ? "contact-OVERDUE" : "contact-applicant");
   if (!s.missing_materials.empty()) {
     std::string m;

@@ -116,7 +116,9 @@ int main(int argc, char** argv) {
   act(e, id, "approval", "submit", "applicant", NULL, NULL);
   act(e, id, "approval", "accept", "发展改革委", NULL, NULL);
   act(e, id, "approval", "approve", "发展改革委", NULL, NULL);
+  /* 告知承诺: the applicant signs the commitment; the department decides on the spot. */
   act(e, id, "construction_permit", "commit", "applicant", NULL, NULL);
+  act(e, id, "construction_permit", "approve", "住房城乡建设局", NULL, NULL);
 
   /* 30 working days later the commitment is verified. */
   report(jr_engine_set_clock(e, "2025-05-30T10:00", JR_NTS, &err), err, "set clock");

@@ -10,7 +10,7 @@ action taken by the right party, then prints the project's audit trail.
       │                       └─► scheme_review ─┬──────────────────────────┴► engineering_permit ┤
       │                                          └─► joint_drawing_review ─────────────────────┤
       ├─► eia ─────────────────────────────────────────────────────────────────────────────────┼─► construction_permit
-      └─► soil_conservation (告知承诺: approved on the applicant's commitment) ─────────────────┘
+      └─► soil_conservation (告知承诺: decided on the applicant's commitment)─────────────────┘
 
     JR_LIBRARY=/path/to/libjointreview.so JR_WORKFLOWS=/path/to/workflows python3 embed_python.py
 
@@ -165,7 +165,7 @@ DEPARTMENTS = {
     "joint_drawing_review": ["住房城乡建设局", "人防办", "气象局"],
     "construction_permit": ["住房城乡建设局"],
 }
-COMMITMENT = {"soil_conservation"}                  # 告知承诺: the applicant commits, approved at once
+COMMITMENT = {"soil_conservation"}                  # 告知承诺: the applicant commits, the department decides on the spot
 DEFERRED = {"construction_permit": ["监理合同"]}     # 容缺受理: supplied after acceptance
 
 

@@ -311,30 +311,117 @@ TEST_CASE("deferred materials: review goes on, the decision waits, suspension, t
   }
 }
 
-TEST_CASE("approval on commitment: approved at once, verified later, a failure revokes dependents",
-          "[state_machine]") {
+TEST_CASE("approval on commitment: the department decides on the spot, on its own clock, then verifies",
+          "[state_machine][law]") {
   Harness h(kWorkflow);
   to_joint_review(h);
   h.ok(Action::commit, "promise", Actor::applicant(), 1.5);
+  // The commitment is signed: accepted on it, the department's clock runs.
+  CHECK(h.state("promise") == StepState::accepted);
+  CHECK(h.rt("promise").on_commitment);
+  CHECK(h.rt("promise").clock_running);
+  CHECK(h.rt("promise").due == 5);  // 3 days after day 2
+  CHECK_FALSE(h.rt("promise").verification_pending);
+  CHECK(h.act(Action::approve, "promise", h.dept("A")) == Refusal::not_reviewer);
+  h.ok(Action::approve, "promise", h.dept("C"), 1.75);
   CHECK(h.state("promise") == StepState::approved);
   CHECK(h.rt("promise").verification_pending);
+  CHECK(h.rt("promise").verify_due == 22);  // 20 working days after the decision's day
+  CHECK(h.count_last(EffectKind::verification_open) == 1);
   for (const char* d : {"A", "B", "C"}) h.ok(Action::approve, "joint", h.dept(d), 2);
-  CHECK(h.state("final") == StepState::ready);
   h.ok(Action::submit, "final", Actor::applicant());
   h.ok(Action::accept, "final", h.dept("A"));
   h.ok(Action::approve, "final", h.dept("A"), 3);
   CHECK(h.st.state == InstanceState::completed);
-  h.advance(22);  // verify_after 20 from 1.5: due at 22
-  CHECK(h.count(EffectKind::review_requested) > 0);
-  h.ok(Action::verify_failed, "promise", h.dept("C"), 22.5);
-  CHECK(h.state("promise") == StepState::revoked);
-  CHECK(h.state("final") == StepState::revoked);
-  CHECK(h.state("joint") == StepState::approved);  // not a dependent
+  SECTION("verified on its last day: on time") {
+    h.ok(Action::verify, "promise", h.dept("C"), 21.9);
+    h.advance(23);
+    CHECK_FALSE(h.rt("promise").verification_overdue);
+    CHECK(h.count(EffectKind::verification_overdue) == 0);
+    CHECK(h.act(Action::verify, "promise", h.dept("C")) == Refusal::nothing_pending);
+  }
+  SECTION("not verified by its due date: red, and still to be verified") {
+    h.advance(22);
+    CHECK(h.rt("promise").verification_overdue);
+    CHECK(h.count(EffectKind::verification_overdue) == 1);
+    h.ok(Action::verify, "promise", h.dept("C"), 23);
+    CHECK_FALSE(h.rt("promise").verification_pending);
+    CHECK(h.rt("promise").verification_overdue);  // the record keeps that it was late
+    CHECK(h.st.state == InstanceState::completed);
+  }
+}
+
+TEST_CASE("a failed verification orders rectification; revocation is the issuing department's, not its dependents'",
+          "[state_machine][law]") {
+  Harness h(kWorkflow);
+  to_joint_review(h);
+  h.ok(Action::commit, "promise", Actor::applicant(), 1.5);
+  h.ok(Action::approve, "promise", h.dept("C"));
+  for (const char* d : {"A", "B", "C"}) h.ok(Action::approve, "joint", h.dept(d), 2);
+  h.ok(Action::submit, "final", Actor::applicant());
+  h.ok(Action::accept, "final", h.dept("A"));
+  h.ok(Action::approve, "final", h.dept("A"), 3);
+  REQUIRE(h.st.state == InstanceState::completed);
+  h.ok(Action::verify_failed, "promise", h.dept("C"), 10.5);
+  CHECK(h.state("promise") == StepState::approved);  // an order to rectify, not a revocation
+  CHECK(h.rt("promise").rectifying);
+  CHECK(h.rt("promise").rectify_due == 31);  // rectify_within: 20 by default
+  CHECK(h.count_last(EffectKind::rectification_ordered) == 1);
+  CHECK(h.st.state == InstanceState::completed);
+  CHECK(h.act(Action::confirm, "final", h.dept("A")) == Refusal::no_review);
+  SECTION("rectified in time: the approval stands") {
+    h.ok(Action::rectified, "promise", h.dept("C"), 20);
+    CHECK_FALSE(h.rt("promise").rectifying);
+    h.advance(40);
+    CHECK(h.state("promise") == StepState::approved);
+    CHECK(h.st.state == InstanceState::completed);
+    CHECK(h.act(Action::rectified, "promise", h.dept("C")) == Refusal::not_rectifying);
+  }
+  SECTION("not rectified by the deadline: revoked; the dependent is up for its own department's review") {
+    h.advance(31);
+    CHECK(h.state("promise") == StepState::revoked);
+    CHECK_FALSE(h.rt("promise").rectifying);
+    CHECK(h.state("final") == StepState::approved);  // not revoked with it
+    CHECK(h.rt("final").review_required);
+    CHECK(h.state("joint") == StepState::approved);  // not a dependent
+    CHECK_FALSE(h.rt("joint").review_required);
+    CHECK(h.st.state == InstanceState::revoked);
+    CHECK(h.count(EffectKind::review_required) == 1);
+    CHECK(h.act(Action::revoke, "joint", h.dept("B")) == Refusal::not_revocable);  // neither on commitment nor flagged
+    SECTION("confirmed") {
+      CHECK(h.act(Action::confirm, "final", h.dept("B")) == Refusal::not_reviewer);
+      h.ok(Action::confirm, "final", h.dept("A"), 32);  // after the instance closed: still its department's to do
+      CHECK_FALSE(h.rt("final").review_required);
+      CHECK(h.state("final") == StepState::approved);
+    }
+    SECTION("revoked on review") {
+      h.ok(Action::revoke, "final", h.dept("A"), 32);
+      CHECK(h.state("final") == StepState::revoked);
+      CHECK_FALSE(h.rt("final").review_required);
+    }
+  }
+  SECTION("a false commitment: revoked by the issuing department at once") {
+    h.ok(Action::revoke, "promise", h.dept("C"), 12);
+    CHECK(h.state("promise") == StepState::revoked);
+    CHECK(h.rt("final").review_required);
+    CHECK(h.st.state == InstanceState::revoked);
+    CHECK(h.act(Action::revoke, "promise", h.dept("C")) == Refusal::not_revocable);  // already revoked
+  }
+}
+
+TEST_CASE("a revoked commitment stops the steps not yet decided and flags the approved ones", "[state_machine][law]") {
+  Harness h(kWorkflow);
+  to_joint_review(h);
+  h.ok(Action::commit, "promise", Actor::applicant(), 1.5);
+  h.ok(Action::approve, "promise", h.dept("C"));
+  for (const char* d : {"A", "B", "C"}) h.ok(Action::approve, "joint", h.dept(d), 2);
+  h.ok(Action::submit, "final", Actor::applicant());
+  h.ok(Action::accept, "final", h.dept("A"));  // under review
+  h.ok(Action::revoke, "promise", h.dept("C"), 2.5);
+  CHECK(h.state("final") == StepState::stopped);
+  CHECK_FALSE(h.rt("final").clock_running);
+  CHECK_FALSE(h.rt("final").review_required);
   CHECK(h.st.state == InstanceState::revoked);
-  // each revocation recorded as its own state change
-  CHECK(std::count_if(h.fx.begin(), h.fx.end(), [](const Effect& e) {
-          return e.kind == EffectKind::step_state && e.to == static_cast<std::uint8_t>(StepState::revoked);
-        }) == 2);
 }
 
 TEST_CASE("excluded time stops the clock for the declared period", "[state_machine]") {

@@ -581,14 +581,16 @@ namespace {
 const char* const kRich = jrtest::kRulesWorkflow;
 
 // Drives two instances through timers (warnings, overdue, 容缺 deadlines,
-// automatic acceptance, verification), returns, exclusions and a failed
-// verification. Refusals are fine: they are part of what is replayed.
+// automatic acceptance, verification), returns, exclusions, a failed
+// verification and the revocation when the rectification is not made in
+// time. Refusals are fine: they are part of what is replayed.
 void drive_rich(Engine& e, FakeClock& clock, const std::string& wf) {
   const auto day = std::chrono::hours(24);
   auto act = [&](const std::string& id, const char* step, const char* action, const char* who,
                  const char* material = "") {
     try {
-      e.act({id, step, action, who, "", material});
+      const bool noted = std::string(action) == "verify-failed";
+      e.act({id, step, action, who, noted ? "现场核查与承诺不符" : "", material});
     } catch (const Error&) {
     }
   };
@@ -604,6 +606,7 @@ void drive_rich(Engine& e, FakeClock& clock, const std::string& wf) {
   act(i1, "s1", "approve", "B");  // refused: not B's step
   act(i1, "s1", "approve", "A");
   act(i1, "promise", "commit", "applicant");
+  act(i1, "promise", "approve", "C");
   act(i1, "joint", "submit", "applicant");
   act(i1, "joint", "accept", "B");
   clock.advance(5 * day);
@@ -622,13 +625,16 @@ void drive_rich(Engine& e, FakeClock& clock, const std::string& wf) {
   act(i1, "joint", "approve", "A");
   act(i2, "s1", "approve", "A");
   act(i2, "promise", "commit", "applicant");
+  act(i2, "promise", "approve", "C");
   clock.advance(25 * day);
-  e.status(i2);  // verification due
-  act(i2, "promise", "verify-failed", "C");
+  e.status(i2);  // verification past due
+  act(i2, "promise", "verify-failed", "C");  // an order to rectify
   act(i1, "final", "submit", "applicant");
   act(i1, "final", "accept", "A");
   clock.advance(5 * day);
   e.status(i1);  // timers fire after the instance's last action: only their log rows tell replay
+  clock.advance(30 * day);
+  e.status(i2);  // not rectified in time: the approval is revoked
 }
 
 std::size_t count_rows(const std::string& db, const char* where) {

@@ -327,12 +327,13 @@ steps:
   CHECK(r.green_projects == 5);
 }
 
-TEST_CASE("simulator: a failed commitment verification counts as revoked", "[simulator]") {
+TEST_CASE("simulator: a commitment not rectified after a failed verification counts as revoked", "[simulator]") {
   Workflow wf = load(R"(
 workflow: promise
 departments: {A: {}, B: {}}
 steps:
-  - {id: c, department: A, days: 1, produces: [x], commitment: {verify_after: 20, fail_probability: 1}}
+  - {id: c, department: A, days: 1, produces: [x],
+     commitment: {verify_after: 20, fail_probability: 1, rectify_probability: 0}}
   - {id: d, department: B, days: 3, needs: [x], produces: [y]}
 )");
   SimulationResult r = run(wf, 100);
@@ -340,19 +341,20 @@ steps:
   CHECK(r.completed == 0);
   CHECK(!r.mean_days);
 
+  // Revoked: the verification fails (0.25) and the rectification is not made (0.4).
   Workflow some = load(R"(
 workflow: promise
 departments: {A: {}, B: {}}
 steps:
-  - {id: c, department: A, days: 1, produces: [x], commitment: {verify_after: 2, fail_probability: 0.25}}
+  - {id: c, department: A, days: 1, produces: [x],
+     commitment: {verify_after: 2, fail_probability: 0.25, rectify_probability: 0.6}}
   - {id: d, department: B, days: 3, needs: [x], produces: [y]}
 )");
   r = run(some, 20000);
-  const double se = std::sqrt(0.25 * 0.75 / 20000);
-  CHECK(std::abs(r.revoked_share - 0.25) < 5 * se);
-  CHECK(*r.max_days == 3);  // committed at once, then the 3-day review
+  const double p = 0.25 * 0.4, se = std::sqrt(p * (1 - p) / 20000);
+  CHECK(std::abs(r.revoked_share - p) < 5 * se);
+  CHECK(*r.max_days == 4);  // the department's 1-day decision on the commitment, then the 3-day review
 }
-
 TEST_CASE("simulator: trips count visits to a window at distinct moments", "[simulator]") {
   Workflow wf = load(R"(
 workflow: trips
@@ -768,10 +770,11 @@ steps:
   o.trace_median = false;
   const SimulationResult r = simulate(wf, o);
   REQUIRE(r.completed == 20);
-  // a: its period [0, 30], its review [30, 31]; b [0, 20]; c [31, 32].
+  // a: its review [0, 1], then its period [1, 31]; b [0, 20]; c [31, 32].
+  // The project clock runs on days 1-20 (a's day within b's) and on c's day.
   CHECK(*r.mean_days == Approx(32.0));
   REQUIRE(r.mean_counted_days);
-  CHECK(*r.mean_counted_days == Approx(22.0));
+  CHECK(*r.mean_counted_days == Approx(21.0));
   REQUIRE(r.on_time_probability);
-  CHECK(*r.on_time_probability == 0.0);  // 22 > 21
+  CHECK(*r.on_time_probability == 1.0);  // 21 within 21: finishing at the limit is on time
 }

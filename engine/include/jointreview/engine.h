@@ -99,8 +99,13 @@ struct StepStatus {
   double statutory_days = -1;            // the law's limit, working days; < 0 when the workflow gives none
   bool on_commitment = false;
   bool verification_pending = false;
-  std::string verification_due;          // date
+  std::string verification_due;          // date the verification is due by, while pending
   bool verification_due_provisional = false;
+  bool verification_overdue = false;     // the verification was not recorded by then (red)
+  bool rectifying = false;               // ordered to rectify after a failed verification
+  std::string rectify_due;               // date the rectification is due by, while rectifying
+  bool review_required = false;          // a step it depends on was revoked: its department confirms or revokes
+  bool material_overdue = false;         // issued before a deferred material (deferred_decision: issue) now past due
   bool contact_pending = false;          // 首退必联 task open
   bool contact_overdue = false;
   int rounds = 0;                        // returns so far
@@ -136,7 +141,8 @@ struct ActRequest {
   std::string instance;
   std::string step;
   std::string action;    // submit, accept, approve, return, resubmit, reject, commit, supply,
-                         // withdraw, verify, verify-failed, contact, exclude, resume
+                         // withdraw, verify, verify-failed, rectified, revoke, confirm, contact,
+                         // exclude, resume, extend
   std::string actor;     // "applicant" (or "applicant:NAME"), a department name, or "DEPT/staff-id"
   std::string note;
   std::string material;  // supply: which deferred material
@@ -173,9 +179,13 @@ enum class WorkTask : std::uint8_t {
   review,            // give the department's opinion on an accepted step
   review_suspended,  // the same on a step suspended for missing deferred materials
   contact,           // 首退必联: the lead department contacts the applicant after a first return
-  verify,            // 告知承诺: the lead department verifies a commitment that has fallen due
+  verify,            // 告知承诺: the lead department verifies a commitment, by its due date
+  rectification,     // 告知承诺: a rectification was ordered; the lead finds it done (rectified) or revokes
+  review_approval,   // a step it depended on was revoked: the lead confirms or revokes this approval
+  collect_material,  // issued before a deferred material (deferred_decision: issue): collect it by its deadline
 };
-// "accept", "review", "review-suspended", "contact", "verify".
+// "accept", "review", "review-suspended", "contact", "verify", "rectification", "review-approval",
+// "collect-material".
 JR_EXPORT const char* to_string(WorkTask t);
 // What the task asks, as a clerk reads it: "review", "contact the applicant (首退必联)" ...
 JR_EXPORT const char* describe(WorkTask t);

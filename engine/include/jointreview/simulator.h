@@ -96,7 +96,7 @@ struct SimulatedDepartment {
 // One bar of the Gantt chart of the median run.
 struct TraceSegment {
   // commitment: approved at once on the applicant's commitment (a point).
-  enum class Kind { review, queue, correction, excluded, suspended, submitted, commitment };
+  enum class Kind { review, queue, correction, excluded, suspended, submitted, commitment, prepare };
   std::uint32_t step = 0;  // index into SimulationResult::steps
   Kind kind = Kind::review;
   double start = 0, end = 0;  // offsets from the project's arrival

@@ -20,7 +20,7 @@ enum class StepState : std::uint8_t {
   approved,   // decided in favour (also: on commitment, 告知承诺)
   rejected,   // decided against
   suspended,  // deferred materials overdue (容缺受理): the clock is stopped
-  revoked,    // approval withdrawn after a failed verification, or its basis was
+  revoked,    // approval revoked by its department (a false commitment, a rectification not made, or on review)
   withdrawn,  // withdrawn by the applicant
   stopped,    // can never proceed: a step it depends on was rejected or withdrawn
 };
@@ -35,16 +35,19 @@ enum class Action : std::uint8_t {
   return_,        // a reviewing department asks for corrections ("return")
   resubmit,       // applicant hands in corrections
   reject,         // a department decides against
-  commit,         // applicant signs a commitment (告知承诺): approved at once
+  commit,         // applicant signs a commitment (告知承诺): the department decides on the spot
   supply,         // applicant supplies a deferred material
   withdraw,       // applicant withdraws the step
   verify,         // post-approval verification passed
-  verify_failed,  // verification failed: revokes the step and its dependents
+  verify_failed,  // verification found the conditions not met: an order to rectify
   contact,        // staff contacted the applicant after a first return (首退必联)
   exclude,        // department starts an excluded period (the clock stops)
   resume,         // department ends an excluded period early
   timer,          // (internal) a timer fired
   extend,         // department extends the step's limit once (Art. 42), with the reason told to the applicant
+  rectified,      // the department finds the ordered rectification done (告知承诺)
+  revoke,         // the issuing department revokes its approval (a false commitment, or on review)
+  confirm,        // a department confirms its approval after a step it depended on was revoked
 };
 
 // The grounds on which Art. 45 of 行政许可法 lets an authority leave time out
@@ -76,6 +79,7 @@ enum class TimerKind : std::uint8_t {
   project_warn,    // the whole project's promised limit is near
   project_overdue, // the whole project's promised limit passed
   statutory_due,   // the limit the law sets (statutory_days, plus an extension) passed: 违法超期
+  rectify_due,     // the time to rectify after a failed verification ended
 };
 
 JR_EXPORT const char* to_string(StepState s);

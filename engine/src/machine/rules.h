@@ -30,6 +30,9 @@ inline bool department_action(Action a) {
     case Action::contact:
     case Action::exclude:
     case Action::extend:
+    case Action::rectified:
+    case Action::revoke:
+    case Action::confirm:
     case Action::resume: return true;
     default: return false;
   }
@@ -48,7 +51,8 @@ inline bool applicant_action(Action a) {
 
 // Actions that still make sense after the instance has stopped running.
 inline bool after_close(Action a) {
-  return a == Action::verify || a == Action::verify_failed || a == Action::contact || a == Action::timer;
+  return a == Action::verify || a == Action::verify_failed || a == Action::contact || a == Action::timer ||
+         a == Action::rectified || a == Action::revoke || a == Action::confirm;
 }
 }  // namespace rules
 
@@ -180,6 +184,20 @@ void StateMachine::approve_step(InstanceRuntime& st, std::uint32_t s, double at,
   r.ground = 0;
   set_state(st, s, StepState::approved, at, out);
   ++st.approved;
+  if (r.on_commitment) {
+    // 告知承诺: decided on the commitment; the verification is due by
+    // verify_after working days after the decision.
+    r.verification_pending = true;
+    r.verify_due = deadline(at, wf_->verify_after[s]);
+    arm(out, TimerKind::verify_due, s, r.verify_due);
+    if (wants(EffectKind::verification_open)) {
+      Effect x{EffectKind::verification_open};
+      x.step = s;
+      x.dept = static_cast<std::int32_t>(wf_->lead(s));
+      x.at = r.verify_due;
+      out.push_back(x);
+    }
+  }
   for (std::uint32_t k = wf_->succ_offset[s]; k < wf_->succ_offset[s + 1]; ++k) {
     StepRuntime& t = st.steps[wf_->succ[k]];
     if (t.waiting > 0 && --t.waiting == 0 && t.state == StepState::blocked)
@@ -218,6 +236,12 @@ void StateMachine::settle(InstanceRuntime& st, std::uint32_t s, double at, Out& 
     return_step(st, s, r.review_returned, at, out);
     return;
   }
+  if (r.deferred_outstanding != 0 && r.state == StepState::accepted && wf_->issue_before_deferred[s]) {
+    // deferred_decision: issue — the permit is issued now; the material is
+    // collected after, its deadline still watched (deferred_due).
+    approve_step(st, s, at, out);
+    return;
+  }
   if (r.deferred_outstanding != 0 || r.state == StepState::suspended) {
     // The applicant's permitted delay (容缺) is not the department's: its
     // clock stops until the material comes (then the step is approved at
@@ -244,18 +268,45 @@ void StateMachine::stop_dependents(InstanceRuntime& st, std::uint32_t s, StepSta
       seen[v] = 1;
       queue.push_back(v);
       StepRuntime& r = st.steps[v];
-      if (as == StepState::revoked && (r.state == StepState::approved || r.state == StepState::submitted ||
-                                       r.state == StepState::accepted || r.state == StepState::returned ||
-                                       r.state == StepState::suspended)) {
-        stop_clock(st, r, at);
-        r.verification_pending = false;
-        set_state(st, v, StepState::revoked, at, out);
+      if (as == StepState::revoked && r.state == StepState::approved) {
+        // Another department's approval is not revoked with it: its own
+        // department reviews it (confirm or revoke).
+        if (!r.review_required) {
+          r.review_required = true;
+          if (wants(EffectKind::review_required)) {
+            Effect x{EffectKind::review_required};
+            x.step = v;
+            x.dept = static_cast<std::int32_t>(wf_->lead(v));
+            x.at = at;
+            out.push_back(x);
+          }
+        }
       } else if (!is_final(r.state)) {
         stop_clock(st, r, at);
+        r.paused = false;
+        r.ground = 0;
         set_state(st, v, StepState::stopped, at, out);
       }
     }
   }
+}
+
+// The issuing department revokes step s: its dependents' approvals come up
+// for review by their own departments, the steps not yet decided stop, and
+// the instance is revoked (also after it completed).
+template <class Out>
+void StateMachine::revoke_step(InstanceRuntime& st, std::uint32_t s, double at, Out& out) const {
+  StepRuntime& r = st.steps[s];
+  stop_clock(st, r, at);
+  r.verification_pending = false;
+  r.rectifying = false;
+  r.review_required = false;
+  r.paused = false;
+  r.ground = 0;
+  set_state(st, s, StepState::revoked, at, out);
+  stop_dependents(st, s, StepState::revoked, at, out);
+  if (st.state == InstanceState::running || st.state == InstanceState::completed)
+    set_instance(st, InstanceState::revoked, at, out);
 }
 
 // Step s ends the instance (reject, withdraw): its clock stops, it takes
@@ -281,7 +332,8 @@ inline Refusal StateMachine::check_actor(const InstanceRuntime& st, const Event&
   if (rules::department_action(e.action)) {
     if (e.actor.kind != Actor::Kind::department) return Refusal::department_only;
     if (wf_->dept_slot(e.step, e.actor.dept) < 0) return Refusal::not_reviewer;
-    if (e.action == Action::accept && wf_->lead(e.step) != e.actor.dept) return Refusal::lead_only;
+    if ((e.action == Action::accept || e.action == Action::revoke) && wf_->lead(e.step) != e.actor.dept)
+      return Refusal::lead_only;
     return Refusal::none;
   }
   return Refusal::none;
@@ -384,19 +436,22 @@ template <class Out>
       if (!w.has_commitment[s]) return Refusal::no_commitment;
       if (r.state == StepState::blocked) return Refusal::blocked;
       if (r.state != StepState::ready && r.state != StepState::submitted) return Refusal::wrong_state;
+      // The commitment replaces the materials it covers: the application is
+      // accepted on it and the department decides on the spot, on its own
+      // clock (approve, or return / reject as for any application).
       r.on_commitment = true;
-      r.verification_pending = true;
-      r.verify_due = deadline(at, w.verify_after[s]);
-      arm(out, TimerKind::verify_due, s, r.verify_due);
-      approve_step(st, s, at, out);
+      accept(st, s, at, at, out);
       return Refusal::none;
 
     case Action::supply: {
       if (e.slot < 0 || static_cast<std::uint32_t>(e.slot) >= w.deferred_count(s)) return Refusal::unknown_material;
       if (r.deferred_supplied & rules::bit(e.slot)) return Refusal::already_supplied;
-      if (is_final(r.state)) return Refusal::wrong_state;
+      // Issued before the material (deferred_decision: issue): still collected.
+      if (is_final(r.state) && !(r.state == StepState::approved && (r.deferred_outstanding & rules::bit(e.slot))))
+        return Refusal::wrong_state;
       r.deferred_supplied |= rules::bit(e.slot);
       r.deferred_outstanding &= ~rules::bit(e.slot);
+      if (r.state == StepState::approved && r.deferred_outstanding == 0) r.material_overdue = false;
       if (r.deferred_outstanding == 0) {
         if (r.state == StepState::suspended) {
           set_state(st, s, StepState::accepted, at, out);
@@ -414,15 +469,36 @@ template <class Out>
 
     case Action::verify:
     case Action::verify_failed:
-      if (!r.verification_pending) return Refusal::nothing_pending;
+      if (!r.verification_pending || r.state != StepState::approved) return Refusal::nothing_pending;
       r.verification_pending = false;
       if (e.action == Action::verify) {
         emit_step(out, EffectKind::verified, s, at);
         return Refusal::none;
       }
-      set_state(st, s, StepState::revoked, at, out);
-      stop_dependents(st, s, StepState::revoked, at, out);
-      set_instance(st, InstanceState::revoked, at, out);
+      // Conditions not met: first an order to rectify within a time limit.
+      r.rectifying = true;
+      r.rectify_due = deadline(at, w.rectify_within[s]);
+      arm(out, TimerKind::rectify_due, s, r.rectify_due);
+      emit_step(out, EffectKind::rectification_ordered, s, r.rectify_due);
+      return Refusal::none;
+
+    case Action::rectified:
+      if (!r.rectifying || r.state != StepState::approved) return Refusal::not_rectifying;
+      r.rectifying = false;
+      emit_step(out, EffectKind::rectified, s, at);
+      return Refusal::none;
+
+    case Action::revoke:
+      // A false commitment (any time after the decision on it), or the
+      // review of an approval whose basis was revoked.
+      if (r.state != StepState::approved || !(r.on_commitment || r.review_required)) return Refusal::not_revocable;
+      revoke_step(st, s, at, out);
+      return Refusal::none;
+
+    case Action::confirm:
+      if (!r.review_required || r.state != StepState::approved) return Refusal::no_review;
+      r.review_required = false;
+      emit_step(out, EffectKind::confirmed, s, at);
       return Refusal::none;
 
     case Action::contact:
@@ -548,6 +624,14 @@ void StateMachine::on_timer(InstanceRuntime& st, const Event& e, Out& out) const
         accept(st, s, r.entered, at, out);
       break;
     case TimerKind::deferred_due:
+      if (e.slot >= 0 && r.state == StepState::approved && (r.deferred_outstanding & rules::bit(e.slot))) {
+        // Issued before the material (deferred_decision: issue): flagged, not undone.
+        if (!r.material_overdue) {
+          r.material_overdue = true;
+          emit_step(out, EffectKind::material_overdue, s, at, rules::bit(e.slot));
+        }
+        break;
+      }
       if (running && e.slot >= 0 && (r.deferred_outstanding & rules::bit(e.slot)) &&
           (r.state == StepState::accepted || r.state == StepState::suspended)) {
         if (r.state == StepState::accepted) {
@@ -562,14 +646,17 @@ void StateMachine::on_timer(InstanceRuntime& st, const Event& e, Out& out) const
         return_step(st, s, 0u, at, out);
       break;
     case TimerKind::verify_due:
-      if (r.verification_pending && wants(EffectKind::review_requested)) {
-        Effect x{EffectKind::review_requested};  // the verification is now due with the department
-        x.step = s;
-        x.dept = static_cast<std::int32_t>(w.lead(s));
-        x.slot = -2;  // -2: a verification
-        x.at = at;
-        out.push_back(x);
+      // Red: the verification was due by the end of its day.
+      if (r.verification_pending && !r.verification_overdue && r.state == StepState::approved &&
+          at >= r.verify_due - rules::kEps) {
+        r.verification_overdue = true;
+        emit_step(out, EffectKind::verification_overdue, s, r.verify_due);
       }
+      break;
+    case TimerKind::rectify_due:
+      // Not rectified in time: the issuing department's approval is revoked.
+      if (r.rectifying && r.state == StepState::approved && at >= r.rectify_due - rules::kEps)
+        revoke_step(st, s, at, out);
       break;
     case TimerKind::contact_due:
       if (r.contact_pending && !r.contact_overdue) {

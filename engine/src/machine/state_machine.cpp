@@ -40,6 +40,7 @@ void StateMachine::carry(InstanceRuntime& st, const std::function<double(double)
     // from (docs/runtime.md#calendar-updates).
     const double contact_from = r.contact_due - w.contact_within;
     const double verify_from = r.verify_due - w.verify_after[s];
+    const double rectify_from = r.rectify_due - w.rectify_within[s];
     const bool pause_known = r.paused && r.pause_days >= 0;
     const double pause_from = r.pause_until - r.pause_days;
     r.clock_since = f(r.clock_since);
@@ -56,6 +57,10 @@ void StateMachine::carry(InstanceRuntime& st, const std::function<double(double)
       r.verify_due = deadline(f(verify_from), w.verify_after[s]);
     else
       r.verify_due = f(r.verify_due);
+    if (r.rectifying)
+      r.rectify_due = deadline(f(rectify_from), w.rectify_within[s]);
+    else
+      r.rectify_due = f(r.rectify_due);
     if (pause_known)
       r.pause_until = f(pause_from) + r.pause_days;
     else
@@ -90,6 +95,7 @@ double StateMachine::carry_timer(const InstanceRuntime& st, TimerKind kind, std:
       break;
     }
     case TimerKind::verify_due: t = step ? r->verify_due : f(at); break;
+    case TimerKind::rectify_due: t = step ? r->rectify_due : f(at); break;
     case TimerKind::contact_due: t = step ? r->contact_due : f(at); break;
     case TimerKind::exclusion_end: t = step ? r->pause_until : f(at); break;
     case TimerKind::statutory_due: t = step && statutory_deadline(*r, s) >= 0 ? statutory_deadline(*r, s) : f(at); break;
@@ -117,7 +123,8 @@ std::string StateMachine::explain(const InstanceRuntime& st, const Event& e, Ref
     case Refusal::not_started: return "the instance has not been started";
     case Refusal::already_started: return "the instance has already been started";
     case Refusal::instance_closed:
-      return std::string("the instance is ") + to_string(st.state) + "; only verifications and contact tasks remain";
+      return std::string("the instance is ") + to_string(st.state) +
+             "; only verifications, rectifications, reviews of approvals and contact tasks remain";
     case Refusal::unknown_step: return "no such step in this workflow";
     case Refusal::wrong_state: {
       std::string need;
@@ -184,8 +191,16 @@ std::string StateMachine::explain(const InstanceRuntime& st, const Event& e, Ref
       return step + " still misses deferred materials " + names + "; supply them first";
     }
     case Refusal::nothing_pending:
-      return e.action == Action::contact ? step + " has no contact task pending"
-                                         : step + " has no verification pending";
+      if (e.action == Action::contact) return step + " has no contact task pending";
+      if (has_step && st.steps[e.step].rectifying)
+        return step + " was found not to meet its commitment and is being rectified; record 'rectified' or 'revoke'";
+      return step + " has no verification pending";
+    case Refusal::not_rectifying: return step + " has no rectification ordered (only 'verify-failed' orders one)";
+    case Refusal::not_revocable:
+      if (has_step && st.steps[e.step].state != StepState::approved) return step + " is " + state + "; only an approval can be revoked";
+      return step + " was not approved on commitment and no step it depends on was revoked; its approval is revoked "
+                    "only by the Act's other procedures, not by 'revoke'";
+    case Refusal::no_review: return step + " has no review required: no step it depends on was revoked";
     case Refusal::not_paused: return step + " has no excluded period running";
     case Refusal::already_paused: return step + " is already in an excluded period";
     case Refusal::no_exclusion:

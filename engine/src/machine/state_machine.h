@@ -67,6 +67,13 @@ enum class EffectKind : std::uint8_t {
   instance_state,    // the instance changed state (from/to as InstanceState)
   extended,          // the step's limit was extended (Art. 42): its new deadline in `at`
   statutory_overdue, // the law's limit for the step passed (违法超期): the limit in `at`
+  verification_open,    // approved on commitment: the verification is due by `at` (dept: the lead)
+  verification_overdue, // the verification was not recorded by its due date (`at`)
+  rectification_ordered,// a failed verification: rectify by `at`
+  rectified,            // the rectification was found done
+  review_required,      // step's approval must be reviewed by its department: a step it depended on was revoked
+  confirmed,            // its department confirmed the approval after that review
+  material_overdue,     // issued before a deferred material (deferred_decision: issue), which is now past due
 };
 
 constexpr std::uint32_t kNoStep = 0xFFFFFFFFu;
@@ -98,6 +105,10 @@ struct StepRuntime {
   bool clock_running = false;
   bool extended = false;          // the one extension (Art. 42) was granted
   bool statutory_overdue = false; // counted days passed statutory_days (+ extension): 违法超期
+  bool verification_overdue = false;  // the commitment's verification is past its due date
+  bool rectifying = false;        // ordered to rectify after a failed verification
+  bool review_required = false;   // a step it depended on was revoked: its department reviews it
+  bool material_overdue = false;  // issued first (deferred_decision: issue); a deferred material is past due
   std::uint8_t ground = 0;        // the running excluded period's ground (ExclusionGround)
   std::uint8_t rounds = 0;        // returns so far
   std::uint32_t waiting = 0;      // predecessors not yet approved
@@ -114,6 +125,7 @@ struct StepRuntime {
   double pause_until = 0;
   double contact_due = 0;
   double verify_due = 0;
+  double rectify_due = 0;   // the deadline to rectify, while rectifying
   double pause_days = -1;   // the running excluded period's length (-1: unknown, from an old database)
   double extended_days = 0; // the extension's working days
 };
@@ -162,6 +174,9 @@ enum class Refusal : std::uint8_t {
   already_extended,   // the one extension was granted already
   limit_passed,       // the limit has passed: too late to extend it
   extension_too_long, // more than 10 working days (15 for a joint review)
+  not_rectifying,     // no rectification was ordered on the step
+  not_revocable,      // neither approved on commitment nor up for review: only the Act's other procedures revoke it
+  no_review,          // no review is required of the step
 };
 
 // Which effects a driver wants to be told about. The machine skips building
@@ -272,7 +287,7 @@ class StateMachine {
 
   static constexpr bool timer_changes_state(TimerKind k) {
     return k == TimerKind::acceptance_due || k == TimerKind::deferred_due || k == TimerKind::grace_due ||
-           k == TimerKind::verify_due || k == TimerKind::exclusion_end;
+           k == TimerKind::rectify_due || k == TimerKind::exclusion_end;
   }
 
   // The deadline of a limit of n working days starting at t.
@@ -336,6 +351,8 @@ class StateMachine {
   void approve_step(InstanceRuntime& st, std::uint32_t s, double at, Out& out) const;
   template <class Out>
   void return_step(InstanceRuntime& st, std::uint32_t s, std::uint32_t mask, double at, Out& out) const;
+  template <class Out>
+  void revoke_step(InstanceRuntime& st, std::uint32_t s, double at, Out& out) const;
   template <class Out>
   void stop_dependents(InstanceRuntime& st, std::uint32_t s, StepState as, double at, Out& out) const;
   template <class Out>

@@ -51,6 +51,9 @@ const char* to_string(Action a) {
     case Action::resume: return "resume";
     case Action::timer: return "timer";
     case Action::extend: return "extend";
+    case Action::rectified: return "rectified";
+    case Action::revoke: return "revoke";
+    case Action::confirm: return "confirm";
   }
   return "?";
 }
@@ -69,12 +72,13 @@ const char* to_string(TimerKind t) {
     case TimerKind::project_warn: return "project-warn";
     case TimerKind::project_overdue: return "project-overdue";
     case TimerKind::statutory_due: return "statutory-due";
+    case TimerKind::rectify_due: return "rectify-due";
   }
   return "?";
 }
 
 std::optional<Action> parse_action(std::string_view name) {
-  for (int i = 0; i <= static_cast<int>(Action::extend); ++i) {
+  for (int i = 0; i <= static_cast<int>(Action::confirm); ++i) {
     auto a = static_cast<Action>(i);
     if (a == Action::start || a == Action::timer) continue;
     if (name == to_string(a)) return a;

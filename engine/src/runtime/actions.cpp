@@ -126,10 +126,16 @@ int EngineImpl::act_job(const ActRequest& req) {
       pending_error_ = std::make_exception_ptr(Error(Error::Code::forbidden, actor_err));
       return 0;
     }
-    if (req.note.empty() && (*action == Action::extend || (*action == Action::exclude && ground))) {
+    const bool needs_note = *action == Action::extend || (*action == Action::exclude && ground) ||
+                            *action == Action::verify_failed || *action == Action::revoke;
+    if (req.note.empty() && needs_note) {
       const std::string why =
           *action == Action::extend
               ? "an extension must give its reason, which the applicant is told (ActRequest::note)"
+          : *action == Action::verify_failed
+              ? "a failed verification must say which conditions are not met: the order to rectify tells the applicant (ActRequest::note)"
+          : *action == Action::revoke
+              ? "a revocation must give its reason, which the applicant is told (ActRequest::note)"
               : "an excluded period on the ground of " + std::string(jointreview::describe(*ground)) + " (" + to_string(*ground) +
                     ") must say why, in writing to the applicant (ActRequest::note)";
       record_refusal(in, req, why);
@@ -184,7 +190,13 @@ Refusal EngineImpl::apply_input(Instance& in, const Event& e, const std::string&
   const bool closed = in.rt.state != InstanceState::running;
   in.timers.erase(std::remove_if(in.timers.begin(), in.timers.end(),
                                  [&](const Timer& t) {
-                                   if (t.kind == TimerKind::verify_due || t.kind == TimerKind::contact_due)
+                                   if (t.kind == TimerKind::verify_due || t.kind == TimerKind::contact_due ||
+                                       t.kind == TimerKind::rectify_due)
+                                     return false;
+                                   // Issued before its deferred material: the material's deadline is still watched.
+                                   if (t.kind == TimerKind::deferred_due && t.step != kNoStep &&
+                                       in.rt.steps[t.step].state == StepState::approved &&
+                                       in.rt.steps[t.step].deferred_outstanding != 0)
                                      return false;
                                    if (closed) return true;
                                    return t.step != kNoStep && is_final(in.rt.steps[t.step].state);

@@ -99,7 +99,11 @@ void EngineImpl::record_effects(Instance& in, const std::string& actor, double a
     const std::string step = fx.step == kNoStep ? "" : cw.step_id(fx.step);
     if (fx.kind == EffectKind::step_state || fx.kind == EffectKind::warning || fx.kind == EffectKind::overdue ||
         fx.kind == EffectKind::clock_stopped || fx.kind == EffectKind::clock_resumed ||
-        fx.kind == EffectKind::extended || fx.kind == EffectKind::statutory_overdue)
+        fx.kind == EffectKind::extended || fx.kind == EffectKind::statutory_overdue ||
+        fx.kind == EffectKind::verification_open || fx.kind == EffectKind::verification_overdue ||
+        fx.kind == EffectKind::rectification_ordered || fx.kind == EffectKind::rectified ||
+        fx.kind == EffectKind::review_required || fx.kind == EffectKind::confirmed ||
+        fx.kind == EffectKind::material_overdue)
       touch(in, fx.step);
     auto row = [&](const char* kind) {
       EventRecord e = base_event(in, actor, when);
@@ -205,13 +209,47 @@ void EngineImpl::record_effects(Instance& in, const std::string& actor, double a
         break;
       }
       case EffectKind::clock_resumed: push_row(row("clock-resumed")); break;
-      case EffectKind::review_requested:
-        if (fx.slot == -2) {
-          EventRecord e = row("verification-due");
-          e.detail = "verify the commitment (" + cw.dept_name(static_cast<std::uint32_t>(fx.dept)) + ")";
-          push_row(std::move(e));
-        }
+      case EffectKind::review_requested: break;  // the worklist shows it (queue)
+      case EffectKind::verification_open: {
+        EventRecord e = row("verification-due");
+        e.detail = "approved on commitment (告知承诺): " + cw.dept_name(static_cast<std::uint32_t>(fx.dept)) +
+                   " verifies the commitment by " + tm.marked_text(fx.at);
+        push_row(std::move(e));
         break;
+      }
+      case EffectKind::verification_overdue: {
+        EventRecord e = row("verification-overdue");
+        e.detail = "the verification of the commitment was due by " + tm.marked_text(fx.at);
+        push_row(std::move(e));
+        break;
+      }
+      case EffectKind::rectification_ordered: {
+        EventRecord e = row("rectification-ordered");
+        e.detail = with_reason("conditions of the commitment not met: rectify by " + tm.marked_text(fx.at) +
+                               ", or the approval is revoked");
+        push_row(std::move(e));
+        EventRecord n = row("notice");
+        n.detail = with_reason("to the applicant: order to rectify by " + tm.marked_text(fx.at) +
+                               " the conditions the commitment did not meet (告知承诺)");
+        push_row(std::move(n));
+        break;
+      }
+      case EffectKind::rectified: push_row(row("rectified")); break;
+      case EffectKind::review_required: {
+        EventRecord e = row("review-required");
+        e.detail = "a step it depends on was revoked; " + cw.dept_name(static_cast<std::uint32_t>(fx.dept)) +
+                   " reviews its approval: confirm or revoke";
+        push_row(std::move(e));
+        break;
+      }
+      case EffectKind::confirmed: push_row(row("confirmed")); break;
+      case EffectKind::material_overdue: {
+        EventRecord e = row("material-overdue");
+        e.detail = "issued before its deferred materials; still missing past their deadline: " +
+                   missing_materials(in, fx.step);
+        push_row(std::move(e));
+        break;
+      }
     }
   }
   drop_notes(in);  // a notice sent takes its round's notes with it

@@ -14,6 +14,7 @@ namespace {
 
 constexpr std::uint32_t kSnapshotMagic1 = 0x4A525331;  // "JRS1": schema 2, working-day time
 constexpr std::uint32_t kSnapshotMagic3 = 0x4A525333;  // "JRS3": civil instants
+constexpr std::uint32_t kSnapshotMagic4 = 0x4A525334;  // "JRS4": JRS3 + 告知承诺 and 容缺 flags, rectify_due
 
 template <class T>
 void put(std::string& out, const T& v) {
@@ -163,7 +164,7 @@ std::string encode(const Instance& in) {
   const InstanceRuntime& rt = in.rt;
   std::string out;
   out.reserve(32 + rt.steps.size() * 160 + in.timers.size() * 24);
-  put(out, kSnapshotMagic3);
+  put(out, kSnapshotMagic4);
   put(out, static_cast<std::uint32_t>(rt.steps.size()));
   put(out, static_cast<std::uint8_t>(rt.state));
   put(out, static_cast<std::uint8_t>((rt.started ? 1 : 0) | (rt.green ? 2 : 0) | (rt.warned ? 4 : 0) |
@@ -187,7 +188,9 @@ std::string encode(const Instance& in) {
                                 (x.contact_pending ? 8 : 0) | (x.contact_overdue ? 16 : 0) |
                                 (x.ever_returned ? 32 : 0) | (x.paused ? 64 : 0) | (x.verification_pending ? 128 : 0) |
                                 (x.on_commitment ? 256 : 0) | (x.clock_running ? 512 : 0) |
-                                (x.extended ? 1024 : 0) | (x.statutory_overdue ? 2048 : 0);
+                                (x.extended ? 1024 : 0) | (x.statutory_overdue ? 2048 : 0) |
+                                (x.verification_overdue ? 4096 : 0) | (x.rectifying ? 8192 : 0) |
+                                (x.review_required ? 16384 : 0) | (x.material_overdue ? 32768 : 0);
     put(out, flags);
     put(out, x.ground);
     put(out, x.rounds);
@@ -207,6 +210,7 @@ std::string encode(const Instance& in) {
     put_instant(out, time, x.pause_until);
     put_instant(out, time, x.contact_due);
     put_instant(out, time, x.verify_due);
+    put_instant(out, time, x.rectify_due);
   }
   put(out, static_cast<std::uint32_t>(in.timers.size()));
   for (const Timer& t : in.timers) {
@@ -223,7 +227,7 @@ void decode(const std::string& s, Instance& in) {
   Reader r{s, who};
   const auto magic = r.get<std::uint32_t>();
   if (magic == kSnapshotMagic1) return decode_legacy(r, in);
-  if (magic != kSnapshotMagic3)
+  if (magic != kSnapshotMagic3 && magic != kSnapshotMagic4)
     throw Error(Error::Code::storage, "instance " + in.id + " was saved by an incompatible jreview version");
   const TimeMap& time = *in.def->time;
   const std::uint32_t n_steps = in.def->compiled->n_steps;
@@ -266,6 +270,10 @@ void decode(const std::string& s, Instance& in) {
     x.clock_running = f & 512;
     x.extended = f & 1024;
     x.statutory_overdue = f & 2048;
+    x.verification_overdue = f & 4096;
+    x.rectifying = f & 8192;
+    x.review_required = f & 16384;
+    x.material_overdue = f & 32768;
     x.ground = r.get<std::uint8_t>();
     if (x.ground > static_cast<std::uint8_t>(ExclusionGround::declared)) r.fail("an unknown ground");
     x.rounds = r.get<std::uint8_t>();
@@ -285,6 +293,7 @@ void decode(const std::string& s, Instance& in) {
     x.pause_until = get_instant(r, time);
     x.contact_due = get_instant(r, time);
     x.verify_due = get_instant(r, time);
+    if (magic == kSnapshotMagic4) x.rectify_due = get_instant(r, time);
   }
   const auto nt = r.get<std::uint32_t>();
   constexpr std::size_t kTimerBytes = 1 + 4 + 4 + 1 + 4 + 8;  // kind, step, slot, instant
@@ -294,7 +303,7 @@ void decode(const std::string& s, Instance& in) {
   for (std::uint32_t k = 0; k < nt; ++k) {
     Timer t{};
     const auto kind = r.get<std::uint8_t>();
-    if (kind == 0 || kind > static_cast<std::uint8_t>(TimerKind::statutory_due)) r.fail("an unknown timer");
+    if (kind == 0 || kind > static_cast<std::uint8_t>(TimerKind::rectify_due)) r.fail("an unknown timer");
     t.kind = static_cast<TimerKind>(kind);
     t.step = r.get<std::uint32_t>();
     if (t.step >= n_steps && t.step != kNoStep) r.fail("a timer of a step the workflow does not have");
@@ -340,7 +349,7 @@ Input decode_input(const std::string& s) {
   const auto action = r.get<std::uint8_t>();
   const auto timer = r.get<std::uint8_t>();
   const auto kind = r.get<std::uint8_t>();
-  if (action > static_cast<std::uint8_t>(Action::extend) || timer > static_cast<std::uint8_t>(TimerKind::statutory_due) ||
+  if (action > static_cast<std::uint8_t>(Action::confirm) || timer > static_cast<std::uint8_t>(TimerKind::rectify_due) ||
       kind > static_cast<std::uint8_t>(Actor::Kind::department))
     r.fail("an unknown action, timer or actor");
   e.action = static_cast<Action>(action);

@@ -47,6 +47,11 @@ ordered_json step_json(const StepStatus& s) {
           {"verification_pending", s.verification_pending},
           {"verification_due", date_or_null(s.verification_due)},
           {"verification_due_provisional", s.verification_due_provisional},
+          {"verification_overdue", s.verification_overdue},
+          {"rectifying", s.rectifying},
+          {"rectify_due", date_or_null(s.rectify_due)},
+          {"review_required", s.review_required},
+          {"material_overdue", s.material_overdue},
           {"contact_pending", s.contact_pending},
           {"contact_overdue", s.contact_overdue},
           {"rounds", s.rounds},
@@ -118,6 +123,9 @@ const char* to_string(WorkTask t) {
     case WorkTask::review_suspended: return "review-suspended";
     case WorkTask::contact: return "contact";
     case WorkTask::verify: return "verify";
+    case WorkTask::rectification: return "rectification";
+    case WorkTask::review_approval: return "review-approval";
+    case WorkTask::collect_material: return "collect-material";
   }
   return "?";
 }
@@ -129,6 +137,9 @@ const char* describe(WorkTask t) {
     case WorkTask::review_suspended: return "review (suspended: materials missing)";
     case WorkTask::contact: return "contact the applicant (首退必联)";
     case WorkTask::verify: return "verify the commitment (告知承诺)";
+    case WorkTask::rectification: return "check the ordered rectification: rectified, or revoke";
+    case WorkTask::review_approval: return "a step it depends on was revoked: confirm or revoke";
+    case WorkTask::collect_material: return "issued first: collect the deferred material";
   }
   return "?";
 }

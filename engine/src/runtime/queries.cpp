@@ -31,7 +31,6 @@ bool waits_on(const StepRuntime& r, std::uint32_t k) {
 Worklist EngineImpl::department_worklist(const std::string& department) {
   Worklist w;
   w.department = department;
-  const std::string today = this->today();
   for (const Instance* in : sorted_instances()) {
     const CompiledWorkflow& cw = *in->def->compiled;
     const bool running = in->rt.state == InstanceState::running;
@@ -67,9 +66,19 @@ Worklist EngineImpl::department_worklist(const std::string& department) {
               step_deadline_provisional(*in, i));
       }
       if (lead && r.contact_pending) add(WorkTask::contact, "", false);
-      if (lead && r.verification_pending) {
-        std::string due = in->def->time->deadline_text(r.verify_due);
-        if (due <= today) add(WorkTask::verify, std::move(due), in->def->time->provisional(r.verify_due));
+      const TimeMap& tm = *in->def->time;
+      // 告知承诺: the verification is the department's from the decision
+      // on, due by its date (red past it); then a rectification ordered.
+      if (lead && r.verification_pending && r.state == StepState::approved) {
+        add(WorkTask::verify, tm.deadline_text(r.verify_due), tm.provisional(r.verify_due));
+        w.items.back().overdue = r.verification_overdue;
+      }
+      if (lead && r.rectifying && r.state == StepState::approved)
+        add(WorkTask::rectification, tm.deadline_text(r.rectify_due), tm.provisional(r.rectify_due));
+      if (lead && r.review_required && r.state == StepState::approved) add(WorkTask::review_approval, "", false);
+      if (lead && r.state == StepState::approved && r.deferred_outstanding != 0) {
+        add(WorkTask::collect_material, "", false);
+        w.items.back().overdue = r.material_overdue;
       }
     }
   }

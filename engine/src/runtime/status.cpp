@@ -67,6 +67,11 @@ InstanceStatus EngineImpl::describe(const Instance& in) {
       st.verification_due = tm.deadline_text(r.verify_due);
       st.verification_due_provisional = tm.provisional(r.verify_due);
     }
+    st.verification_overdue = r.verification_overdue;
+    st.rectifying = r.rectifying;
+    if (r.rectifying) st.rectify_due = tm.deadline_text(r.rectify_due);
+    st.review_required = r.review_required;
+    st.material_overdue = r.material_overdue;
     st.contact_pending = r.contact_pending;
     st.contact_overdue = r.contact_overdue;
     st.rounds = r.rounds;

@@ -112,11 +112,12 @@ void Replication::configure(bool tracing) {
   // contact not made.
   f.kinds = F::of(EffectKind::step_state) | F::of(EffectKind::review_requested) | F::of(EffectKind::notice) |
             F::of(EffectKind::arm_timer) | F::of(EffectKind::clock_stopped) | F::of(EffectKind::overdue) |
-            F::of(EffectKind::instance_state);
+            F::of(EffectKind::instance_state) | F::of(EffectKind::verification_open) |
+            F::of(EffectKind::rectification_ordered);
   // The timers that go into the heap or the alert lists (see on_effect);
   // `overdue` only when overdue_share is counted: it sets a flag and
   // reports, nothing else.
-  f.timers = F::of(TimerKind::deferred_due) | F::of(TimerKind::grace_due) | F::of(TimerKind::verify_due) |
+  f.timers = F::of(TimerKind::deferred_due) | F::of(TimerKind::grace_due) | F::of(TimerKind::rectify_due) |
              F::of(TimerKind::exclusion_end);
   if (m_.count_overdue) f.timers |= F::of(TimerKind::overdue);
   // on_effect reacts to these states; a trace records every state.
@@ -255,16 +256,14 @@ inline void Replication::on_effect(std::uint32_t p, const Effect& e) {
       if (trace_ && p == trace_project_)
         trace_->push_back(TraceRecord{TraceRecord::Kind::state, e.to, e.step, 0, e.at, e.at});
       if (to == StepState::ready) {
-        immediate(p, w_.has_commitment[e.step] ? Action::commit : Action::submit, e.step, Actor::applicant());
+        // The applicant prepares the submission (prepare:), then hands it in.
+        if (m_.has_prepare[e.step])
+          push(now_ + std::max(0.0, m_.prepare[e.step](rng_)), Kind::prepared, p, e.step);
+        else
+          immediate(p, w_.has_commitment[e.step] ? Action::commit : Action::submit, e.step, Actor::applicant());
       } else if (to == StepState::accepted) {
         // This round's review takes one draw, shared by the step's departments.
         sim[e.step].dur = m_.duration[e.step](rng_);
-        if (sim[e.step].excl_state == 0 && w_.excluded_offset[e.step + 1] > w_.excluded_offset[e.step]) {
-          sim[e.step].excl_state = 1;
-          sim[e.step].excl_next = 1;
-          immediate(p, Action::exclude, e.step, Actor::department(w_.lead(e.step)), -1,
-                    m_.excluded[w_.excluded_offset[e.step]](rng_));
-        }
       } else if (to == StepState::approved) {
         sim[e.step].finish_at = e.at;
       }
@@ -273,15 +272,18 @@ inline void Replication::on_effect(std::uint32_t p, const Effect& e) {
     case EffectKind::review_requested:
       if (e.slot == -1) {
         immediate(p, Action::accept, e.step, Actor::department(static_cast<std::uint32_t>(e.dept)));
-      } else if (e.slot == -2) {
-        const bool fail = rng_.chance(w_.verify_fail_probability[e.step]);
-        immediate(p, fail ? Action::verify_failed : Action::verify, e.step,
-                  Actor::department(static_cast<std::uint32_t>(e.dept)));
-      } else if (sim[e.step].excl_state == 1) {
-        sim[e.step].held |= bit(e.slot);  // reviewed once the excluded period is over
       } else {
         dispatch(p, e.step, e.slot, now_);
       }
+      break;
+    case EffectKind::verification_open:
+      // The department verifies by the due date (at its end: on time).
+      push(e.at, Kind::verify, p, e.step);
+      break;
+    case EffectKind::rectification_ordered:
+      // The applicant rectifies in time, or the rectify_due timer revokes.
+      if (rng_.chance(w_.rectify_probability[e.step]))
+        push(now_ + rng_.uniform() * std::max(0.0, e.at - now_), Kind::rectify, p, e.step);
       break;
     case EffectKind::notice: {
       ++acc_->returns[e.step];
@@ -318,7 +320,9 @@ inline void Replication::on_effect(std::uint32_t p, const Effect& e) {
       //    and the timer, which fires only as a heap event, is a no-op.
       //    Left out; the test "the lean timer set gives the same results as
       //    arming every timer" checks this against Model::all_timers.
-      //  - deferred_due, grace_due, verify_due, exclusion_end: into the heap.
+      //  - verify_due only flags a verification past due (the verification
+      //    itself is scheduled on verification_open): left out.
+      //  - deferred_due, grace_due, rectify_due, exclusion_end: into the heap.
       //  Finishing at the limit is on time: an overdue timer comes after
       //  every other event of the same instant (the review that ends
       //  exactly at its deadline first), in the heap as in the alerts.
@@ -373,7 +377,8 @@ Refusal Replication::act(std::uint32_t p, const Event e) {
     if (e.action == Action::resubmit && r == Refusal::materials_missing) {
       ps_[ps].wait_resubmit = 1;  // resubmits as soon as the material arrives
     } else if (e.action == Action::exclude) {
-      // The step left `accepted` before the period could start: skip it.
+      // The period cannot run now (the decision is held for a deferred
+      // material): skip it; the held approval is given.
       ps_[ps].excl_state = 2;
       release_held(p, e.step);
     } else if (e.action != Action::supply) {
@@ -394,8 +399,11 @@ void Replication::release_held(std::uint32_t p, std::uint32_t s) {
   const std::size_t ps = static_cast<std::size_t>(p) * n_ + s;
   std::uint32_t mask = ps_[ps].held;
   ps_[ps].held = 0;
+  const StepState st = inst_[p].steps[s].state;
+  // Closed meanwhile (another step rejected, revoked): nothing to approve.
+  if (inst_[p].state != InstanceState::running || (st != StepState::accepted && st != StepState::suspended)) return;
   for (std::int32_t k = 0; mask; ++k, mask >>= 1)
-    if (mask & 1u) dispatch(p, s, k, now_);
+    if (mask & 1u) immediate(p, Action::approve, s, Actor::department(w_.dept_of(s, static_cast<std::uint32_t>(k))));
 }
 
 bool Replication::review_current(std::uint32_t p, std::uint32_t s, std::uint8_t stamp) const {
@@ -449,12 +457,26 @@ void Replication::handle(const Ev& ev) {
       if (review_current(p, ev.step, ev.stamp) &&
           (inst_[p].steps[ev.step].review_pending & bit(ev.slot))) {
         const bool ret = rng_.chance(w_.correction_probability[ev.step]);
-        Event e;
-        e.action = ret ? Action::return_ : Action::approve;
-        e.step = ev.step;
-        e.actor = Actor::department(dept);
-        e.at = now_;
-        act(p, e);
+        StepSim& x = ps_[static_cast<std::size_t>(p) * n_ + ev.step];
+        const StepRuntime& r = inst_[p].steps[ev.step];
+        if (!ret && x.excl_state == 0 && r.review_pending == bit(ev.slot) && r.review_returned == 0 &&
+            w_.excluded_offset[ev.step + 1] > w_.excluded_offset[ev.step]) {
+          // The review is done: the declared excluded periods (a hearing,
+          // the auction, the expert review) run now, and the last
+          // department's approval follows them.
+          x.excl_state = 1;
+          x.excl_next = 1;
+          x.held = bit(ev.slot);
+          immediate(p, Action::exclude, ev.step, Actor::department(w_.lead(ev.step)), -1,
+                    m_.excluded[w_.excluded_offset[ev.step]](rng_));
+        } else {
+          Event e;
+          e.action = ret ? Action::return_ : Action::approve;
+          e.step = ev.step;
+          e.actor = Actor::department(dept);
+          e.at = now_;
+          act(p, e);
+        }
       } else {
         ++acc_->stale;
       }
@@ -494,6 +516,48 @@ void Replication::handle(const Ev& ev) {
         e.slot = -1;
         act(p, e);
       }
+      break;
+    }
+    case Kind::prepared: {
+      if (inst_[p].state != InstanceState::running || inst_[p].steps[ev.step].state != StepState::ready) {
+        ++acc_->stale;
+        break;
+      }
+      Event e;
+      e.action = w_.has_commitment[ev.step] ? Action::commit : Action::submit;
+      e.step = ev.step;
+      e.actor = Actor::applicant();
+      e.at = now_;
+      act(p, e);
+      break;
+    }
+    case Kind::verify: {
+      const StepRuntime& r = inst_[p].steps[ev.step];
+      if (!r.verification_pending || r.state != StepState::approved) {
+        ++acc_->stale;
+        break;
+      }
+      const bool fail = rng_.chance(w_.verify_fail_probability[ev.step]);
+      Event e;
+      e.action = fail ? Action::verify_failed : Action::verify;
+      e.step = ev.step;
+      e.actor = Actor::department(w_.lead(ev.step));
+      e.at = now_;
+      act(p, e);
+      break;
+    }
+    case Kind::rectify: {
+      const StepRuntime& r = inst_[p].steps[ev.step];
+      if (!r.rectifying || r.state != StepState::approved) {
+        ++acc_->stale;
+        break;
+      }
+      Event e;
+      e.action = Action::rectified;
+      e.step = ev.step;
+      e.actor = Actor::department(w_.lead(ev.step));
+      e.at = now_;
+      act(p, e);
       break;
     }
     case Kind::exclusion_over: {

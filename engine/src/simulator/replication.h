@@ -21,6 +21,8 @@ struct Model {
   std::shared_ptr<const CompiledWorkflow> cw;
   StateMachine machine;
   std::vector<Sampler> duration, turnaround;  // per step
+  std::vector<Sampler> prepare;               // per step: the applicant's preparation once ready
+  std::vector<std::uint8_t> has_prepare;      // per step: prepare is not exactly 0
   std::vector<Sampler> excluded;              // CSR by cw->excluded_offset
   std::vector<std::uint32_t> capacity;        // per department, overrides applied; 0 = unlimited
   std::vector<std::uint32_t> window;          // per step: window index, kOnline for online steps
@@ -102,7 +104,8 @@ class Replication {
                Accumulator& scratch, double* totals, double* counted);
 
  private:
-  enum class Kind : std::uint8_t { arrival, timer, review_done, resubmit, supply, exclusion_over };
+  enum class Kind : std::uint8_t { arrival, timer, review_done, resubmit, supply, exclusion_over, prepared, verify,
+                                   rectify };
   // A heap entry: 24 bytes, no pointers. Ordered by (t, seq); seq is unique,
   // so the order (and every result) does not depend on the heap's layout.
   // A review_done's department is dept_of(step, slot).
@@ -204,7 +207,7 @@ class Replication {
   struct StepSim {
     double dur = 0;            // this round's review duration
     double finish_at = -1;     // when approved
-    std::uint32_t held = 0;            // review slots held back until the excluded periods are over
+    std::uint32_t held = 0;            // approvals (slots) held back until the excluded periods are over
     std::uint32_t supply_planned = 0;  // deferred materials whose delivery is drawn
     std::uint8_t excl_state = 0;       // excluded periods: 0 none yet, 1 running, 2 done
     std::uint8_t excl_next = 0;        // the next declared period

@@ -132,6 +132,9 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
   for (std::uint32_t s = 0; s < n; ++s) {
     model.duration.push_back(sim::Sampler::of(cw->duration[s]));
     model.turnaround.push_back(sim::Sampler::of(cw->correction_turnaround[s]));
+    model.prepare.push_back(sim::Sampler::of(cw->prepare[s]));
+    const Distribution& pd = cw->prepare[s];
+    model.has_prepare.push_back(pd.kind != Distribution::Kind::fixed || pd.value > 0 ? 1 : 0);
   }
   for (const auto& x : cw->excluded) model.excluded.push_back(sim::Sampler::of(x.days));
   model.capacity = cw->dept_capacity;
@@ -395,8 +398,9 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
         else if (state == StepState::returned) k = TraceSegment::Kind::correction;
         else if (state == StepState::suspended) k = TraceSegment::Kind::suspended;
         else if (state == StepState::submitted) k = TraceSegment::Kind::submitted;
-        else if (state == StepState::approved && i > 0 && static_cast<StepState>(c[i - 1].second) == StepState::ready)
-          k = TraceSegment::Kind::commitment;
+        else if (state == StepState::ready && cw->prepare[s].expected() > 0) k = TraceSegment::Kind::prepare;
+        else if (state == StepState::accepted && i > 0 && static_cast<StepState>(c[i - 1].second) == StepState::ready)
+          k = TraceSegment::Kind::commitment;  // committed: decided on the spot
         else continue;
         if (to <= from && k != TraceSegment::Kind::submitted && k != TraceSegment::Kind::commitment) continue;
         r.median_trace.push_back(TraceSegment{s, k, from - arrival, to - arrival, ""});
