@@ -196,8 +196,10 @@ struct Comparison {
   ReformMetric steps;        // number of steps
   ReformMetric materials;    // distinct applicant materials (Workflow::applicant_materials)
   ReformMetric trips;        // applicant_trips()
-  ReformMetric days;         // planned parallel total_days
-  ReformMetric serial_days;  // serial baseline
+  ReformMetric days;         // the critical path on the promised days alone (no preparation, no excluded time)
+  ReformMetric serial_days;  // serial baseline (sum of the promised days)
+  ReformMetric elapsed_days; // the plan's total_days: elapsed, with preparation and excluded periods
+  ReformMetric counted_days; // the plan's counted_days: the project clock
   ReformMetric time_limit;   // promised limits; set only when both declare one
   bool has_time_limit = false;
 };

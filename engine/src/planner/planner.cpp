@@ -378,6 +378,22 @@ std::size_t applicant_trips(const Workflow& wf) {
 }
 
 namespace {
+// The critical path on the promised days alone (no preparation, no excluded
+// time): compare's `days`, as it was before plans counted elapsed time.
+double promised_critical_days(const Workflow& wf) {
+  const std::size_t n = wf.steps.size();
+  std::vector<double> d(n);
+  for (std::size_t i = 0; i < n; ++i) d[i] = wf.steps[i].days;
+  std::vector<std::uint32_t> from, to;
+  for (const auto& dep : wf.dependencies) {
+    from.push_back(static_cast<std::uint32_t>(dep.from));
+    to.push_back(static_cast<std::uint32_t>(dep.to));
+  }
+  CpmArrays a;
+  if (!cpm(build_csr(n, from, to), d, a)) throw Error(Error::Code::invalid_workflow, cycle_message(wf));
+  return a.total;
+}
+
 ReformMetric metric(double before, double after) {
   ReformMetric m;
   m.before = before;
@@ -401,8 +417,10 @@ Comparison compare(const Workflow& before, const Workflow& after) {
   c.materials = metric(static_cast<double>(before.applicant_materials.size()),
                        static_cast<double>(after.applicant_materials.size()));
   c.trips = metric(static_cast<double>(applicant_trips(before)), static_cast<double>(applicant_trips(after)));
-  c.days = metric(pb.total_days, pa.total_days);
+  c.days = metric(promised_critical_days(before), promised_critical_days(after));
   c.serial_days = metric(pb.serial_days, pa.serial_days);
+  c.elapsed_days = metric(pb.total_days, pa.total_days);
+  c.counted_days = metric(pb.counted_days, pa.counted_days);
   if (before.time_limit && after.time_limit) {
     c.has_time_limit = true;
     c.time_limit = metric(*before.time_limit, *after.time_limit);

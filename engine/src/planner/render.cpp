@@ -472,6 +472,8 @@ std::string render_comparison(const Comparison& c, CompareFormat format) {
     j["trips"] = metric_json(c.trips);
     j["days"] = metric_json(c.days);
     j["serial_days"] = metric_json(c.serial_days);
+    j["elapsed_days"] = metric_json(c.elapsed_days);
+    j["counted_days"] = metric_json(c.counted_days);
     j["time_limit"] = c.has_time_limit ? metric_json(c.time_limit) : ojson(nullptr);
     j["workflows"] = {{"before", c.before_workflow}, {"after", c.after_workflow}};
     return j.dump(2) + "\n";
@@ -486,6 +488,8 @@ std::string render_comparison(const Comparison& c, CompareFormat format) {
   row("trips", c.trips);
   row("days", c.days);
   row("serial days", c.serial_days);
+  row("elapsed days", c.elapsed_days);
+  row("counted days", c.counted_days);
   if (c.has_time_limit) row("time limit", c.time_limit);
   std::string out = "compare '" + c.before_workflow + "' (before) with '" + c.after_workflow + "' (after)\n\n";
   out += text::align(rows, {false, true, true, true});
