@@ -563,6 +563,35 @@ TEST_CASE("plan json: the span, the review window and both clocks", "[planner][j
   CHECK_THAT(t.out, Catch::Contains("prep  days  excl  ES  EF"));
 }
 
+TEST_CASE("plan svg: preparation, excluded periods and the project clock are drawn apart", "[planner][render][clock]") {
+  Workflow wf = load("workflow: g\ntime_limit: 20\nsteps:\n"
+                     "  - {id: a, department: X, days: 1, excluded: [{reason: 挂牌出让公告期, days: 30}]}\n"
+                     "  - {id: b, department: Y, days: 20, prepare: 2}\n"
+                     "  - {id: c, department: X, days: 1, after: [a, b]}\n");
+  Plan p = plan(wf);
+  std::string svg = render_plan(wf, p, PlanFormat::svg);
+  CHECK_THAT(svg, Catch::Contains("<pattern id=\"excluded\""));
+  CHECK_THAT(svg, Catch::Contains("class=\"excl\""));
+  CHECK_THAT(svg, Catch::Contains("挂牌出让公告期 30 d"));  // the reason, inside its segment
+  CHECK_THAT(svg, Catch::Contains("class=\"prep\""));
+  CHECK_THAT(svg, Catch::Contains("申请人准备 applicant preparing (not counted)"));
+  CHECK_THAT(svg, Catch::Contains("不计时 excluded, Art. 45"));
+  CHECK_THAT(svg, Catch::Contains("项目计时 project clock"));
+  // The clock: a's review 0..1, b's 2..22, c's 31..32.
+  CHECK(p.counted_days == 22);
+  CHECK_THAT(svg, Catch::Contains("22 counted of 32 elapsed"));
+  // The limit line stands where the project clock reaches 20 (a's day, then
+  // 19 of b's), not at 20 elapsed days.
+  REQUIRE(p.time_limit_reached_at);
+  CHECK(*p.time_limit_reached_at == 21);
+  CHECK_THAT(svg, Catch::Contains("承诺时限 20 日（计时）"));
+  // A plain workflow has neither segment.
+  Workflow plain = load(kDiamond);
+  std::string s2 = render_plan(plain, plan(plain), PlanFormat::svg);
+  CHECK(s2.find("class=\"prep\"") == std::string::npos);
+  CHECK(s2.find("class=\"excl\"") == std::string::npos);
+}
+
 // ------------------------------------------------------------------ output
 
 TEST_CASE("plan json: the contract", "[planner][json]") {
