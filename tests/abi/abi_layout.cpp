@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
   R(ExcludedTime); R(Correction); R(Step); R(Department); R(Dependency); R(Workflow); R(Diagnostic);
   R(LoadOptions); R(LoadResult); R(Error); R(EventRecord); R(EngineOptions); R(StepStatus);
   R(InstanceStatus); R(ActRequest); R(StartRequest); R(EngineStats); R(FakeClock); R(PlanOptions);
-  R(StepPlan); R(RedundantAfter); R(Plan); R(ReformMetric); R(Comparison); R(SimulationOptions);
+  R(StepPlan); R(ClockSegment); R(RedundantAfter); R(Plan); R(ReformMetric); R(Comparison); R(SimulationOptions);
   R(SimulatedStep); R(SimulatedDepartment); R(TraceSegment); R(SimulationResult); R(NoticeHoliday);
   R(NoticeMakeupDay); R(NoticeYear); R(WorkItem); R(Worklist); R(ReportStep); R(ReportProject); R(ReportItem);
   R(DepartmentLoad); R(WeeklyReport); R(StoredCalendar); R(DeadlineChange); R(CalendarUpdate);

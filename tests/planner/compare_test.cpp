@@ -96,6 +96,37 @@ TEST_CASE("compare: the Jining-style reform", "[compare]") {
   CHECK(j["days"]["reduction_percent"].is_number_integer());
 }
 
+TEST_CASE("compare: days stay the promised chain; elapsed and counted days beside them", "[compare]") {
+  // Before: a 5-day review with a 10-day expert review, then another 5 days.
+  // After: one joint review of 4 days after 2 days of preparation, with the
+  // same expert review.
+  Comparison c = parse_and_compare(R"(workflow: b
+steps:
+  - {id: s1, department: D1, days: 5, produces: [o1], excluded: [{reason: 专家评审, days: 10}]}
+  - {id: s2, department: D2, days: 5, needs: [o1]}
+)",
+                                   R"(workflow: a
+steps:
+  - {id: j, departments: [D1, D2], days: 4, prepare: 2, excluded: [{reason: 专家评审, days: 10}]}
+)");
+  CHECK(c.days.before == 10);
+  CHECK(c.days.after == 4);
+  CHECK(c.elapsed_days.before == 20);
+  CHECK(c.elapsed_days.after == 16);
+  CHECK(*c.elapsed_days.reduction_percent == Approx(20));
+  CHECK(c.counted_days.before == 10);
+  CHECK(c.counted_days.after == 4);
+  CHECK(*c.counted_days.reduction_percent == Approx(60));
+  auto j = nlohmann::json::parse(render_comparison(c, CompareFormat::json));
+  CHECK(j["days"]["before"] == 10);
+  CHECK(j["elapsed_days"] == nlohmann::json::parse(R"({"before": 20, "after": 16, "reduction_percent": 20})"));
+  CHECK(j["counted_days"] == nlohmann::json::parse(R"({"before": 10, "after": 4, "reduction_percent": 60})"));
+  std::string t = render_comparison(c, CompareFormat::table);
+  CHECK_THAT(t, Catch::Contains("elapsed days      20     16    -20%"));
+  CHECK_THAT(t, Catch::Contains("counted days      10      4    -60%"));
+  CHECK_THAT(t, Catch::Contains("time -60%"));  // the summary keeps the promised days
+}
+
 TEST_CASE("compare: trips count windows, not steps", "[compare]") {
   // Two steps at the same department's window are one trip; an online step none;
   // an explicit window shared by two departments is one trip.
@@ -146,8 +177,22 @@ TEST_CASE("jreview compare on the bundled legacy and reformed pairs", "[compare]
     CHECK(j["steps"]["after"] == a.steps.size());
     CHECK(j["materials"]["before"] == b.applicant_materials.size());
     CHECK(j["trips"]["after"] == applicant_trips(a));
-    CHECK(j["days"]["before"] == plan(b).total_days);
-    CHECK(j["days"]["after"] == plan(a).total_days);
+    // `days` is the chain of promised days alone; elapsed and counted days
+    // are the plan's (with preparation and excluded periods in the span).
+    const Plan pb = plan(b), pa = plan(a);
+    CHECK(j["elapsed_days"]["before"] == pb.total_days);
+    CHECK(j["elapsed_days"]["after"] == pa.total_days);
+    CHECK(j["counted_days"]["before"] == pb.counted_days);
+    CHECK(j["counted_days"]["after"] == pa.counted_days);
+    CHECK(j["days"]["before"].get<double>() <= pb.total_days);
+    if (std::string(name) == "four-certificates") {
+      CHECK(j["days"]["before"] == 238);
+      CHECK(j["days"]["after"] == 22);
+      CHECK(j["elapsed_days"]["before"] == 298);  // + 60 days of excluded periods
+      CHECK(j["elapsed_days"]["after"] == 47);    // the 30-day auction on the chain
+      CHECK(j["counted_days"]["before"] == 238);  // a serial chain: every review day counts
+      CHECK(j["counted_days"]["after"] == 27);
+    }
     // The reforms cut steps, trips and days.
     CHECK(j["steps"]["reduction_percent"].get<double>() > 0);
     CHECK(j["trips"]["reduction_percent"].get<double>() > 0);

@@ -345,6 +345,253 @@ TEST_CASE("plan: dates across the 2026 Spring Festival", "[planner][dates]") {
   CHECK(h.finish_date->str() == "2026-03-03");
 }
 
+// ------------------------------------------- elapsed span and project clock
+
+namespace {
+// Branch a: 1 day of review, then a declared 30-day auction; branch b: 20
+// days of review; c waits for both.
+std::string abc(const std::string& limit = "") {
+  return "workflow: abc\n" + (limit.empty() ? std::string() : "time_limit: " + limit + "\n") +
+         "steps:\n"
+         "  - {id: a, department: X, days: 1, excluded: [{reason: 挂牌出让, days: 30}]}\n"
+         "  - {id: b, department: Y, days: 20}\n"
+         "  - {id: c, department: X, days: 1, after: [a, b]}\n";
+}
+}  // namespace
+
+TEST_CASE("plan: the span is review then excluded; the project clock counts review days only", "[planner][clock]") {
+  Plan p = plan(load(abc()));
+  // a spans 31 days (review 0..1, the auction 1..31), so c runs 31..32.
+  CHECK(step(p, "a").elapsed_days == 31);
+  CHECK(step(p, "a").excluded_days == 30);
+  CHECK(step(p, "a").review_start == 0);
+  CHECK(step(p, "a").review_finish == 1);
+  CHECK(step(p, "c").earliest_start == 31);
+  CHECK(step(p, "c").review_start == 31);
+  CHECK(step(p, "b").slack == 11);
+  CHECK(path_ids(p) == std::vector<std::string>{"a", "c"});
+  CHECK(p.total_days == 32);
+  CHECK(p.elapsed_days == 32);
+  // The clock runs 0..20 (b's 20 days cover a's review day) and 31..32 (c).
+  CHECK(p.counted_days == 21);
+  REQUIRE(p.clock.size() == 2);
+  CHECK(p.clock[0].start == 0);
+  CHECK(p.clock[0].end == 20);
+  CHECK(p.clock[0].counted == 20);
+  CHECK(p.clock[1].start == 31);
+  CHECK(p.clock[1].end == 32);
+  CHECK(p.clock[1].counted == 1);
+  // Serial: the promised days, and the spans one after another.
+  CHECK(p.serial_days == 22);
+  CHECK(p.serial_elapsed_days == 52);
+}
+
+TEST_CASE("plan: the applicant's preparation comes first in the span and is not counted", "[planner][clock]") {
+  Workflow wf = load("workflow: prep\nsteps:\n"
+                     "  - {id: p, department: X, days: 3, prepare: 4}\n"
+                     "  - {id: q, department: X, days: 2, after: [p], prepare: {dist: uniform, min: 1, max: 3}}\n");
+  PlanOptions o;
+  o.start = Date::parse("2026-03-02");  // Monday
+  Plan pl = plan(wf, o);
+  const StepPlan& p = step(pl, "p");
+  CHECK(p.prepare_days == 4);
+  CHECK(p.elapsed_days == 7);
+  CHECK(p.review_start == 4);
+  CHECK(p.review_finish == 7);
+  const StepPlan& q = step(pl, "q");
+  CHECK(q.prepare_days == 2);  // the expected value of the distribution
+  CHECK(q.earliest_start == 7);
+  CHECK(q.review_start == 9);
+  CHECK(q.earliest_finish == 11);
+  CHECK(pl.total_days == 11);
+  CHECK(pl.counted_days == 5);  // 4..7 and 9..11
+  // Dates: the review of p runs from the 4th working day after the start.
+  CHECK(p.start_date->str() == "2026-03-02");
+  CHECK(p.review_start_date->str() == "2026-03-06");
+  CHECK(p.review_finish_date->str() == "2026-03-11");
+  CHECK(pl.finish_date->str() == "2026-03-17");
+}
+
+TEST_CASE("plan: counted days follow the counting convention per clock segment", "[planner][clock]") {
+  // s1 reviews 0..0.5; s2 prepares 0.7 and reviews 0.7..1.2. The windows do
+  // not touch: 0..0.5 counts ceil(0.5) - ceil(0) = 1 (day 1) and 0.7..1.2
+  // counts ceil(1.2) - ceil(0.7) = 1 (day 2; day 1, in which it starts, is
+  // not counted again).
+  Plan p = plan(load("workflow: frac\nsteps:\n  - {id: s1, department: X, days: 0.5}\n"
+                     "  - {id: s2, department: Y, days: 0.5, prepare: 0.7}\n"
+                     "  - {id: s3, department: Z, days: 0.2, prepare: 2.1}\n"));
+  REQUIRE(p.clock.size() == 3);
+  CHECK(p.clock[0].counted == 1);
+  CHECK(p.clock[1].counted == 1);
+  CHECK(p.clock[2].counted == 0);  // 2.1..2.3 lies within one working day, the one it starts in
+  CHECK(p.counted_days == 2);
+  // Touching windows are one segment.
+  Plan t = plan(load("workflow: touch\nsteps:\n  - {id: a, department: X, days: 0.5}\n"
+                     "  - {id: b, department: X, days: 1, after: [a]}\n"));
+  REQUIRE(t.clock.size() == 1);
+  CHECK(t.clock[0].end == Approx(1.5));
+  CHECK(t.counted_days == 2);
+  // A zero-day step runs no clock.
+  Plan z = plan(load("workflow: z\nsteps:\n  - {id: a, department: X, days: 0, prepare: 2}\n"));
+  CHECK(z.clock.empty());
+  CHECK(z.counted_days == 0);
+  CHECK(z.total_days == 2);
+}
+
+TEST_CASE("plan: the time limit is judged on the counted days", "[planner][clock]") {
+  // 21 counted of 32 elapsed: a limit of 21 is met (a tie is on time),
+  // although 32 working days pass.
+  Workflow met = load(abc("21"));
+  Plan m = plan(met);
+  CHECK(m.time_limit_met());
+  CHECK(std::string(Plan::time_limit_clock()) == "counted");
+  CHECK(m.time_limit_reached_at == 32.0);  // the clock's 21st day ends when c does
+  CHECK_THAT(render_plan(met, m, PlanFormat::table),
+             Catch::Contains("time limit:       21 working days: met on counted days (21 counted, 0 to spare; 32 elapsed)"));
+  // A limit of 20 is missed by 1 counted day; the clock reaches 20 at offset 20.
+  Workflow missed = load(abc("20"));
+  PlanOptions o;
+  o.start = Date::parse("2026-03-02");
+  Plan x = plan(missed, o);
+  CHECK_FALSE(x.time_limit_met());
+  REQUIRE(x.time_limit_reached_at);
+  CHECK(*x.time_limit_reached_at == 20);
+  CHECK(x.time_limit_reached_date->str() == "2026-03-30");
+  CHECK_THAT(render_plan(missed, x, PlanFormat::table),
+             Catch::Contains("20 working days: NOT met on counted days (21 counted, over by 1; 32 elapsed), reached "
+                             "at 20 (2026-03-30)"));
+  auto j = nlohmann::json::parse(render_plan(missed, x, PlanFormat::json));
+  CHECK(j["time_limit_met"] == false);
+  CHECK(j["time_limit_clock"] == "counted");
+  CHECK(j["time_limit_reached_at"] == 20);
+  CHECK(j["time_limit_reached_date"] == "2026-03-30");
+  // Without excluded time the elapsed and the counted days agree, and so do
+  // the old and the new judgement.
+  Workflow plain = load("workflow: plain\ntime_limit: 5\nsteps:\n  - {id: a, department: X, days: 6}\n");
+  CHECK_FALSE(plan(plain).time_limit_met());
+}
+
+TEST_CASE("plan: four-certificates counts its own 30-day auction", "[planner][clock]") {
+  Workflow wf = *load_workflow_file(std::string(JR_SOURCE_DIR) + "/workflows/four-certificates.yaml").workflow;
+  Plan p = plan(wf);
+  // filing 1, site selection 5, land transfer 5 + 30 (the listing period),
+  // property registration 5, construction permit 1.
+  CHECK(p.total_days >= 47);
+  CHECK(p.total_days == 47);
+  CHECK(path_ids(p) == std::vector<std::string>{"filing", "site_selection", "land_transfer", "property_registration",
+                                                "construction_permit"});
+  CHECK(step(p, "land_transfer").excluded_days == 30);
+  CHECK(step(p, "land_transfer").review_finish == 11);
+  CHECK(step(p, "property_registration").earliest_start == 41);
+  // Reviews run 0..11, 16..26 and 41..47.
+  CHECK(p.counted_days == 27);
+  CHECK(p.time_limit_met());
+  CHECK_THAT(render_plan(wf, p, PlanFormat::table),
+             Catch::Contains("40 working days: met on counted days (27 counted, 13 to spare; 47 elapsed)"));
+}
+
+TEST_CASE("plan: a department's capacity is held only while it reviews", "[planner][capacity][clock]") {
+  // X reviews one case at a time. a's 10-day expert review does not hold X,
+  // so b's review starts when a's review ends, not when a finishes.
+  Plan p = plan(load("workflow: cap\ndepartments:\n  X: {capacity: 1}\nsteps:\n"
+                     "  - {id: a, department: X, days: 2, excluded: [{reason: 专家评审, days: 10}]}\n"
+                     "  - {id: b, department: X, days: 3}\n"));
+  REQUIRE(p.constrained);
+  CHECK(step(p, "a").scheduled_review_start == 0);
+  CHECK(step(p, "a").scheduled_finish == 12);
+  CHECK(step(p, "b").scheduled_review_start == 2);
+  CHECK(step(p, "b").delay == 2);
+  CHECK(step(p, "b").held_by == "X");
+  CHECK(step(p, "b").scheduled_finish == 5);
+  CHECK(p.constrained_days == 12);
+  CHECK(p.constrained_counted_days == 5);  // 0..2 and 2..5
+  // The applicant's preparation does not hold X either: c asks for X after
+  // preparing 3 days, when a's review is long done.
+  Plan q = plan(load("workflow: cap2\ndepartments:\n  X: {capacity: 1}\nsteps:\n"
+                     "  - {id: a, department: X, days: 2}\n"
+                     "  - {id: c, department: X, days: 1, prepare: 3}\n"));
+  CHECK(step(q, "c").delay == 0);
+  CHECK(step(q, "c").held_by.empty());
+  CHECK(step(q, "c").scheduled_review_start == 3);
+  CHECK(q.constrained_days == 4);
+  // A wait after the preparation: d prepares 1 day, X is busy with a until 2.
+  Plan w = plan(load("workflow: cap3\ndepartments:\n  X: {capacity: 1}\nsteps:\n"
+                     "  - {id: a, department: X, days: 2}\n"
+                     "  - {id: d, department: X, days: 2, prepare: 1}\n"));
+  CHECK(step(w, "d").delay == 1);
+  CHECK(step(w, "d").scheduled_start == 1);  // ready 0 + the wait
+  CHECK(step(w, "d").scheduled_review_start == 2);
+  CHECK(step(w, "d").scheduled_finish == 4);
+  CHECK(w.constrained_days == 4);
+}
+
+TEST_CASE("plan json: the span, the review window and both clocks", "[planner][json][clock]") {
+  fs::path f = write_file("abc.yaml", abc("25"));
+  Run r = jreview("plan \"" + f.string() + "\" --format json --start 2026-03-02");
+  REQUIRE(r.code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["total_days"] == 32);
+  CHECK(j["elapsed_days"] == 32);
+  CHECK(j["counted_days"] == 21);
+  CHECK(j["serial_days"] == 22);
+  CHECK(j["serial_elapsed_days"] == 52);
+  CHECK(j["time_limit"] == 25);
+  CHECK(j["time_limit_met"] == true);
+  CHECK(j["time_limit_clock"] == "counted");
+  CHECK(j["time_limit_reached_at"].is_null());
+  CHECK(j["clock"] == nlohmann::json::parse(R"([{"start": 0, "end": 20, "counted": 20},
+                                                {"start": 31, "end": 32, "counted": 1}])"));
+  const auto& a = j["steps"][0];
+  CHECK(a["id"] == "a");
+  CHECK(a["days"] == 1);  // the promise, as before
+  CHECK(a["review_days"] == 1);
+  CHECK(a["prepare_days"] == 0);
+  CHECK(a["excluded_days"] == 30);
+  CHECK(a["elapsed_days"] == 31);
+  CHECK(a["excluded"] == nlohmann::json::parse(R"([{"reason": "挂牌出让", "days": 30}])"));
+  CHECK(a["earliest_finish"] == 31);
+  CHECK(a["review_start"] == 0);
+  CHECK(a["review_finish"] == 1);
+  CHECK(a["start_date"] == "2026-03-02");
+  CHECK(a["review_start_date"] == "2026-03-02");
+  CHECK(a["review_finish_date"] == "2026-03-03");
+  CHECK(a["finish_date"] == "2026-04-15");  // 31 working days, Qingming 04-04..06 off
+  CHECK(j["steps"][2]["review_start_date"] == "2026-04-15");
+  CHECK(j["finish_date"] == "2026-04-16");
+  Run t = jreview("plan \"" + f.string() + "\"");
+  CHECK_THAT(t.out, Catch::Contains("project clock:    21 counted working days of 32 elapsed"));
+  CHECK_THAT(t.out, Catch::Contains("prep  days  excl  ES  EF"));
+}
+
+TEST_CASE("plan svg: preparation, excluded periods and the project clock are drawn apart", "[planner][render][clock]") {
+  Workflow wf = load("workflow: g\ntime_limit: 20\nsteps:\n"
+                     "  - {id: a, department: X, days: 1, excluded: [{reason: 挂牌出让公告期, days: 30}]}\n"
+                     "  - {id: b, department: Y, days: 20, prepare: 2}\n"
+                     "  - {id: c, department: X, days: 1, after: [a, b]}\n");
+  Plan p = plan(wf);
+  std::string svg = render_plan(wf, p, PlanFormat::svg);
+  CHECK_THAT(svg, Catch::Contains("<pattern id=\"excluded\""));
+  CHECK_THAT(svg, Catch::Contains("class=\"excl\""));
+  CHECK_THAT(svg, Catch::Contains("挂牌出让公告期 30 d"));  // the reason, inside its segment
+  CHECK_THAT(svg, Catch::Contains("class=\"prep\""));
+  CHECK_THAT(svg, Catch::Contains("申请人准备 applicant preparing (not counted)"));
+  CHECK_THAT(svg, Catch::Contains("不计时 excluded, Art. 45"));
+  CHECK_THAT(svg, Catch::Contains("项目计时 project clock"));
+  // The clock: a's review 0..1, b's 2..22, c's 31..32.
+  CHECK(p.counted_days == 22);
+  CHECK_THAT(svg, Catch::Contains("22 counted of 32 elapsed"));
+  // The limit line stands where the project clock reaches 20 (a's day, then
+  // 19 of b's), not at 20 elapsed days.
+  REQUIRE(p.time_limit_reached_at);
+  CHECK(*p.time_limit_reached_at == 21);
+  CHECK_THAT(svg, Catch::Contains("承诺时限 20 日（计时）"));
+  // A plain workflow has neither segment.
+  Workflow plain = load(kDiamond);
+  std::string s2 = render_plan(plain, plan(plain), PlanFormat::svg);
+  CHECK(s2.find("class=\"prep\"") == std::string::npos);
+  CHECK(s2.find("class=\"excl\"") == std::string::npos);
+}
+
 // ------------------------------------------------------------------ output
 
 TEST_CASE("plan json: the contract", "[planner][json]") {
@@ -529,10 +776,13 @@ TEST_CASE("jreview plan: dates in a provisional year are counted with the statut
   CHECK(j["weekend_fallback_after"].is_null());
   CHECK(j["finish_provisional"] == true);
   CHECK(j["steps"][0]["start_provisional"] == false);  // 2026-11-30
-  // The finish by hand: 238 working days from Monday 2026-11-30, the rest of
-  // 2026 (23 days: Dec 1-31) and then 2027 without its 7 weekday holidays.
+  // The finish by hand: 298 working days (238 promised + 60 of declared
+  // excluded periods, all in one serial chain) from Monday 2026-11-30, the
+  // rest of 2026 (23 days: Dec 1-31) and then 2027 without its 7 weekday
+  // holidays.
+  CHECK(j["total_days"] == 298);
   auto cal = Calendar::load("cn");
-  CHECK(j["finish_date"] == cal->add(Date::parse("2026-11-30"), 238).str());
+  CHECK(j["finish_date"] == cal->add(Date::parse("2026-11-30"), 298).str());
   CHECK(cal->between(Date::parse("2026-11-30"), Date::parse("2026-12-31")) == 23);
   Run t = jreview("plan \"" + legacy + "\" --start 2026-11-30");
   CHECK_THAT(t.out, Catch::Contains("* provisional after 2026-12-31"));

@@ -9,18 +9,30 @@
 // redundant `after` edges, the capacity-constrained schedule and dates.
 //
 // Rules (docs/planning.md says the same in prose):
+//   span    a step's elapsed span = prepare + days + excluded, in this order:
+//           the applicant's preparation (`prepare:`, its expected value), the
+//           department's review (the promised `days`), then the declared
+//           Art. 45 excluded periods (`excluded:`, expected values summed).
 //   wave    1 + the largest number of dependency edges on a path from a step
 //           without dependencies (wave 1 = can start at once).
 //   ES/EF   earliest start / finish in working days from the start (offset 0);
-//           ES = max EF of the predecessors, EF = ES + days.
-//   total   max EF over all steps (0 for an empty workflow).
+//           ES = max EF of the predecessors, EF = ES + span.
+//   review  the window [ES + prepare, ES + prepare + days] in which the
+//           step's statutory clock runs.
+//   total   max EF over all steps (0 for an empty workflow): elapsed days.
+//   counted the project clock: the working days on which at least one step's
+//           review window runs (union of the windows; per maximal segment
+//           [a, b] ceil(b) - ceil(a), the day a segment starts in not counted).
 //   LF/LS   latest finish / start that keep `total`: LF = min LS of the
-//           successors, or total for a step without successors; LS = LF - days.
+//           successors, or total for a step without successors; LS = LF - span.
 //   slack   LS - ES; a step is critical when its slack is 0.
 //   critical path: starts at the critical step without predecessors that comes
 //           first in declared order; then repeatedly the critical successor
 //           whose ES equals the current EF, first in declared order.
-//   serial  the sum of all `days` (every step one after another).
+//   serial  the sum of all `days` (every step one after another); the serial
+//           elapsed baseline is the sum of all spans.
+//   limit   time_limit is judged on the counted days (the project clock), as
+//           the law's clock is: preparation and excluded periods do not count.
 #pragma once
 
 #include "jointreview/export.h"
@@ -55,19 +67,37 @@ struct PlanOptions {
 struct StepPlan {
   std::size_t index = 0;  // into Workflow::steps
   std::string id;
-  double days = 0;
+  double days = 0;           // the promised review days (Step::days)
+  double prepare_days = 0;   // the applicant's preparation before the review (expected)
+  double excluded_days = 0;  // the declared Art. 45 periods after the review (expected, summed)
+  double elapsed_days = 0;   // the span: prepare_days + days + excluded_days = EF - ES
   std::uint32_t wave = 0;  // 1-based
   double earliest_start = 0, earliest_finish = 0;
   double latest_start = 0, latest_finish = 0;
   double slack = 0;
   bool critical = false;
+  // The review window, where the step's statutory clock runs:
+  // [earliest_start + prepare_days, that + days].
+  double review_start = 0, review_finish = 0;
   // Capacity-constrained schedule (equal to earliest_* when unconstrained).
+  // A step holds its departments' slots only during its review; it waits, if
+  // at all, when its preparation is done: scheduled_start = ready + delay.
   double scheduled_start = 0, scheduled_finish = 0;
+  double scheduled_review_start = 0, scheduled_review_finish = 0;
   double delay = 0;        // working days the step waited for a free slot once it was ready
   std::string held_by;     // the department whose full capacity held it up ("" = none)
   // Dates (set with PlanOptions::start): add(start, t) for offset t.
   std::optional<Date> start_date, finish_date;
+  std::optional<Date> review_start_date, review_finish_date;
   std::optional<Date> scheduled_start_date, scheduled_finish_date;
+};
+
+// One maximal stretch during which the project clock runs (the union of the
+// steps' review windows), with the whole working days it counts:
+// ceil(end) - ceil(start) (the day it starts in is not counted).
+struct ClockSegment {
+  double start = 0, end = 0;
+  double counted = 0;
 };
 
 // A declared `after` that other dependencies already imply.
@@ -83,15 +113,24 @@ struct JR_EXPORT Plan {
   std::string title;
   std::vector<StepPlan> steps;  // declared order
   std::uint32_t waves = 0;
-  double serial_days = 0;
-  double total_days = 0;
+  double serial_days = 0;          // the sum of the promised days
+  double serial_elapsed_days = 0;  // the sum of the spans (prepare + days + excluded)
+  double total_days = 0;           // the largest EF: the working days that elapse
+  double elapsed_days = 0;         // = total_days
+  double counted_days = 0;         // the project clock: the sum of clock[].counted
+  std::vector<ClockSegment> clock;  // where the project clock runs, in time order
   std::vector<std::size_t> critical_path;  // step indices, first to last
   std::vector<RedundantAfter> redundant;
   std::optional<double> time_limit;
   // Capacity: `constrained` is true when some used department has a capacity.
   bool constrained = false;
   double constrained_days = 0;  // = total_days when not constrained
+  double constrained_counted_days = 0;  // the project clock of that schedule (= counted_days)
+  // The elapsed offset at which the project clock reaches time_limit; unset
+  // without a limit or when the plan finishes with fewer counted days.
+  std::optional<double> time_limit_reached_at;
   std::optional<Date> start_date, finish_date, constrained_finish_date;
+  std::optional<Date> time_limit_reached_date;
   std::string calendar;  // calendar id used for dates ("" without start)
   std::shared_ptr<const Calendar> calendar_data;  // the calendar itself (null without start)
   // Set when a date fell after the calendar's last covered day (this day),
@@ -111,8 +150,13 @@ struct JR_EXPORT Plan {
   // fraction; unset without a start date. May throw Error(out_of_range).
   std::optional<Date> date_at(double t) const;
 
-  // Whether the promised limit holds (true without a limit).
-  bool time_limit_met() const { return !time_limit || total_days <= *time_limit + 1e-9; }
+  // Whether the promised limit holds, judged on the project clock as the law
+  // judges it: counted_days <= time_limit (true without a limit). The
+  // applicant's preparation and the Art. 45 excluded periods do not count;
+  // total_days (elapsed) may exceed the limit while it is met.
+  bool time_limit_met() const { return !time_limit || counted_days <= *time_limit + 1e-9; }
+  // The clock time_limit_met() judges: always "counted".
+  static const char* time_limit_clock() { return "counted"; }
   // Whether a dependency edge from -> to is on the critical chain of slack-0
   // steps (both critical and to starts when from finishes).
   bool critical_edge(std::size_t from, std::size_t to) const;
@@ -152,8 +196,10 @@ struct Comparison {
   ReformMetric steps;        // number of steps
   ReformMetric materials;    // distinct applicant materials (Workflow::applicant_materials)
   ReformMetric trips;        // applicant_trips()
-  ReformMetric days;         // planned parallel total_days
-  ReformMetric serial_days;  // serial baseline
+  ReformMetric days;         // the critical path on the promised days alone (no preparation, no excluded time)
+  ReformMetric serial_days;  // serial baseline (sum of the promised days)
+  ReformMetric elapsed_days; // the plan's total_days: elapsed, with preparation and excluded periods
+  ReformMetric counted_days; // the plan's counted_days: the project clock
   ReformMetric time_limit;   // promised limits; set only when both declare one
   bool has_time_limit = false;
 };

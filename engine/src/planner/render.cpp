@@ -60,37 +60,73 @@ std::string shown(const Plan& p, const std::optional<Date>& d) {
 
 }  // namespace
 
+// Whether some step has a preparation or an excluded period: the table
+// then shows their columns (a plain workflow's table stays as it was).
+bool has_spans(const Plan& p) {
+  return std::any_of(p.steps.begin(), p.steps.end(),
+                     [](const StepPlan& s) { return s.prepare_days > 0 || s.excluded_days > 0; });
+}
+
+// "met on counted days (27 counted, 13 to spare; 47 elapsed)", or NOT met.
+std::string limit_text(const Plan& p) {
+  const double margin = *p.time_limit - p.counted_days;
+  std::string out = fmt::format("{} working days: ", num(*p.time_limit));
+  if (p.time_limit_met())
+    out += fmt::format("met on counted days ({} counted, {} to spare; {} elapsed)", num(p.counted_days), num(margin),
+                       num(p.total_days));
+  else
+    out += fmt::format("NOT met on counted days ({} counted, over by {}; {} elapsed)", num(p.counted_days),
+                       num(-margin), num(p.total_days));
+  return out;
+}
+
 std::string table(const Workflow& wf, const Plan& p) {
   const bool dates = p.start_date.has_value();
+  const bool spans = has_spans(p);
   std::string out;
   out += "plan of '" + p.workflow + "'";
   if (!p.title.empty()) out += ": " + p.title;
   out += fmt::format(" ({} steps, {} waves)\n\n", p.steps.size(), p.waves);
   std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> head = {"wave", "id", "name", "department(s)", "days", "ES", "EF", "LS", "LF", "slack", "crit"};
+  std::vector<std::string> head = {"wave", "id", "name", "department(s)"};
+  std::vector<bool> right = {true, false, false, false};
+  if (spans) head.push_back("prep");
+  head.push_back("days");
+  if (spans) head.push_back("excl");
+  for (const char* h : {"ES", "EF", "LS", "LF", "slack", "crit"}) head.push_back(h);
+  while (right.size() < head.size() - 1) right.push_back(true);
+  right.push_back(false);  // crit
   if (dates) {
     head.push_back("start");
     head.push_back("finish");
+    right.push_back(false);
+    right.push_back(false);
   }
   rows.push_back(head);
   for (std::size_t i : wave_order(p)) {
     const StepPlan& s = p.steps[i];
     const Step& st = wf.steps[i];
-    std::vector<std::string> r = {std::to_string(s.wave), s.id, st.name, join_departments(st), num(s.days),
-                                  num(s.earliest_start), num(s.earliest_finish), num(s.latest_start),
-                                  num(s.latest_finish), num(s.slack), s.critical ? "*" : ""};
+    std::vector<std::string> r = {std::to_string(s.wave), s.id, st.name, join_departments(st)};
+    if (spans) r.push_back(num(s.prepare_days));
+    r.push_back(num(s.days));
+    if (spans) r.push_back(num(s.excluded_days));
+    for (double v : {s.earliest_start, s.earliest_finish, s.latest_start, s.latest_finish, s.slack}) r.push_back(num(v));
+    r.push_back(s.critical ? "*" : "");
     if (dates) {
       r.push_back(shown(p, s.start_date));
       r.push_back(shown(p, s.finish_date));
     }
     rows.push_back(std::move(r));
   }
-  std::vector<bool> right = {true, false, false, false, true, true, true, true, true, true, false, false, false};
   out += text::align(rows, right);
   out += "\n";
   std::vector<std::vector<std::string>> sum;
-  sum.push_back({"parallel:", fmt::format("{} working days (serial {}, {})", num(p.total_days), num(p.serial_days),
-                                          percent_of(p.serial_days, p.total_days))});
+  sum.push_back({"parallel:", fmt::format("{} working days (serial {}, {})", num(p.total_days),
+                                          num(p.serial_elapsed_days), percent_of(p.serial_elapsed_days, p.total_days))});
+  sum.push_back({"project clock:", fmt::format("{} counted working days of {} elapsed (only review days count)",
+                                               num(p.counted_days), num(p.total_days))});
+  if (spans)
+    sum.push_back({"", "preparation (prep) and Art. 45 excluded periods (excl) are in the span, not on the clock"});
   sum.push_back({"critical path:", path_text(p)});
   if (dates)
     sum.push_back({"dates:", fmt::format("start {}, finish {} (calendar {})", shown(p, p.start_date),
@@ -108,10 +144,12 @@ std::string table(const Workflow& wf, const Plan& p) {
                                    "weekends are counted off",
                                    p.weekend_fallback_before->str())});
   if (p.time_limit) {
-    double margin = *p.time_limit - p.total_days;
-    sum.push_back({"time limit:", p.time_limit_met()
-                                      ? fmt::format("{} working days: met ({} to spare)", num(*p.time_limit), num(margin))
-                                      : fmt::format("{} working days: NOT met (over by {})", num(*p.time_limit), num(-margin))});
+    std::string line = limit_text(p);
+    if (!p.time_limit_met() && p.time_limit_reached_at) {
+      line += ", reached at " + num(*p.time_limit_reached_at);
+      if (p.time_limit_reached_date) line += " (" + shown(p, p.time_limit_reached_date) + ")";
+    }
+    sum.push_back({"time limit:", line});
   } else {
     sum.push_back({"time limit:", "none declared"});
   }
@@ -153,11 +191,22 @@ std::string json(const Workflow& wf, const Plan& p) {
   j["title"] = p.title;
   j["serial_days"] = jnum(p.serial_days);
   j["total_days"] = jnum(p.total_days);
-  j["reduction_percent"] = p.serial_days > 0 ? jnum(std::round((p.serial_days - p.total_days) / p.serial_days * 1000) / 10)
-                                             : ojson(0);
+  j["reduction_percent"] =
+      p.serial_elapsed_days > 0
+          ? jnum(std::round((p.serial_elapsed_days - p.total_days) / p.serial_elapsed_days * 1000) / 10)
+          : ojson(0);
   j["waves"] = p.waves;
   j["time_limit"] = p.time_limit ? jnum(*p.time_limit) : ojson(nullptr);
   j["time_limit_met"] = p.time_limit_met();
+  j["time_limit_clock"] = Plan::time_limit_clock();
+  j["time_limit_reached_at"] = p.time_limit_reached_at ? jnum(*p.time_limit_reached_at) : ojson(nullptr);
+  j["elapsed_days"] = jnum(p.elapsed_days);
+  j["counted_days"] = jnum(p.counted_days);
+  j["serial_elapsed_days"] = jnum(p.serial_elapsed_days);
+  ojson clock = ojson::array();
+  for (const auto& c : p.clock)
+    clock.push_back({{"start", jnum(c.start)}, {"end", jnum(c.end)}, {"counted", jnum(c.counted)}});
+  j["clock"] = clock;
   ojson cp = ojson::array();
   for (std::size_t i : p.critical_path) cp.push_back(p.steps[i].id);
   j["critical_path"] = cp;
@@ -169,6 +218,7 @@ std::string json(const Workflow& wf, const Plan& p) {
     j["weekend_fallback_before"] = p.weekend_fallback_before ? ojson(p.weekend_fallback_before->str()) : ojson(nullptr);
     j["finish_provisional"] = provisional(p, p.finish_date);
     j["provisional_after"] = p.provisional_after ? ojson(p.provisional_after->str()) : ojson(nullptr);
+    j["time_limit_reached_date"] = p.time_limit_reached_date ? ojson(p.time_limit_reached_date->str()) : ojson(nullptr);
   }
   ojson steps = ojson::array();
   for (const auto& s : p.steps) {
@@ -178,6 +228,15 @@ std::string json(const Workflow& wf, const Plan& p) {
     o["name"] = st.name;
     o["departments"] = st.departments;
     o["days"] = jnum(s.days);
+    o["prepare_days"] = jnum(s.prepare_days);
+    o["review_days"] = jnum(s.days);
+    o["excluded_days"] = jnum(s.excluded_days);
+    o["elapsed_days"] = jnum(s.elapsed_days);
+    ojson ex = ojson::array();
+    for (const auto& e : st.excluded) ex.push_back({{"reason", e.reason}, {"days", jnum(e.days.expected())}});
+    o["excluded"] = ex;
+    o["review_start"] = jnum(s.review_start);
+    o["review_finish"] = jnum(s.review_finish);
     o["earliest_start"] = jnum(s.earliest_start);
     o["earliest_finish"] = jnum(s.earliest_finish);
     o["latest_start"] = jnum(s.latest_start);
@@ -190,10 +249,14 @@ std::string json(const Workflow& wf, const Plan& p) {
       o["finish_date"] = s.finish_date->str();
       o["start_provisional"] = provisional(p, s.start_date);
       o["finish_provisional"] = provisional(p, s.finish_date);
+      o["review_start_date"] = s.review_start_date->str();
+      o["review_finish_date"] = s.review_finish_date->str();
     }
     if (p.constrained) {
       o["scheduled_start"] = jnum(s.scheduled_start);
       o["scheduled_finish"] = jnum(s.scheduled_finish);
+      o["scheduled_review_start"] = jnum(s.scheduled_review_start);
+      o["scheduled_review_finish"] = jnum(s.scheduled_review_finish);
       o["delay"] = jnum(s.delay);
       o["held_by"] = s.held_by.empty() ? ojson(nullptr) : ojson(s.held_by);
       if (s.scheduled_start_date) {
@@ -211,6 +274,7 @@ std::string json(const Workflow& wf, const Plan& p) {
   ojson capj;
   capj["constrained"] = p.constrained;
   capj["total_days"] = jnum(p.constrained_days);
+  capj["counted_days"] = jnum(p.constrained_counted_days);
   if (p.constrained_finish_date) capj["finish_date"] = p.constrained_finish_date->str();
   j["capacity"] = capj;
   return j.dump(2) + "\n";
@@ -408,6 +472,8 @@ std::string render_comparison(const Comparison& c, CompareFormat format) {
     j["trips"] = metric_json(c.trips);
     j["days"] = metric_json(c.days);
     j["serial_days"] = metric_json(c.serial_days);
+    j["elapsed_days"] = metric_json(c.elapsed_days);
+    j["counted_days"] = metric_json(c.counted_days);
     j["time_limit"] = c.has_time_limit ? metric_json(c.time_limit) : ojson(nullptr);
     j["workflows"] = {{"before", c.before_workflow}, {"after", c.after_workflow}};
     return j.dump(2) + "\n";
@@ -422,6 +488,8 @@ std::string render_comparison(const Comparison& c, CompareFormat format) {
   row("trips", c.trips);
   row("days", c.days);
   row("serial days", c.serial_days);
+  row("elapsed days", c.elapsed_days);
+  row("counted days", c.counted_days);
   if (c.has_time_limit) row("time limit", c.time_limit);
   std::string out = "compare '" + c.before_workflow + "' (before) with '" + c.after_workflow + "' (after)\n\n";
   out += text::align(rows, {false, true, true, true});

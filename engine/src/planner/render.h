@@ -17,6 +17,12 @@ std::string svg(const Workflow& wf, const Plan& p);   // gantt.cpp
 std::string html(const Workflow& wf, const Plan& p);  // gantt.cpp
 
 
+// Whether some step has a preparation or an excluded period in its span.
+bool has_spans(const Plan& p);
+// The time-limit judgement in words: "40 working days: met on counted days
+// (27 counted, 13 to spare; 47 elapsed)", or "... NOT met ...". Needs a limit.
+std::string limit_text(const Plan& p);
+
 // Steps in the order the table and the chart list them: by wave, then declared order.
 std::vector<std::size_t> wave_order(const Plan& p);
 
