@@ -116,18 +116,24 @@ struct SimulationResult {
   // Totals in working days over completed project runs. Unset with none.
   std::optional<double> mean_days, sd_days, min_days, p50_days, p90_days, p95_days, max_days;
   std::optional<double> mean_days_green, mean_days_normal;  // by channel (when both occur)
-  // Counted days: the total minus the excluded periods (行政许可法 Art. 45:
-  // hearings, auctions, expert reviews ...) of the steps on the run's
-  // critical path; this is what the promised limit is measured against.
+  // Counted days over completed project runs: the project clock's (the
+  // working days counted by at least one step's statutory clock; neither
+  // Art. 45 periods, nor the applicant's preparation and corrections, nor a
+  // decision held for a deferred material count), as the live status counts
+  // them; this is what the promised limit is measured against.
   std::optional<double> mean_counted_days, p50_counted_days, p90_counted_days, p95_counted_days;
   std::optional<double> time_limit;
-  // Share of all project runs that completed with counted days within
-  // time_limit; unset without a limit.
+  // Share of ALL project runs that completed with counted days within
+  // time_limit (a rejected or revoked run is not on time); unset without a limit.
   std::optional<double> on_time_probability;
-  // The same with the elapsed total (excluded periods counted).
+  // The same with the elapsed total (excluded periods counted), of all runs.
   std::optional<double> on_time_probability_elapsed;
+  // On time (counted days) among the COMPLETED runs only; unset without a
+  // limit or without a completed run.
+  std::optional<double> on_time_share_of_completed;
   double mean_trips = 0;            // applicant trips per project run (docs/simulation.md)
-  double planned_days = 0;          // the deterministic plan's total (promised days, no capacity)
+  double planned_days = 0;          // the deterministic plan's elapsed total (expected prepare + days + excluded, no capacity)
+  double planned_counted_days = 0;  // the same plan's project clock (counted days)
   std::uint64_t stale_events = 0;   // events recognised as stale and dropped
   std::uint64_t refused_events = 0; // actions the state machine refused (0 unless the models disagree)
   // Dates (with a start): add_fractional(start, days).

@@ -64,21 +64,24 @@ std::string table(const SimulationResult& r) {
                      r.projects == 1 ? "" : "s", r.seed, pct(r.completed_share), pct(r.rejected_share),
                      pct(r.revoked_share));
   std::vector<std::vector<std::string>> sum;
-  sum.push_back({"", "working days", "finish date"});
+  sum.push_back({"", r.completed == r.samples ? "working days" : "working days (completed runs)", "finish date"});
   auto date = [&](const std::optional<Date>& d) { return date_text(r, d); };
   sum.push_back({"mean", opt1(r.mean_days), ""});
   sum.push_back({"p50", opt1(r.p50_days), date(r.p50_finish_date)});
   sum.push_back({"p90", opt1(r.p90_days), date(r.p90_finish_date)});
   sum.push_back({"p95", opt1(r.p95_days), date(r.p95_finish_date)});
-  sum.push_back({"plan", f1(r.planned_days), ""});
+  sum.push_back({"plan", f1(r.planned_days) + " (" + f1(r.planned_counted_days) + " counted)", ""});
   out += "\n" + text::align(sum, {false, true, false});
   if (r.p50_counted_days && *r.mean_counted_days < *r.mean_days - 1e-9)
     out += fmt::format("counted against the limit (the project clock: while a step's clock runs): mean {}, p50 {}, p90 {}, p95 {}\n",
                        f1(*r.mean_counted_days), f1(*r.p50_counted_days), f1(*r.p90_counted_days),
                        f1(*r.p95_counted_days));
   if (r.time_limit)
-    out += fmt::format("on time (counted days within {}): {}  (elapsed days within {}: {})\n",
+    out += fmt::format("on time (counted days within {}): {} of all runs{}  (elapsed days within {}: {})\n",
                        plan_fmt::num(*r.time_limit), pct(r.on_time_probability.value_or(0)),
+                       r.on_time_share_of_completed && r.completed != r.samples
+                           ? ", " + pct(*r.on_time_share_of_completed) + " of completed runs"
+                           : std::string(),
                        plan_fmt::num(*r.time_limit), pct(r.on_time_probability_elapsed.value_or(0)));
   else
     out += "on time: no time_limit in the workflow\n";
@@ -149,9 +152,11 @@ std::string json(const SimulationResult& r) {
   j["p90_counted_days"] = opt_json(r.p90_counted_days);
   j["p95_counted_days"] = opt_json(r.p95_counted_days);
   j["planned_days"] = r6(r.planned_days);
+  j["planned_counted_days"] = r6(r.planned_counted_days);
   j["time_limit"] = opt_json(r.time_limit);
   j["on_time_probability"] = opt_json(r.on_time_probability);
   j["on_time_probability_elapsed"] = opt_json(r.on_time_probability_elapsed);
+  j["on_time_share_of_completed"] = opt_json(r.on_time_share_of_completed);
   j["completed_share"] = r6(r.completed_share);
   j["rejected_share"] = r6(r.rejected_share);
   j["revoked_share"] = r6(r.revoked_share);
@@ -230,6 +235,8 @@ std::string csv(const SimulationResult& r) {
   row("run", r.workflow, "p95_days", opt(r.p95_days));
   row("run", r.workflow, "on_time_probability", opt(r.on_time_probability));
   row("run", r.workflow, "on_time_probability_elapsed", opt(r.on_time_probability_elapsed));
+  row("run", r.workflow, "on_time_share_of_completed", opt(r.on_time_share_of_completed));
+  row("run", r.workflow, "planned_counted_days", num(r.planned_counted_days));
   row("run", r.workflow, "p50_counted_days", opt(r.p50_counted_days));
   row("run", r.workflow, "completed_share", num(r.completed_share));
   row("run", r.workflow, "rejected_share", num(r.rejected_share));

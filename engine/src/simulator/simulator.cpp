@@ -246,12 +246,16 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
     r.time_limit = *wf.time_limit;
     r.on_time_probability = static_cast<double>(total.on_time) / samples;
     r.on_time_probability_elapsed = static_cast<double>(total.on_time_elapsed) / samples;
+    if (total.completed > 0)
+      r.on_time_share_of_completed = static_cast<double>(total.on_time) / static_cast<double>(total.completed);
   }
   {
     PlanOptions po;
     po.capacity = false;
     po.redundant = false;
-    r.planned_days = plan(wf, po).total_days;
+    const Plan p = plan(wf, po);
+    r.planned_days = p.total_days;
+    r.planned_counted_days = p.counted_days;
   }
 
   // Each series (total days, counted days) reports its mean, minimum,
