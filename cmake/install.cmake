@@ -71,3 +71,6 @@ configure_file(${PROJECT_SOURCE_DIR}/cmake/jointreview.pc.in
                ${PROJECT_BINARY_DIR}/jointreview.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/jointreview.pc
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# The licence (Apache-2.0) beside the documentation of the installed package.
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/jointreview)
