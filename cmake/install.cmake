@@ -64,7 +64,7 @@ if(JR_SHARED)
 else()
   # A static library brings its dependencies to the consumer's link line.
   set(JR_PC_PRIVATE
-"Requires.private: yaml-cpp sqlite3 fmt
+"Requires.private: yaml-cpp sqlite3 fmt libcrypto
 Libs.private: -lboost_graph -lpthread -lstdc++ -lm")
 endif()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/jointreview.pc.in

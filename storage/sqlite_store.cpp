@@ -1,6 +1,7 @@
 // SQLite implementation of the Store: WAL, a schema version with migrations,
 // an append-only event log and current-state tables, prepared statements
 // owned by the single writer.
+#include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include <cstring>
@@ -82,11 +83,62 @@ class Stmt {
              : std::string();
   }
   std::int64_t integer(int col) const { return sqlite3_column_int64(s_, col); }
+  sqlite3_stmt* handle() const { return s_; }
 
  private:
   sqlite3* db_ = nullptr;
   sqlite3_stmt* s_ = nullptr;
 };
+
+// Walks the chain (see chain_hash) on any connection.
+ChainCheck walk_chain(sqlite3* db) {
+  ChainCheck c;
+  c.head_hash = kChainGenesis;
+  Stmt s(db,
+         "SELECT seq,instance,time,actor,kind,action,step,from_state,to_state,note,material,detail,input,hash "
+         "FROM events ORDER BY seq");
+  std::int64_t expected = 1;
+  while (s.step()) {
+    EventRecord e;
+    e.seq = s.integer(0);
+    e.instance = s.text(1);
+    e.time = s.text(2);
+    e.actor = s.text(3);
+    e.kind = s.text(4);
+    e.action = s.text(5);
+    e.step = s.text(6);
+    e.from = s.text(7);
+    e.to = s.text(8);
+    e.note = s.text(9);
+    e.material = s.text(10);
+    e.detail = s.text(11);
+    const std::string input = s.blob(12), stored = s.text(13);
+    auto bad = [&](std::int64_t seq, std::string why) {
+      c.ok = false;
+      c.bad_seq = seq;
+      c.problem = std::move(why);
+    };
+    if (e.seq != expected) {
+      bad(expected, e.seq > expected ? "row " + std::to_string(expected) + " is missing (the next row is " +
+                                           std::to_string(e.seq) + ")"
+                                     : "row " + std::to_string(e.seq) + " is out of order");
+      return c;
+    }
+    const std::string h = chain_hash(c.head_hash, e, input);
+    if (stored != h) {
+      bad(e.seq, stored.empty() ? "row " + std::to_string(e.seq) + " has no hash"
+                                : "row " + std::to_string(e.seq) +
+                                      " does not match its hash: it was altered, or a row before it was removed or "
+                                      "replaced");
+      return c;
+    }
+    c.head_hash = h;
+    c.head_seq = e.seq;
+    ++c.events;
+    ++expected;
+  }
+  return c;
+}
 
 const char* const kAppendOnlyUpdate =
     "CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events "
@@ -174,6 +226,12 @@ CREATE TABLE calendars(
 INSERT INTO meta(key, value) VALUES('time_base', CASE WHEN EXISTS(SELECT 1 FROM instances) OR
   EXISTS(SELECT 1 FROM events WHERE input IS NOT NULL) THEN 0 ELSE 1 END);
 )sql",
+    // 3 -> 4: every event row carries a hash chained to the previous row's
+    // (Store::verify_chain); the rows already there get theirs right after
+    // this step (SqliteStore::fill_chain), in the same open.
+    R"sql(
+ALTER TABLE events ADD COLUMN hash TEXT;
+)sql",
 };
 
 class SqliteStore final : public Store {
@@ -204,6 +262,8 @@ class SqliteStore final : public Store {
       exec("BEGIN IMMEDIATE; COMMIT;");
       migrate(path);
       prepare();
+      load_head();
+      fill_chain();
     } catch (...) {
       const int code = sqlite3_errcode(db_);
       stmts_.clear();
@@ -224,14 +284,32 @@ class SqliteStore final : public Store {
 
   void commit(Batch& b) override {
     if (b.empty()) return;
+    const std::int64_t seq = last_seq_;
+    const std::string head = head_;
     exec("BEGIN IMMEDIATE");
     try {
       write(b);
       exec("COMMIT");
     } catch (...) {
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      last_seq_ = seq;  // the chain's head is where the database still has it
+      head_ = head;
       throw;
     }
+  }
+
+  ChainCheck verify_chain() override { return walk_chain(db_); }
+
+  std::optional<std::int64_t> setting(const std::string& key) override {
+    Stmt s(db_, "SELECT value FROM meta WHERE key=?1");
+    s.bind(1, key);
+    if (!s.step()) return std::nullopt;
+    return s.integer(0);
+  }
+
+  void keep_setting(const std::string& key, std::int64_t value) override {
+    Stmt s(db_, "INSERT OR IGNORE INTO meta(key, value) VALUES(?1, ?2)");
+    s.bind(1, key).bind(2, value).run();
   }
 
   void convert_time_base(const std::vector<std::pair<std::int64_t, std::string>>& inputs, Batch& b) override {
@@ -245,12 +323,16 @@ class SqliteStore final : public Store {
         Stmt up(db_, "UPDATE events SET input=?2 WHERE seq=?1");
         for (const auto& [seq, blob] : inputs) up.bind(1, seq).bind_blob(2, blob).run();
       }
+      // The chain covers the blobs: it is computed again over the rows the
+      // conversion rewrote, before anything new is appended to it.
+      if (!inputs.empty()) rechain(inputs.front().first);
       exec(kAppendOnlyUpdate);
       write(b);
       exec("UPDATE meta SET value=1 WHERE key='time_base'");
       exec("COMMIT");
     } catch (...) {
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      load_head();
       throw;
     }
   }
@@ -301,12 +383,17 @@ class SqliteStore final : public Store {
             .bind(8, std::int64_t{s.overdue ? 1 : 0})
             .run();
       Stmt& ev = st("ins_ev");
+      static const std::string kNoInput;
       for (std::size_t k = 0; k < b.events.size(); ++k) {
         EventRecord& e = b.events[k];
-        if (k < b.inputs.size() && !b.inputs[k].empty())
+        const bool has_input = k < b.inputs.size() && !b.inputs[k].empty();
+        if (has_input)
           ev.bind_blob(12, b.inputs[k]);
         else
           ev.bind_null(12);
+        e.seq = last_seq_ + 1;
+        const std::string hash = chain_hash(head_, e, has_input ? b.inputs[k] : kNoInput);
+        ev.bind(13, e.seq).bind(14, hash);
         ev.bind(1, e.instance)
             .bind(2, e.time)
             .bind(3, e.actor)
@@ -319,7 +406,8 @@ class SqliteStore final : public Store {
             .bind(10, e.material)
             .bind(11, e.detail)
             .run();
-        e.seq = sqlite3_last_insert_rowid(db_);
+        last_seq_ = e.seq;
+        head_ = hash;
       }
       if (b.checkpoint_seq) st("set_ckpt").bind(1, b.events.empty() ? *b.checkpoint_seq : b.events.back().seq).run();
     }
@@ -432,8 +520,8 @@ class SqliteStore final : public Store {
         "ON CONFLICT(instance,idx) DO UPDATE SET state=excluded.state, deadline=excluded.deadline, "
         "warned=excluded.warned, overdue=excluded.overdue");
     add("ins_ev",
-        "INSERT INTO events(instance,time,actor,kind,action,step,from_state,to_state,note,material,detail,input) "
-        "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)");
+        "INSERT INTO events(instance,time,actor,kind,action,step,from_state,to_state,note,material,detail,input,seq,"
+        "hash) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)");
     add("ins_cal", "INSERT OR REPLACE INTO calendars(id,version,source,bundle) VALUES(?1,?2,?3,?4)");
     add("set_ckpt", "UPDATE meta SET value=?1 WHERE key='checkpoint_seq'");
     add("get_ckpt", "SELECT value FROM meta WHERE key='checkpoint_seq'");
@@ -445,6 +533,74 @@ class SqliteStore final : public Store {
         "SELECT seq,instance,time,actor,kind,action,step,from_state,to_state,note,material,detail FROM events "
         "WHERE instance=?1 ORDER BY seq");
   }
+
+  // The chain's head as the database has it.
+  void load_head() {
+    Stmt s(db_, "SELECT seq, COALESCE(hash, '') FROM events ORDER BY seq DESC LIMIT 1");
+    if (s.step()) {
+      last_seq_ = s.integer(0);
+      head_ = s.text(1);
+    } else {
+      last_seq_ = 0;
+      head_ = kChainGenesis;
+    }
+  }
+
+  // Rows without a hash (a database from before schema 4) get theirs, in
+  // order, in one transaction.
+  void fill_chain() {
+    Stmt s(db_, "SELECT MIN(seq) FROM events WHERE hash IS NULL");
+    if (!s.step() || sqlite3_column_type(s_handle(s), 0) == SQLITE_NULL) return;
+    const std::int64_t from = s.integer(0);
+    exec("BEGIN IMMEDIATE");
+    try {
+      exec("DROP TRIGGER events_append_only_update");
+      rechain(from);
+      exec(kAppendOnlyUpdate);
+      exec("COMMIT");
+    } catch (...) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      load_head();
+      throw;
+    }
+  }
+
+  // Computes the hashes of every row from `from` on, inside the caller's
+  // transaction, with the update guard dropped by the caller.
+  void rechain(std::int64_t from) {
+    std::string prev = kChainGenesis;
+    {
+      Stmt p(db_, "SELECT hash FROM events WHERE seq<?1 ORDER BY seq DESC LIMIT 1");
+      p.bind(1, from);
+      if (p.step()) prev = p.text(0);
+    }
+    Stmt rows(db_,
+              "SELECT seq,instance,time,actor,kind,action,step,from_state,to_state,note,material,detail,input "
+              "FROM events WHERE seq>=?1 ORDER BY seq");
+    rows.bind(1, from);
+    Stmt up(db_, "UPDATE events SET hash=?2 WHERE seq=?1");
+    while (rows.step()) {
+      EventRecord e;
+      e.seq = rows.integer(0);
+      e.instance = rows.text(1);
+      e.time = rows.text(2);
+      e.actor = rows.text(3);
+      e.kind = rows.text(4);
+      e.action = rows.text(5);
+      e.step = rows.text(6);
+      e.from = rows.text(7);
+      e.to = rows.text(8);
+      e.note = rows.text(9);
+      e.material = rows.text(10);
+      e.detail = rows.text(11);
+      const std::string h = chain_hash(prev, e, rows.blob(12));
+      up.bind(1, e.seq).bind(2, h).run();
+      prev = h;
+    }
+    load_head();
+  }
+
+  static sqlite3_stmt* s_handle(Stmt& s) { return s.handle(); }
 
   void add(const char* name, const char* sql) { stmts_.emplace(name, Stmt(db_, sql)); }
   Stmt& st(const char* name) { return stmts_.at(name); }
@@ -465,9 +621,58 @@ class SqliteStore final : public Store {
 
   sqlite3* db_ = nullptr;
   std::map<std::string, Stmt> stmts_;
+  std::int64_t last_seq_ = 0;  // the chain's head: the last row's seq and hash
+  std::string head_;
 };
 
 }  // namespace
+
+const char* const kChainGenesis = "0000000000000000000000000000000000000000000000000000000000000000";
+
+std::string chain_hash(const std::string& previous, const EventRecord& e, const std::string& input) {
+  std::string msg;
+  msg.reserve(previous.size() + 256 + e.detail.size() + e.note.size() + input.size());
+  auto field = [&](const std::string& v) {
+    msg += std::to_string(v.size());
+    msg += ':';
+    msg += v;
+    msg += ',';
+  };
+  field(previous);
+  field(std::to_string(e.seq));
+  for (const std::string* v : {&e.instance, &e.time, &e.actor, &e.kind, &e.action, &e.step, &e.from, &e.to, &e.note,
+                               &e.material, &e.detail, &input})
+    field(*v);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(msg.data(), msg.size(), md, &len, EVP_sha256(), nullptr) != 1)
+    throw Error(Error::Code::storage, "SHA-256 of an event row failed (OpenSSL)");
+  static const char* const hex = "0123456789abcdef";
+  std::string out(2 * len, '0');
+  for (unsigned int i = 0; i < len; ++i) {
+    out[2 * i] = hex[md[i] >> 4];
+    out[2 * i + 1] = hex[md[i] & 15];
+  }
+  return out;
+}
+
+ChainCheck verify_chain_file(const std::string& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    throw Error(Error::Code::storage, "cannot open database '" + path + "': " + msg);
+  }
+  sqlite3_busy_timeout(db, 10000);
+  try {
+    ChainCheck c = walk_chain(db);
+    sqlite3_close(db);
+    return c;
+  } catch (...) {
+    sqlite3_close(db);
+    throw;
+  }
+}
 
 std::unique_ptr<Store> open_sqlite_store(const std::string& path, const std::string& synchronous) {
   return std::make_unique<SqliteStore>(path, synchronous);

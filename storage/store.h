@@ -79,6 +79,17 @@ struct Batch {
   }
 };
 
+// What walking the audit trail's hash chain found (docs/runtime.md#the-
+// audit-trails-hash-chain).
+struct ChainCheck {
+  bool ok = true;
+  std::int64_t events = 0;     // rows walked
+  std::int64_t head_seq = 0;   // the last row's seq (0 for an empty trail)
+  std::string head_hash;       // its hash (hex); the genesis value for an empty trail
+  std::int64_t bad_seq = 0;    // the first row that does not fit (0 when ok)
+  std::string problem;         // what is wrong with it, in words
+};
+
 // An event row that records a state machine input (see Batch::inputs).
 struct InputRow {
   std::int64_t seq = 0;
@@ -115,7 +126,27 @@ class Store {
   // (fresh snapshots, the calendars, a checkpoint) written, and the time
   // base set to 1.
   virtual void convert_time_base(const std::vector<std::pair<std::int64_t, std::string>>& inputs, Batch& batch) = 0;
+
+  // Walks the whole hash chain of the event log (a read: nothing changes).
+  virtual ChainCheck verify_chain() = 0;
+  // A setting the database keeps so that it cannot drift between engines
+  // (the local time offset ...); unset when never stored.
+  virtual std::optional<std::int64_t> setting(const std::string& key) = 0;
+  // Stores it (in its own transaction) when it is not stored yet.
+  virtual void keep_setting(const std::string& key, std::int64_t value) = 0;
 };
+
+// The hash of one event row chained to the previous row's hash (hex, 64
+// characters; kChainGenesis before the first row): SHA-256 over the
+// previous hash and the row's fields, each written as its byte length in
+// decimal, ':', the bytes, ',' — seq, instance, time, actor, kind, action,
+// step, from, to, note, material, detail, input (the raw blob; empty when
+// none). Documented in docs/runtime.md so that anyone can recompute it.
+extern const char* const kChainGenesis;
+std::string chain_hash(const std::string& previous, const EventRecord& e, const std::string& input);
+
+// Walks the chain of the database at `path` through a read-only connection.
+ChainCheck verify_chain_file(const std::string& path);
 
 // Opens or creates a SQLite database in WAL mode, migrating older schemas.
 // synchronous: "full" or "normal".

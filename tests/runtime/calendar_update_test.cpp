@@ -22,6 +22,7 @@
 #include "jointreview/error.h"
 #include "runtime/codec.h"
 #include "runtime/helpers.h"
+#include "storage/store.h"
 #include "runtime/working_time.h"
 
 namespace fs = std::filesystem;
@@ -474,8 +475,14 @@ TEST_CASE("a schema-2 database opens converted to civil time, with the same stat
     CHECK(cals[0].version == "2026.1");
     CHECK(cals[0].running == 2);
   }
-  CHECK(sql_scalar(d.db(), "PRAGMA user_version") == "3");
+  CHECK(sql_scalar(d.db(), "PRAGMA user_version") == "4");
   CHECK(sql_scalar(d.db(), "SELECT value FROM meta WHERE key='time_base'") == "1");
+  {
+    // The chain covers the converted rows, and every row before the conversion.
+    const auto c = jointreview::storage::verify_chain_file(d.db());
+    CHECK(c.ok);
+    CHECK(c.events == std::stoll(sql_scalar(d.db(), "SELECT count(*) FROM events")));
+  }
   CHECK(sql_scalar(d.db(), "SELECT count(*) FROM events WHERE input IS NOT NULL AND substr(hex(input),1,2) <> '02'") == "0");
   {
     // Every logged input now names its instant as a civil date: read back on

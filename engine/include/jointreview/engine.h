@@ -346,6 +346,26 @@ struct CalendarUpdate {
 JR_EXPORT std::string stored_calendars_json(const std::vector<StoredCalendar>& calendars, int indent = 2);
 JR_EXPORT std::string calendar_update_json(const CalendarUpdate& update, int indent = 2);
 
+// The audit trail's hash chain (docs/runtime.md#the-audit-trails-hash-chain):
+// every event row carries a SHA-256 over its content and the previous row's
+// hash. Walking it proves that no row before the head was altered, removed
+// or inserted; the head (seq, hash), recorded elsewhere, proves that
+// nothing was cut off the end.
+struct AuditCheck {
+  bool ok = true;
+  std::int64_t events = 0;    // rows walked
+  std::int64_t head_seq = 0;  // the last row that verified (0: none)
+  std::string head_hash;      // its hash, hex; 64 zeros for an empty trail
+  std::int64_t bad_seq = 0;   // the first row that does not verify (0 when ok)
+  std::string problem;        // what is wrong with it
+};
+// Walks the chain of the database at `database` (read-only; nothing is
+// changed, no timer fires). Throws Error(storage) when it cannot be read.
+JR_EXPORT AuditCheck verify_audit_trail(const std::string& database);
+// JSON: {"ok", "events", "head_seq", "head_hash", "bad_seq", "problem"}
+// (bad_seq and problem null when ok).
+JR_EXPORT std::string audit_check_json(const AuditCheck& check, int indent = 2);
+
 class JR_EXPORT Engine {
  public:
   // Opens (or creates) the database, migrates its schema, re-arms timers
