@@ -94,16 +94,17 @@ static void test_load_file_and_plan(void) {
     for (size_t i = 0; i < jr_workflow_diagnostic_count(wf); ++i)
       CHECK(jr_workflow_diagnostic_severity(wf, i) == JR_SEVERITY_WARNING);
 
-    /* plan: JSON by default; with the 30-day auction the longest chain takes
-       47 working days, of which the project clock counts 27. */
+    /* plan: JSON by default; with the applicant's preparation and the 30-day
+       auction the longest chain takes 68 working days, of which the project
+       clock counts 38. */
     char* json = NULL;
     size_t json_len = 0;
     if (OK(jr_workflow_plan(wf, NULL, 0, NULL, 0, &json, &json_len, &err))) {
       CHECK(json_len == strlen(json));
       CHECK(json[0] == '{');
       CHECK(contains(json, "\"four-certificates\""));
-      CHECK(contains(json, "\"total_days\": 47"));
-      CHECK(contains(json, "\"counted_days\": 27"));
+      CHECK(contains(json, "\"total_days\": 68"));
+      CHECK(contains(json, "\"counted_days\": 38"));
       CHECK(!contains(json, "\"start_date\": \"2025"));
       jr_string_free(json);
     }

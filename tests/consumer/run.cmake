@@ -61,7 +61,7 @@ get_filename_component(libdir ${pcdir} DIRECTORY)
 # ---- 1. the installed command
 run("installed jreview" COMMAND ${prefix}/bin/jreview validate ${data}/four-certificates.yaml)
 run("installed jreview plan" COMMAND ${prefix}/bin/jreview plan ${data}/four-certificates.yaml --format json
-    EXPECT "\"total_days\": 47")
+    EXPECT "\"total_days\": 68")
 
 # The prefix is relocatable: moved elsewhere, the command and its library
 # still find the bundled calendars (beside the library, not where the build
@@ -80,7 +80,7 @@ run("moved jreview calendar list" COMMAND ${moved}/bin/jreview calendar list EXP
 run("moved jreview calendar add" COMMAND ${moved}/bin/jreview calendar add 2026-02-13 1 EXPECT "2026-02-14")
 run("moved jreview plan (calendar from the moved prefix)"
     COMMAND ${moved}/bin/jreview plan ${JR_WORK_DIR}/bare/four-certificates.yaml --start 2026-03-02 --format json
-    EXPECT "\"total_days\": 47")
+    EXPECT "\"total_days\": 68")
 file(REMOVE_RECURSE ${moved})
 file(RENAME ${JR_WORK_DIR}/prefix.away ${prefix})
 
@@ -92,7 +92,7 @@ run("consumer configure"
 run("consumer build" COMMAND ${CMAKE_COMMAND} --build ${JR_WORK_DIR}/build)
 run("consumer run"
     COMMAND ${JR_WORK_DIR}/build/consumer ${data}/four-certificates.yaml ${JR_WORK_DIR}/consumer.db
-    EXPECT "four-certificates: 11 steps, 47 working days\nversion ${JR_VERSION}\ninstance [^:]+: running, filing submitted")
+    EXPECT "four-certificates: 11 steps, 68 working days\nversion ${JR_VERSION}\ninstance [^:]+: running, filing submitted")
 
 # A version the package does not satisfy must be refused.
 file(MAKE_DIRECTORY ${JR_WORK_DIR}/toonew)

@@ -474,20 +474,25 @@ TEST_CASE("plan: the time limit is judged on the counted days", "[planner][clock
 TEST_CASE("plan: four-certificates counts its own 30-day auction", "[planner][clock]") {
   Workflow wf = *load_workflow_file(std::string(JR_SOURCE_DIR) + "/workflows/four-certificates.yaml").workflow;
   Plan p = plan(wf);
-  // filing 1, site selection 5, land transfer 5 + 30 (the listing period),
-  // property registration 5, construction permit 1.
-  CHECK(p.total_days >= 47);
-  CHECK(p.total_days == 47);
-  CHECK(path_ids(p) == std::vector<std::string>{"filing", "site_selection", "land_transfer", "property_registration",
+  // Each span is preparation (its mean), review, excluded periods. The land
+  // chain: filing 1 + 1, site selection 2 + 5, land transfer 4 + 5 + 30 (the
+  // listing period) ends at 48, property registration 10 + 5 at 63. The
+  // drawings chain is one day longer: scheme review 15 + 5 + 5 ends at 34,
+  // the joint drawing review 20 + 10 at 64, construction permit 3 + 1 at 68.
+  CHECK(p.total_days == 68);
+  CHECK(path_ids(p) == std::vector<std::string>{"filing", "site_selection", "scheme_review", "joint_drawing_review",
                                                 "construction_permit"});
   CHECK(step(p, "land_transfer").excluded_days == 30);
-  CHECK(step(p, "land_transfer").review_finish == 11);
-  CHECK(step(p, "property_registration").earliest_start == 41);
-  // Reviews run 0..11, 16..26 and 41..47.
-  CHECK(p.counted_days == 27);
+  CHECK(step(p, "land_transfer").review_finish == 18);
+  CHECK(step(p, "land_transfer").slack == 1);
+  CHECK(step(p, "property_registration").earliest_start == 48);
+  // Reviews run 1..2, 4..9, 12..29 (soil, land transfer, eia, scheme review
+  // overlapping), 49..51 and 52..64 (land-use permit, engineering permit,
+  // drawings, property registration) and 67..68: 1 + 5 + 17 + 2 + 12 + 1.
+  CHECK(p.counted_days == 38);
   CHECK(p.time_limit_met());
   CHECK_THAT(render_plan(wf, p, PlanFormat::table),
-             Catch::Contains("40 working days: met on counted days (27 counted, 13 to spare; 47 elapsed)"));
+             Catch::Contains("40 working days: met on counted days (38 counted, 2 to spare; 68 elapsed)"));
 }
 
 TEST_CASE("plan: a department's capacity is held only while it reviews", "[planner][capacity][clock]") {
@@ -776,13 +781,13 @@ TEST_CASE("jreview plan: dates in a provisional year are counted with the statut
   CHECK(j["weekend_fallback_after"].is_null());
   CHECK(j["finish_provisional"] == true);
   CHECK(j["steps"][0]["start_provisional"] == false);  // 2026-11-30
-  // The finish by hand: 298 working days (238 promised + 60 of declared
-  // excluded periods, all in one serial chain) from Monday 2026-11-30, the
-  // rest of 2026 (23 days: Dec 1-31) and then 2027 without its 7 weekday
-  // holidays.
-  CHECK(j["total_days"] == 298);
+  // The finish by hand: 343 working days (238 promised + 60 of declared
+  // excluded periods + 45 of the applicant's preparation, all in one serial
+  // chain) from Monday 2026-11-30, the rest of 2026 (23 days: Dec 1-31),
+  // then 2027 and 2028 without their weekday holidays.
+  CHECK(j["total_days"] == 343);
   auto cal = Calendar::load("cn");
-  CHECK(j["finish_date"] == cal->add(Date::parse("2026-11-30"), 298).str());
+  CHECK(j["finish_date"] == cal->add(Date::parse("2026-11-30"), 343).str());
   CHECK(cal->between(Date::parse("2026-11-30"), Date::parse("2026-12-31")) == 23);
   Run t = jreview("plan \"" + legacy + "\" --start 2026-11-30");
   CHECK_THAT(t.out, Catch::Contains("* provisional after 2026-12-31"));
