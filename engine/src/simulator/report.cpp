@@ -344,7 +344,7 @@ std::string histogram_svg(const SimulationResult& r) {
   if (r.p90_days) marker(*r.p90_days, "#555", "p90 " + f1(*r.p90_days), 16, false);
   if (r.time_limit) marker(*r.time_limit, kRed, "承诺时限 " + plan_fmt::num(*r.time_limit) + " 个工作日", 32, true);
   s += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="12" text-anchor="middle" fill="#333">)"
-                   R"(从受理到办结的工作日（已完成的 {} 次）</text>)",
+                   R"(从项目启动到办结经过的工作日（已完成的 {} 次）</text>)",
                    x0 + w / 2, y0 + h + 30, r.completed);
   s += "</svg>";
   return s;
@@ -360,10 +360,14 @@ std::string gantt_svg(const SimulationResult& r) {
   if (r.time_limit) span = std::max(span, *r.time_limit);
   span = std::max(1.0, std::ceil(span * 1.02));
   const double W = 1100, row = 26, top = 30, x0 = name_w + 10, w = W - x0 - 20;
-  const double H = top + row * static_cast<double>(n) + 70;
+  // The legend wraps to a second line when it does not fit the width.
+  const std::vector<TraceSegment::Kind> legend = {
+      TraceSegment::Kind::prepare,  TraceSegment::Kind::review,    TraceSegment::Kind::queue,
+      TraceSegment::Kind::correction, TraceSegment::Kind::excluded, TraceSegment::Kind::suspended,
+      TraceSegment::Kind::commitment};
+  const double H_base = top + row * static_cast<double>(n) + 70;
   auto X = [&](double t) { return x0 + t / span * w; };
-  std::string s = fmt::format(R"(<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" font-family="{}">)", W,
-                              H, kFonts);
+  std::string s;  // the body; the <svg> element, whose height the legend decides, goes before it at the end
   s += R"x(<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">)x"
        R"(<rect width="6" height="6" fill="#d9c3d6"/><line x1="0" y1="0" x2="0" y2="6" stroke="#8e5f88" stroke-width="2"/></pattern></defs>)";
   s += x_axis(0, span, x0, w, top + row * static_cast<double>(n), top - 6);
@@ -383,6 +387,7 @@ std::string gantt_svg(const SimulationResult& r) {
       case TraceSegment::Kind::suspended: return kRed;
       case TraceSegment::Kind::submitted: return "#222";
       case TraceSegment::Kind::commitment: return "#2e7d32";
+      case TraceSegment::Kind::prepare: return "#cfd8dc";
     }
     return kBlue;
   };
@@ -394,7 +399,8 @@ std::string gantt_svg(const SimulationResult& r) {
       case TraceSegment::Kind::excluded: return "不计时限（专家评审、挂牌等）";
       case TraceSegment::Kind::suspended: return "容缺材料逾期，中止";
       case TraceSegment::Kind::submitted: return "提交";
-      case TraceSegment::Kind::commitment: return "告知承诺，当场审批";
+      case TraceSegment::Kind::commitment: return "告知承诺：签署承诺后审批";
+      case TraceSegment::Kind::prepare: return "申请人准备材料（不计时限）";
     }
     return "";
   };
@@ -405,13 +411,6 @@ std::string gantt_svg(const SimulationResult& r) {
       if (overlay != (pass == 1)) continue;
       const double y = top + row * static_cast<double>(g.step);
       if (g.kind == TraceSegment::Kind::submitted) continue;
-      if (g.kind == TraceSegment::Kind::commitment) {
-        const double cx = X(g.start), cy = y + row / 2;
-        s += fmt::format(
-            R"(<path d="M{:.1f},{:.1f} l6,6 l-6,6 l-6,-6 z" fill="{}"><title>{}</title></path>)", cx, cy - 6,
-            colour(g.kind), xml_escape(r.steps[g.step].name + ": " + label(g.kind) + " " + f2(g.start)));
-        continue;
-      }
       const double bh = overlay ? 10 : 14;
       const double by = y + (row - bh) / 2;
       const double x1 = X(g.start), x2 = std::max(X(g.end), x1 + 2);
@@ -428,17 +427,23 @@ std::string gantt_svg(const SimulationResult& r) {
                      x - 4, top - 16 + 12, kRed, plan_fmt::num(*r.time_limit));
   }
   // Legend
-  double lx = x0;
-  const double ly = top + row * static_cast<double>(n) + 34;
-  for (auto k : {TraceSegment::Kind::review, TraceSegment::Kind::queue, TraceSegment::Kind::correction,
-                 TraceSegment::Kind::excluded, TraceSegment::Kind::suspended, TraceSegment::Kind::commitment}) {
+  double lx = x0, ly = top + row * static_cast<double>(n) + 34;
+  for (auto k : legend) {
+    const double item = 30 + text_px(label(k), 12);
+    if (lx > x0 && lx + item > W - 10) {
+      lx = x0;
+      ly += 20;
+    }
     s += fmt::format(R"(<rect x="{:.1f}" y="{:.1f}" width="14" height="12" fill="{}"/>)", lx, ly, colour(k));
     s += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="12" fill="#333">{}</text>)", lx + 18, ly + 10.5,
                      label(k));
-    lx += 30 + text_px(label(k), 12);
+    lx += item;
   }
   s += "</svg>";
-  return s;
+  const double H = std::max(H_base, ly + 26);
+  return fmt::format(R"(<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" font-family="{}">)", W, H,
+                     kFonts) +
+         s;
 }
 
 // Horizontal bars of shares (0..1) with a label per row.
@@ -487,7 +492,7 @@ std::string html(const SimulationResult& r) {
     h += "<div class=\"card\"><div class=\"k\">" + xml_escape(k) + "</div><div class=\"v " + cls + "\">" + xml_escape(v) +
          "</div></div>\n";
   };
-  card("最可能办结（p50）", r.p50_days ? f1(*r.p50_days) + " 个工作日" : "-");
+  card("中位办结（p50）", r.p50_days ? f1(*r.p50_days) + " 个工作日" : "-");
   if (r.start_date && r.p50_days) card("p50 办结日期", date_text(r, r.p50_finish_date));
   card("p90 / p95", r.p90_days ? f1(*r.p90_days) + " / " + f1(*r.p95_days) : "-");
   if (r.start_date && r.p90_days) card("p90 办结日期", date_text(r, r.p90_finish_date));

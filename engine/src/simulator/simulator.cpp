@@ -398,15 +398,15 @@ SimulationResult sim::simulate(const Workflow& wf, const SimulationOptions& o, b
         const auto state = static_cast<StepState>(c[i].second);
         const double from = c[i].first, to = i + 1 < c.size() ? c[i + 1].first : from;
         TraceSegment::Kind k;
-        if (state == StepState::accepted) k = TraceSegment::Kind::review;
+        if (state == StepState::accepted && i > 0 && static_cast<StepState>(c[i - 1].second) == StepState::ready)
+          k = TraceSegment::Kind::commitment;  // committed: the department decides on the commitment
+        else if (state == StepState::accepted) k = TraceSegment::Kind::review;
         else if (state == StepState::returned) k = TraceSegment::Kind::correction;
         else if (state == StepState::suspended) k = TraceSegment::Kind::suspended;
         else if (state == StepState::submitted) k = TraceSegment::Kind::submitted;
         else if (state == StepState::ready && cw->prepare[s].expected() > 0) k = TraceSegment::Kind::prepare;
-        else if (state == StepState::accepted && i > 0 && static_cast<StepState>(c[i - 1].second) == StepState::ready)
-          k = TraceSegment::Kind::commitment;  // committed: decided on the spot
         else continue;
-        if (to <= from && k != TraceSegment::Kind::submitted && k != TraceSegment::Kind::commitment) continue;
+        if (to <= from && k != TraceSegment::Kind::submitted) continue;
         r.median_trace.push_back(TraceSegment{s, k, from - arrival, to - arrival, ""});
       }
     }
