@@ -745,6 +745,19 @@ static void test_engine_calendars(void) {
     err = NULL;
   }
   jr_engine_close(e);
+  /* The audit trail's chain of what was just written verifies. */
+  {
+    char* out = NULL;
+    if (OK(jr_audit_verify(db, JR_NTS, &out, NULL, &err))) {
+      CHECK(contains(out, "\"ok\":true"));
+      CHECK(contains(out, "\"bad_seq\":null"));
+    }
+    jr_string_free(out);
+    out = NULL;
+    CHECK(jr_audit_verify(NULL, 0, &out, NULL, &err) == JR_INVALID_ARGUMENT);
+    jr_error_free(err);
+    err = NULL;
+  }
   jr_engine_options_free(o);
   free(db);
   free(cal);

@@ -179,3 +179,38 @@ TEST_CASE("jreview act exclude --ground and extend: the law's conditions, refusa
   CHECK(j["steps"][0]["days_limit"] == 11.0);
   CHECK(j["clock_started"] == "2026-03-02");
 }
+
+TEST_CASE("jreview audit verify and head: the chain of an honest trail, and the row someone altered", "[cli][audit]") {
+  Db db;
+  Run s = jreview("start workflows/four-certificates.yaml --project 审计" + db.at("2026-03-02T09:00"));
+  REQUIRE(s.code == 0);
+  const std::string id = last_line(s.out);
+  REQUIRE(jreview("act " + id + " filing submit" + db.at("2026-03-02T10:00")).code == 0);
+  REQUIRE(jreview("act " + id + " filing accept --as 发展改革委" + db.at("2026-03-02T10:10")).code == 0);
+  Run v = jreview("audit verify --db '" + db.path + "'");
+  CHECK(v.code == 0);
+  CHECK(v.out.rfind("audit trail verified: ", 0) == 0);
+  Run h = jreview("audit head --db '" + db.path + "'");
+  CHECK(h.code == 0);
+  const std::string head = last_line(h.out);
+  REQUIRE(head.find(' ') != std::string::npos);
+  CHECK(head.substr(head.find(' ') + 1).size() == 64);
+  Run j = jreview("audit verify --format json --db '" + db.path + "'");
+  REQUIRE(j.code == 0);
+  auto o = nlohmann::json::parse(j.out);
+  CHECK(o["ok"] == true);
+  CHECK(std::to_string(o["head_seq"].get<long long>()) + " " + o["head_hash"].get<std::string>() == head);
+  CHECK(o["bad_seq"].is_null());
+  // Someone with the file drops the guards and changes who accepted.
+  const std::string sql = "DROP TRIGGER events_append_only_update; UPDATE events SET actor='自然资源局' WHERE "
+                          "action='accept';";
+  REQUIRE(std::system(("sqlite3 '" + db.path + "' \"" + sql + "\" 2>/dev/null || /usr/bin/python3 -c \"import "
+                       "sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()\" '" +
+                       db.path + "' \"" + sql + "\"").c_str()) == 0);
+  Run bad = jreview("audit verify --db '" + db.path + "'");
+  CHECK(bad.code == 1);
+  CHECK(bad.out.rfind("AUDIT TRAIL BROKEN at seq ", 0) == 0);
+  CHECK(bad.out.find("does not match its hash") != std::string::npos);
+  CHECK(jreview("audit head --db '" + db.path + "'").code == 1);
+  CHECK(jreview("audit verify --db /nonexistent/x.db").code == 2);
+}

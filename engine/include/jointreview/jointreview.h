@@ -318,6 +318,15 @@ JR_API jr_status jr_engine_weekly_report(jr_engine* engine, const char* week, si
    prints. Caller frees *out. */
 JR_API jr_status jr_engine_calendars(jr_engine* engine, char** out, size_t* out_len, jr_error** err);
 
+/* Walks the audit trail's hash chain of the database at `database`
+   (docs/runtime.md#the-audit-trails-hash-chain) through a read-only
+   connection; also while an engine runs on it. *out: the JSON object
+   `jreview audit verify --format json` prints ({"ok", "events", "head_seq",
+   "head_hash", "bad_seq", "problem"}); a broken chain is JR_OK with
+   "ok": false. A database that cannot be read is JR_STORAGE. Caller frees *out. */
+JR_API jr_status jr_audit_verify(const char* database, size_t database_len, char** out, size_t* out_len,
+                                 jr_error** err);
+
 /* Replaces the database's copy of a calendar with the newer version in the
    file at `file` and derives every pending deadline of its running
    instances again (one calendar-changed event each); *out is the JSON object

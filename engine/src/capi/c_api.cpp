@@ -697,6 +697,15 @@ jr_status jr_engine_calendars(jr_engine* engine, char** out, size_t* out_len, jr
   });
 }
 
+jr_status jr_audit_verify(const char* database, size_t database_len, char** out, size_t* out_len, jr_error** err) {
+  if (out) *out = nullptr;
+  return guard(err, [&] {
+    need_out(out, "out");
+    out_string(jointreview::audit_check_json(jointreview::verify_audit_trail(need(database, database_len, "database")), -1),
+               out, out_len);
+  });
+}
+
 jr_status jr_engine_update_calendar(jr_engine* engine, const char* file, size_t file_len, char** out,
                                     size_t* out_len, jr_error** err) {
   if (out) *out = nullptr;
