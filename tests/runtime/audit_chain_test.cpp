@@ -174,3 +174,39 @@ TEST_CASE("a row's hash follows the published rule, so that anyone can recompute
   f.note = "同意";
   CHECK(storage::chain_hash(h1, f, "") == "515bd5c1cd90c0e65e415fec90e5899af94dfe7cf88cab7061f5fc47a46c7ead");
 }
+
+TEST_CASE("the local time offset is the database's: another one is refused with the reason", "[runtime][settings]") {
+  TempDir d;
+  const std::string wf = d.file("chain.yaml", kFlow);
+  {
+    auto e = Engine::open(options(d, FakeClock::at("2026-03-02T09:00")));
+    e->start({wf, "p"});
+  }
+  CHECK(sql_scalar(d.db(), "SELECT value FROM meta WHERE key='utc_offset_minutes'") == "480");
+  EngineOptions o = options(d, FakeClock::at("2026-03-02T09:00", 0));
+  o.utc_offset_minutes = 0;
+  try {
+    Engine::open(o);
+    FAIL("opened");
+  } catch (const Error& x) {
+    CHECK(x.code() == Error::Code::invalid_argument);
+    CHECK(std::string(x.what()).find("records local time at UTC+08:00 (utc_offset_minutes 480); this engine was "
+                                     "opened with UTC+00:00") != std::string::npos);
+  }
+  CHECK_NOTHROW(Engine::open(options(d, FakeClock::at("2026-03-02T10:00"))));
+}
+
+TEST_CASE("the millionth instance of a day gets a seven-digit number, never a repeated id", "[runtime][settings]") {
+  TempDir d;
+  const std::string wf = d.file("chain.yaml", kFlow);
+  {
+    auto e = Engine::open(options(d, FakeClock::at("2026-03-02T09:00")));
+    e->start({wf, "p"});
+  }
+  // As if 999,999 instances had been started that day (the checkpoint's row renamed).
+  sql_exec(d.db(), "UPDATE instances SET id='20260302-999999'; UPDATE steps SET instance='20260302-999999';");
+  auto e = Engine::open(options(d, FakeClock::at("2026-03-02T10:00")));
+  CHECK(e->start({wf, "q"}) == "20260302-1000000");
+  CHECK(e->start({wf, "r"}) == "20260302-1000001");
+  CHECK(e->instances().size() == 3);
+}

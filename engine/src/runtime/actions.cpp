@@ -35,7 +35,12 @@ std::string EngineImpl::start_job(const StartRequest& req, const LoadedFile& loa
     std::int64_t& n = next_number_[prefix];
     if (n == 0) n = last_number(prefix);
     auto inst = std::make_unique<Instance>();
-    inst->id = prefix + std::to_string(1000000 + ++n).substr(1);
+    // YYYYMMDD-NNNNNN: six digits at least, more from the millionth
+    // instance of a day on, never repeated (an id in use is skipped).
+    do {
+      const std::string digits = std::to_string(++n);
+      inst->id = prefix + std::string(digits.size() < 6 ? 6 - digits.size() : 0, '0') + digits;
+    } while (instances_.count(inst->id) != 0);
     inst->def = &def;
     inst->project = req.project.empty() ? wf->title : req.project;
     inst->applicant = req.applicant.empty() ? "applicant" : req.applicant;
@@ -43,7 +48,9 @@ std::string EngineImpl::start_job(const StartRequest& req, const LoadedFile& loa
     const double now = def.time->to_wt(job_now_);  // may throw: before anything is recorded
     Instance* p = inst.get();
     def.machine->reset(p->rt, req.green);
-    instances_.emplace(p->id, std::move(inst));
+    const std::string id = p->id;
+    if (!instances_.emplace(id, std::move(inst)).second)
+      throw Error(Error::Code::storage, "instance id " + id + " is in use");  // never: the loop above skips them
     p->new_in_batch = true;
     if (pending_wf_.count(hash) == 0 && !stored_wf_.count(hash)) {
       pending_wf_[hash] = wrec;
@@ -77,7 +84,7 @@ int EngineImpl::act_job(const ActRequest& req) {
       throw Error(Error::Code::invalid_argument,
                   "unknown action '" + req.action +
                       "'; actions are submit, accept, approve, return, resubmit, reject, commit, supply, withdraw, "
-                      "verify, verify-failed, contact, exclude, resume, extend");
+                      "verify, verify-failed, rectified, revoke, confirm, contact, exclude, resume, extend");
     long si = cw.source->find_step(req.step);
     if (si < 0) {
       std::string ids;

@@ -17,6 +17,25 @@ namespace runtime {
 EngineImpl::EngineImpl(const EngineOptions& o)
     : opt_(o), clock_(o.clock ? o.clock : system_clock()), work_(asio::make_work_guard(io_)), wake_(io_) {
   store_ = storage::open_sqlite_store(o.database, o.synchronous);
+  // What must not drift between the engines that open this database: the
+  // local time offset every row is written in, and how instance ids are
+  // made. Stored by the first engine; a later one must agree.
+  store_->keep_setting("utc_offset_minutes", o.utc_offset_minutes);
+  store_->keep_setting("id_scheme", 1);  // 1: YYYYMMDD-NNNNNN, local date, 6 digits or more
+  if (const auto kept = store_->setting("utc_offset_minutes"); kept && *kept != o.utc_offset_minutes) {
+    auto zone = [](std::int64_t m) {
+      const std::int64_t a = m < 0 ? -m : m;
+      return std::string("UTC") + (m < 0 ? "-" : "+") + (a / 60 < 10 ? "0" : "") + std::to_string(a / 60) + ":" +
+             (a % 60 < 10 ? "0" : "") + std::to_string(a % 60);
+    };
+    throw Error(Error::Code::invalid_argument,
+                "database '" + o.database + "' records local time at " + zone(*kept) + " (utc_offset_minutes " +
+                    std::to_string(*kept) + "); this engine was opened with " + zone(o.utc_offset_minutes) +
+                    ": open it with the same offset, since one trail cannot mix two local times");
+  }
+  if (const auto scheme = store_->setting("id_scheme"); scheme && *scheme != 1)
+    throw Error(Error::Code::storage, "database '" + o.database + "' makes instance ids by scheme " +
+                                          std::to_string(*scheme) + ", which this jreview does not know; upgrade jreview");
   // The calendars the database holds, every instance, what the log holds
   // after the last checkpoint; then what fell due while the engine was
   // closed is fired.
