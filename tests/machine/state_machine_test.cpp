@@ -3,6 +3,8 @@
 // on, scenario by scenario.
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include <iterator>
 #include <random>
 #include <sstream>
@@ -719,4 +721,26 @@ TEST_CASE("an effect filter leaves out exactly the effects not asked for and cha
   CHECK(left_out > 1000);
   CHECK(kept > 1000);
   CHECK(refused > 1000);
+}
+
+TEST_CASE("every refusal has its own message, never the bare fallback", "[state_machine][law]") {
+  Harness h(kWorkflow);
+  const auto last = static_cast<int>(Refusal::no_review);
+  std::set<std::string> seen;
+  for (int k = 1; k <= last; ++k) {
+    const auto r = static_cast<Refusal>(k);
+    for (Action a : {Action::submit, Action::approve, Action::exclude, Action::extend, Action::verify, Action::revoke,
+                     Action::contact, Action::supply}) {
+      Event e;
+      e.action = a;
+      e.step = h.step("joint");
+      e.actor = h.dept("B");
+      const std::string why = h.m.explain(h.st, e, r);
+      INFO("refusal " << k << " action " << to_string(a));
+      CHECK(!why.empty());
+      CHECK(why != "refused");
+      seen.insert(why);
+    }
+  }
+  CHECK(seen.size() >= static_cast<std::size_t>(last));  // at least one distinct message per refusal
 }
