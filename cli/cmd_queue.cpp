@@ -25,6 +25,7 @@ void add_queue(CLI::App& app, Runner& run) {
   sub->add_option("department", o->department, "department name")->required();
   sub->add_option("--format", o->format, "table or json")->check(CLI::IsMember({"table", "json"}));
   add_engine_flags(sub, o->e);
+  add_read_only_flag(sub, o->e);
   with_engine(sub, run, o, [](jointreview::Engine& engine, const auto& o) {
     const jointreview::Worklist w = engine.worklist(o.department);
     if (!w.known && engine.stats().instances > 0) {

@@ -183,6 +183,7 @@ void add_report(CLI::App& app, Runner& run) {
   sub->add_option("--format", o->format, "table, json or html")->check(CLI::IsMember({"table", "json", "html"}));
   sub->add_option("--output,-o", o->output, "write to this file instead of stdout");
   add_engine_flags(sub, o->e);
+  add_read_only_flag(sub, o->e);
   with_engine(sub, run, o, [](jointreview::Engine& engine, const auto& o) {
     const jointreview::WeeklyReport r = engine.weekly_report(o.week);
     std::string text;

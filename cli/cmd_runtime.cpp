@@ -18,7 +18,17 @@ std::unique_ptr<jointreview::Engine> open_engine(const EngineFlags& f) {
   o.calendar.weekend_fallback = f.weekend_fallback;
   o.calendar.strict = f.strict_calendar;
   o.calendar.on_warning = warn_on_stderr;
-  return jointreview::Engine::open(o);
+  o.read_only = f.read_only;
+  auto e = jointreview::Engine::open(o);
+  if (f.read_only)
+    std::cerr << "jreview: read-only: the database as it stands (beside any engine running on it); no timer was "
+                 "fired and nothing written\n";
+  return e;
+}
+
+void add_read_only_flag(CLI::App* sub, EngineFlags& f) {
+  sub->add_flag("--read-only", f.read_only,
+                "read the database without writing or firing timers, also while another jreview or engine holds it");
 }
 
 int error_exit(const jointreview::Error& e) {
@@ -180,6 +190,7 @@ void add_status(CLI::App& app, Runner& run) {
   sub->add_option("instance", o->instance, "instance id (omit to list all)");
   sub->add_option("--format", o->format, "table or json")->check(CLI::IsMember({"table", "json"}));
   add_engine_flags(sub, o->e);
+  add_read_only_flag(sub, o->e);
   with_engine(sub, run, o, [](jointreview::Engine& engine, const auto& o) {
     if (!o.instance.empty()) {
       auto s = engine.status(o.instance);
@@ -222,6 +233,7 @@ void add_events(CLI::App& app, Runner& run) {
   sub->add_option("instance", o->instance, "instance id")->required();
   sub->add_option("--format", o->format, "table or json")->check(CLI::IsMember({"table", "json"}));
   add_engine_flags(sub, o->e);
+  add_read_only_flag(sub, o->e);
   with_engine(sub, run, o, [](jointreview::Engine& engine, const auto& o) {
     auto ev = engine.events(o.instance);
     if (o.format == "json") {

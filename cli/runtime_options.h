@@ -17,9 +17,12 @@ struct EngineFlags {
   std::string now;  // fake local time, "" = the real clock
   bool weekend_fallback = false;
   bool strict_calendar = false;
+  bool read_only = false;
 };
 
 void add_engine_flags(CLI::App* sub, EngineFlags& f);
+// --read-only, for the commands that only read (status, events, report, queue).
+void add_read_only_flag(CLI::App* sub, EngineFlags& f);
 std::unique_ptr<jointreview::Engine> open_engine(const EngineFlags& f);
 
 // Prints an engine error ("jreview: refused: ...", "forbidden: ..." or

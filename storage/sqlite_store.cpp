@@ -1,11 +1,18 @@
 // SQLite implementation of the Store: WAL, a schema version with migrations,
 // an append-only event log and current-state tables, prepared statements
 // owned by the single writer.
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <map>
+#include <memory>
+#include <thread>
 
 #include "jointreview/error.h"
 #include "storage/store.h"
@@ -234,45 +241,103 @@ ALTER TABLE events ADD COLUMN hash TEXT;
 )sql",
 };
 
+// The writer's lock: an OS lock on PATH.lock held while the store is open
+// (released by the kernel however the process ends), with the holder's pid
+// and host written in it for the message another writer gets.
+class WriterLock {
+ public:
+  WriterLock(const std::string& path, long timeout_ms) {
+    const std::string lock = path + ".lock";
+    fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0)
+      throw Error(Error::Code::storage, "cannot create the lock file '" + lock + "': " + std::strerror(errno));
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    auto pause = std::chrono::microseconds(200);
+    while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      if (errno != EWOULDBLOCK && errno != EINTR) {
+        const std::string why = std::strerror(errno);
+        ::close(fd_);
+        throw Error(Error::Code::storage, "cannot lock '" + lock + "': " + why);
+      }
+      if (std::chrono::steady_clock::now() >= until) {
+        char buf[256] = {0};
+        const ssize_t n = ::pread(fd_, buf, sizeof buf - 1, 0);
+        std::string holder = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+        while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+        ::close(fd_);
+        throw Error(Error::Code::storage,
+                    "database '" + path + "' is in use by another JointReview engine" +
+                        (holder.empty() ? std::string() : " (" + holder + ")") + "; waited " +
+                        std::to_string(timeout_ms / 1000) + " s for it to finish. Only one engine writes a database "
+                        "at a time; commands with --read-only can read it meanwhile");
+      }
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::microseconds(5000));
+    }
+    char host[256] = {0};
+    ::gethostname(host, sizeof host - 1);
+    const std::string who = "pid " + std::to_string(::getpid()) + " on " + host + "\n";
+    if (::ftruncate(fd_, 0) == 0) {
+      const ssize_t w = ::pwrite(fd_, who.data(), who.size(), 0);
+      (void)w;  // the text only helps the message of a waiting writer
+    }
+  }
+  WriterLock(const WriterLock&) = delete;
+  WriterLock& operator=(const WriterLock&) = delete;
+  ~WriterLock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the lock
+  }
+
+ private:
+  int fd_ = -1;
+};
+
 class SqliteStore final : public Store {
  public:
-  SqliteStore(const std::string& path, const std::string& synchronous) {
-    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        nullptr) != SQLITE_OK) {
+  SqliteStore(const std::string& path, const std::string& synchronous, bool read_only, long lock_timeout_ms)
+      : read_only_(read_only) {
+    if (const std::string why = unusable_database_path(path); !why.empty())
+      throw Error(Error::Code::invalid_argument, why);
+    if (!read_only) lock_ = std::make_unique<WriterLock>(path, lock_timeout_ms);
+    const int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
       std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
       sqlite3_close(db_);
       db_ = nullptr;
-      throw Error(Error::Code::storage, "cannot open database '" + path + "': " + msg);
+      throw Error(Error::Code::storage, "cannot open database '" + path + "'" + (read_only ? " for reading" : "") +
+                                            ": " + msg);
     }
     sqlite3_busy_timeout(db_, 10000);
     try {
-      exec("PRAGMA journal_mode=WAL");
-      if (synchronous == "normal")
-        exec("PRAGMA synchronous=NORMAL");
-      else if (synchronous == "full")
-        exec("PRAGMA synchronous=FULL");
-      else
-        throw Error(Error::Code::invalid_argument, "synchronous must be 'full' or 'normal', not '" + synchronous + "'");
+      refuse_foreign(path);
+      if (!read_only) {
+        exec("PRAGMA journal_mode=WAL");
+        if (synchronous == "normal")
+          exec("PRAGMA synchronous=NORMAL");
+        else if (synchronous == "full")
+          exec("PRAGMA synchronous=FULL");
+        else
+          throw Error(Error::Code::invalid_argument, "synchronous must be 'full' or 'normal', not '" + synchronous + "'");
+      }
       exec("PRAGMA foreign_keys=ON");
-      // One engine per database: the engine keeps every instance in memory, so
-      // a second writer would work on stale state. The lock is taken now and
-      // held until the store closes; another engine waits for it (busy
-      // timeout, 10 s), then is told why.
-      exec("PRAGMA locking_mode=EXCLUSIVE");
-      exec("BEGIN IMMEDIATE; COMMIT;");
-      migrate(path);
+      if (read_only) {
+        const int v = schema_version(), latest = latest_schema();
+        if (v != latest)
+          throw Error(Error::Code::storage,
+                      "database '" + path + "' has schema version " + std::to_string(v) +
+                          (v > latest ? ", newer than this jreview understands; upgrade jreview"
+                                      : ", older than this jreview's " + std::to_string(latest) +
+                                            "; open it once without --read-only to upgrade it"));
+      } else {
+        migrate(path);
+      }
       prepare();
       load_head();
-      fill_chain();
+      if (!read_only) fill_chain();
     } catch (...) {
-      const int code = sqlite3_errcode(db_);
       stmts_.clear();
       sqlite3_close(db_);
       db_ = nullptr;
-      if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-        throw Error(Error::Code::storage, "database '" + path +
-                                              "' is in use by another JointReview engine (only one may open a "
-                                              "database at a time); try again when it has finished");
       throw;
     }
   }
@@ -284,6 +349,7 @@ class SqliteStore final : public Store {
 
   void commit(Batch& b) override {
     if (b.empty()) return;
+    if (read_only_) throw Error(Error::Code::invalid_argument, "the database is open read-only: nothing can be written");
     const std::int64_t seq = last_seq_;
     const std::string head = head_;
     exec("BEGIN IMMEDIATE");
@@ -308,6 +374,7 @@ class SqliteStore final : public Store {
   }
 
   void keep_setting(const std::string& key, std::int64_t value) override {
+    if (read_only_) return;  // read as it is; nothing stored
     Stmt s(db_, "INSERT OR IGNORE INTO meta(key, value) VALUES(?1, ?2)");
     s.bind(1, key).bind(2, value).run();
   }
@@ -488,9 +555,23 @@ class SqliteStore final : public Store {
     }
   }
 
+  static int latest_schema() { return static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0])); }
+
+  // A SQLite database with tables of its own and no schema version is some
+  // other program's: refused before anything (WAL mode, our tables) touches it.
+  void refuse_foreign(const std::string& path) {
+    if (schema_version() != 0) return;
+    Stmt s(db_, "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 3");
+    std::string names;
+    while (s.step()) names += (names.empty() ? "'" : ", '") + s.text(0) + "'";
+    if (!names.empty())
+      throw Error(Error::Code::storage, "'" + path + "' is not a JointReview database (it has other tables: " + names +
+                                            "); give a new file or a JointReview database");
+  }
+
   void migrate(const std::string& path) {
     int v = schema_version();
-    const int latest = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
+    const int latest = latest_schema();
     if (v > latest)
       throw Error(Error::Code::storage, "database '" + path + "' has schema version " + std::to_string(v) +
                                             ", newer than this jreview understands (" + std::to_string(latest) +
@@ -619,8 +700,10 @@ class SqliteStore final : public Store {
     return r;
   }
 
+  std::unique_ptr<WriterLock> lock_;  // before db_: released after the connection closes
   sqlite3* db_ = nullptr;
   std::map<std::string, Stmt> stmts_;
+  bool read_only_ = false;
   std::int64_t last_seq_ = 0;  // the chain's head: the last row's seq and hash
   std::string head_;
 };
@@ -674,8 +757,16 @@ ChainCheck verify_chain_file(const std::string& path) {
   }
 }
 
-std::unique_ptr<Store> open_sqlite_store(const std::string& path, const std::string& synchronous) {
-  return std::make_unique<SqliteStore>(path, synchronous);
+std::unique_ptr<Store> open_sqlite_store(const std::string& path, const std::string& synchronous, bool read_only,
+                                         long lock_timeout_ms) {
+  return std::make_unique<SqliteStore>(path, synchronous, read_only, lock_timeout_ms);
+}
+
+std::string unusable_database_path(const std::string& path) {
+  if (path.empty()) return "no database file given (an empty path would be a temporary database that keeps nothing)";
+  if (path == ":memory:" || path.rfind("file:", 0) == 0)
+    return "database '" + path + "' is not a file path (an in-memory or URI database would keep nothing); give a file";
+  return "";
 }
 
 }  // namespace jointreview::storage

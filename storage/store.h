@@ -149,7 +149,16 @@ std::string chain_hash(const std::string& previous, const EventRecord& e, const 
 ChainCheck verify_chain_file(const std::string& path);
 
 // Opens or creates a SQLite database in WAL mode, migrating older schemas.
-// synchronous: "full" or "normal".
-std::unique_ptr<Store> open_sqlite_store(const std::string& path, const std::string& synchronous = "full");
+// synchronous: "full" or "normal". The writer holds PATH.lock (an OS lock,
+// released when the process ends however it ends), waiting up to
+// lock_timeout_ms for another writer to finish. With read_only, nothing is
+// locked or written: commit() and keep_setting() throw, and a database
+// that needs a migration is refused.
+std::unique_ptr<Store> open_sqlite_store(const std::string& path, const std::string& synchronous = "full",
+                                         bool read_only = false, long lock_timeout_ms = 30000);
+
+// Why `path` cannot be a database file ("" when it can): empty, in memory,
+// or a URI. Such databases would keep nothing.
+std::string unusable_database_path(const std::string& path);
 
 }  // namespace jointreview::storage

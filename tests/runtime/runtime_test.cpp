@@ -469,22 +469,61 @@ TEST_CASE("an action dated before the instance's latest event of any kind is ref
   CHECK_NOTHROW(e->act({id, "review_b", "submit", "applicant"}));
 }
 
-TEST_CASE("only one engine opens a database at a time", "[runtime]") {
+TEST_CASE("one engine writes a database at a time; another waits its turn, readers read meanwhile", "[runtime][lock]") {
   TempDir d;
+  const std::string wf = d.file("joint.yaml", kJoint);
   auto first = Engine::open(options(d, FakeClock::at("2026-03-02T09:00")));
-  // A second process (the CLI) must be told the database is in use, not work on stale state.
-  const std::string out = (d.path / "second.txt").string();
-  const std::string cmd = std::string("'") + JR_JREVIEW_BIN + "' status --db '" + d.db() +
-                          "' --now 2026-03-02T10:00 >'" + out + "' 2>&1";
+  const std::string id = first->start(wf, "p");
+  first->act({id, "review_a", "submit", "applicant"});
+  // A second writer in the same process is told who holds it, after its wait.
+  {
+    EngineOptions o = options(d, FakeClock::at("2026-03-02T09:00"));
+    o.lock_timeout = std::chrono::milliseconds(200);
+    try {
+      Engine::open(o);
+      FAIL("a second writer opened the database");
+    } catch (const Error& x) {
+      const std::string m = x.what();
+      CHECK(m.find("is in use by another JointReview engine (pid " + std::to_string(::getpid()) + " on ") !=
+            std::string::npos);
+      CHECK(m.find("waited 0 s") != std::string::npos);
+    }
+  }
+  // A reader (another process, the CLI) answers at once, and says so.
+  const std::string out = (d.path / "reader.txt").string(), err = (d.path / "reader.err").string();
+  std::string cmd = std::string("'") + JR_JREVIEW_BIN + "' status " + id + " --read-only --format json --db '" + d.db() +
+                    "' --now 2026-03-02T10:00 >'" + out + "' 2>'" + err + "'";
   int status = std::system(cmd.c_str());
   REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 2);
-  std::ifstream in(out);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  INFO(text);
-  CHECK(text.find("is in use by another JointReview engine") != std::string::npos);
+  CHECK(WEXITSTATUS(status) == 0);
+  {
+    std::ifstream in(out);
+    const auto j = nlohmann::json::parse(in);
+    CHECK(j["steps"][0]["state"] == "submitted");  // what the running engine committed
+    std::ifstream e(err);
+    std::string text((std::istreambuf_iterator<char>(e)), std::istreambuf_iterator<char>());
+    CHECK(text.find("read-only") != std::string::npos);
+  }
+  // A reader cannot act.
+  {
+    EngineOptions o = options(d, FakeClock::at("2026-03-02T09:00"));
+    o.read_only = true;
+    auto r = Engine::open(o);
+    CHECK(r->status(id).steps[0].state == "submitted");
+    CHECK_THROWS_WITH(r->act({id, "review_a", "accept", "发展改革委"}),
+                      Catch::Contains("refused: the database is open read-only"));
+  }
+  // A writer that comes while the first is busy takes its turn when it closes.
+  cmd = std::string("'") + JR_JREVIEW_BIN + "' act " + id + " review_a accept --as 发展改革委 --db '" + d.db() +
+        "' --now 2026-03-02T10:00 >'" + out + "' 2>&1";
+  auto second = std::async(std::launch::async, [&] { return std::system(cmd.c_str()); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   first.reset();
-  CHECK_NOTHROW(Engine::open(options(d, FakeClock::at("2026-03-02T09:00"))));
+  status = second.get();
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  auto again = Engine::open(options(d, FakeClock::at("2026-03-02T11:00")));
+  CHECK(again->status(id).steps[0].state == "accepted");
 }
 
 TEST_CASE("a deadline past the calendar's last year is shown, not an error", "[runtime]") {

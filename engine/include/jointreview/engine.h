@@ -75,6 +75,15 @@ struct EngineOptions {
   // closes. After a crash, open replays the log written since the last one.
   std::chrono::milliseconds checkpoint_interval{1000};
   std::size_t checkpoint_instances = 20000;
+  // Open for reading only, beside an engine that may be running on the
+  // database: nothing is written, no timer fires, start and act are
+  // refused; the state is the checkpoint plus the log replayed in memory.
+  bool read_only = false;
+  // One engine writes a database at a time (a lock on DATABASE.lock, with
+  // the holder's pid and host in it). Another engine waits this long for
+  // it, then fails naming the holder. A short command (the CLI) takes its
+  // turn within milliseconds of the first finishing.
+  std::chrono::milliseconds lock_timeout{30000};
 };
 
 struct StepStatus {

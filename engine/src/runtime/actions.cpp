@@ -23,6 +23,7 @@ switch (r) {
 }
 
 std::string EngineImpl::start_job(const StartRequest& req, const LoadedFile& loaded) {
+  refuse_if_read_only("start");
   {
     const std::string& hash = loaded.hash;
     const std::string& bundle_text = loaded.bundle_text;
@@ -73,6 +74,7 @@ std::string EngineImpl::start_job(const StartRequest& req, const LoadedFile& loa
 }
 
 int EngineImpl::act_job(const ActRequest& req) {
+  refuse_if_read_only(req.action.empty() ? "act" : req.action.c_str());
   {
     fire_due();
     auto it = instances_.find(req.instance);

@@ -69,6 +69,7 @@ void EngineImpl::snapshot_before(Instance& in) {
 void EngineImpl::flush() {
   flush_posted_ = false;
   if (flight_.active) return;
+  if (opt_.read_only) ckpt_list_.clear();  // a reader keeps what it replayed to itself
   const bool ckpt = !ckpt_list_.empty() && (force_ckpt_ || checkpoint_due());
   if (batch_.empty() && waiting_.empty() && n_saved_ == 0 && !ckpt) {
     force_ckpt_ = false;

@@ -306,6 +306,7 @@ CalendarUpdate EngineImpl::update_calendar_job(const std::string& file) {
 }
 
 CalendarUpdate EngineImpl::update_calendar(const std::string& file) {
+  refuse_if_read_only("calendar update");
   return call([&] {
     fire_due();
     return update_calendar_job(file);

@@ -16,7 +16,8 @@ namespace runtime {
 
 EngineImpl::EngineImpl(const EngineOptions& o)
     : opt_(o), clock_(o.clock ? o.clock : system_clock()), work_(asio::make_work_guard(io_)), wake_(io_) {
-  store_ = storage::open_sqlite_store(o.database, o.synchronous);
+  store_ = storage::open_sqlite_store(o.database, o.synchronous, o.read_only,
+                                      static_cast<long>(o.lock_timeout.count()));
   // What must not drift between the engines that open this database: the
   // local time offset every row is written in, and how instance ids are
   // made. Stored by the first engine; a later one must agree.
@@ -47,7 +48,14 @@ EngineImpl::EngineImpl(const EngineOptions& o)
     decode(rec.snapshot, in);
   }
   replay();
-  if (legacy_time_) {
+  if (legacy_time_ && opt_.read_only)
+    throw Error(Error::Code::storage, "database '" + o.database +
+                                          "' was written by an older jreview and needs a one-time conversion; open "
+                                          "it once without --read-only");
+  if (opt_.read_only) {
+    // Nothing is stored, nothing fires: what the database says, as of now.
+    pending_cal_.clear();
+  } else if (legacy_time_) {
     convert_time_base();
     legacy_time_ = false;
   } else if (!pending_cal_.empty()) {
@@ -66,7 +74,7 @@ EngineImpl::EngineImpl(const EngineOptions& o)
   thread_ = std::thread([this] { run_loop(); });
   try {
     call([this] {
-      fire_due();
+      fire_due();  // a no-op when read-only
       return 0;
     });
   } catch (...) {
@@ -115,7 +123,7 @@ void EngineImpl::run_loop() {
 }
 
 void EngineImpl::stop() {
-  if (thread_.joinable() && !io_.stopped()) {
+  if (thread_.joinable() && !io_.stopped() && !opt_.read_only) {
     // Everything committed and a last checkpoint, so that the next open
     // has nothing to replay.
     std::promise<void> done;

@@ -63,6 +63,13 @@ class EngineImpl final : public Engine {
   explicit EngineImpl(const EngineOptions& o);
   ~EngineImpl() override;
 
+  // A reader (EngineOptions::read_only) changes nothing.
+  void refuse_if_read_only(const char* what) const {
+    if (opt_.read_only)
+      throw Error(Error::Code::invalid_argument,
+                  std::string(what) + " refused: the database is open read-only (EngineOptions::read_only)");
+  }
+
   // ---- engine.cpp: the public calls
   std::string start(const StartRequest& req) override;
   void start_async(const StartRequest& req, StartDone done) override;

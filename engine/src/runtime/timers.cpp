@@ -44,6 +44,7 @@ void EngineImpl::rebuild_heap() {
 // (fire_timer).
 void EngineImpl::fire_due() {
   job_now_ = clock_->now();
+  if (opt_.read_only) return;  // a reader fires nothing: the writer's engine does
   const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(job_now_.time_since_epoch()).count();
   while (!heap_.empty()) {
     const HeapEntry h = heap_.top();
