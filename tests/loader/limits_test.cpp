@@ -181,6 +181,12 @@ TEST_CASE("include paths stay inside the workflow's folder unless the caller all
   CHECK_FALSE(r.ok());
   CHECK_THAT(all_messages(r), Catch::Contains("leads outside"));
 
+  // A text without a file name is held to the working folder.
+  r = load_workflow_string("workflow: anon\nincludes: [/etc/passwd, ../x.yaml]\n", "");
+  REQUIRE(r.diagnostics.size() == 2);
+  CHECK_THAT(r.diagnostics[0].message, Catch::Contains("is absolute"));
+  CHECK_THAT(r.diagnostics[1].message, Catch::Contains("leads outside"));
+
   LoadOptions allow;
   allow.allow_includes_outside = true;
   r = load_workflow_file(out, allow);

@@ -28,6 +28,10 @@ std::optional<Workflow> Loader::load(const std::string& name, std::string text,
   ++files_loaded_;
   if (stack.size() == 1 && root_.empty()) {
     root_ = fs::path(stack.front()).parent_path().string();
+    if (root_.empty()) {  // a text without a file name: its includes are relative to the working folder
+      std::error_code ec;
+      root_ = fs::weakly_canonical(fs::current_path(ec), ec).string();
+    }
     root_shown_ = fs::path(name).parent_path().string();
     if (root_shown_.empty()) root_shown_ = ".";
   }
