@@ -1,6 +1,7 @@
 // The loader's parts (loader.cpp is its public face): one class, Loader,
 // whose members are defined in the order a file goes through them:
 //   document.cpp  the text read, parsed into the model, includes merged;
+//   scan.cpp      the limits checked on the parser's events, before the tree is built;
 //   syntax.cpp    YAML syntax errors explained;
 //   checks.cpp    the checks that need the whole workflow (finalize).
 #pragma once
