@@ -411,18 +411,18 @@ struct ImportArgs {
   std::string output;
 };
 
-std::optional<std::string> read_whole(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) return std::nullopt;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  return std::string(std::istreambuf_iterator<char>(in), {});
+// The library's reader: a regular file of at most 16 MiB, never a FIFO or a device.
+std::optional<std::string> read_whole(const std::string& path, std::string& why) {
+  std::string text;
+  if (!jointreview::read_input_file(path, text, why)) return std::nullopt;
+  return text;
 }
 
 int run_import(const ImportArgs& a) {
-  const auto notice = read_whole(a.notice);
+  std::string why;
+  const auto notice = read_whole(a.notice, why);
   if (!notice) {
-    std::cerr << "jreview: error: cannot read the notice '" << a.notice << "'\n";
+    std::cerr << "jreview: error: cannot read the notice '" << a.notice << "': " << why << "\n";
     return 2;
   }
   try {
@@ -431,10 +431,10 @@ int run_import(const ImportArgs& a) {
       std::cout << jointreview::notice_year_yaml(year);
       return 0;
     }
-    const auto old = read_whole(a.output);
+    const auto old = read_whole(a.output, why);
     if (!old) {
-      std::cerr << "jreview: error: cannot read calendar file '" << a.output
-                << "': -o names an existing calendar file to write the year into; without -o the year is printed\n";
+      std::cerr << "jreview: error: cannot read calendar file '" << a.output << "': " << why
+                << "; -o names an existing calendar file to write the year into; without -o the year is printed\n";
       return 2;
     }
     // Built in full before the file is opened: a refusal leaves it as it was.

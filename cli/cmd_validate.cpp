@@ -14,6 +14,7 @@ struct ValidateOptions {
   std::vector<std::string> files;
   bool no_warnings = false;
   bool werror = false;
+  bool allow_includes_outside = false;
   std::string format = "text";
 };
 }  // namespace
@@ -25,6 +26,8 @@ void add_validate(CLI::App& app, Runner& run) {
   sub->add_option("files", o->files, "workflow files")->required();
   sub->add_flag("--no-warnings", o->no_warnings, "report errors only");
   sub->add_flag("--werror", o->werror, "treat warnings as errors (exit 1)");
+  sub->add_flag("--allow-includes-outside", o->allow_includes_outside,
+                "let includes read files outside the workflow file's folder (absolute paths, '..')");
   sub->add_option("--format", o->format, "text (stderr, compiler style) or json (stdout)")
       ->check(CLI::IsMember({"text", "json"}));
   sub->callback([o, &run] {
@@ -34,6 +37,7 @@ void add_validate(CLI::App& app, Runner& run) {
       for (const auto& f : o->files) {
         jointreview::LoadOptions lo;
         lo.warnings = !o->no_warnings;
+        lo.allow_includes_outside = o->allow_includes_outside;
         auto r = jointreview::load_workflow_file(f, lo);
         bool warned = false;
         nlohmann::ordered_json diags = nlohmann::ordered_json::array();

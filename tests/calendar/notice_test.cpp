@@ -5,6 +5,7 @@
 // calendar file edited in place; `jreview calendar import`.
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -478,7 +479,31 @@ TEST_CASE("jreview calendar import prints the year, or refuses a bad notice with
   r = jreview("calendar import '" + (dir.path / "missing.txt").string() + "'");
   CHECK(r.status == 2);
   CHECK(r.out.empty());
-  CHECK(r.err == "jreview: error: cannot read the notice '" + (dir.path / "missing.txt").string() + "'\n");
+  CHECK(r.err == "jreview: error: cannot read the notice '" + (dir.path / "missing.txt").string() +
+                     "': No such file or directory\n");
+
+  // Only regular files are read: a FIFO does not block, a device does not fill the memory.
+  const fs::path fifo = dir.path / "notice.fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  r = jreview("calendar import '" + fifo.string() + "'");
+  CHECK(r.status == 2);
+  CHECK(r.err == "jreview: error: cannot read the notice '" + fifo.string() +
+                     "': is a FIFO (named pipe), not a regular file\n");
+  r = jreview("calendar import /dev/zero");
+  CHECK(r.status == 2);
+  CHECK(r.err == "jreview: error: cannot read the notice '/dev/zero': is a device, not a regular file\n");
+  r = jreview("calendar import tests/calendar/notices/2026.txt -o /dev/zero");
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Catch::StartsWith("jreview: error: cannot read calendar file '/dev/zero': is a device, not a "
+                                      "regular file; -o names an existing calendar file"));
+  // Larger than 16 MiB: refused from its size, before it is read.
+  const fs::path big = dir.path / "big.txt";
+  { std::ofstream(big, std::ios::binary); }
+  fs::resize_file(big, (std::uintmax_t{16} << 20) + 1);
+  r = jreview("calendar import '" + big.string() + "'");
+  CHECK(r.status == 2);
+  CHECK(r.err == "jreview: error: cannot read the notice '" + big.string() +
+                     "': is 16777217 bytes, more than the 16 MiB (16777216 bytes) an input file may have\n");
 }
 
 TEST_CASE("jreview calendar import -o writes the notice's year into the calendar file", "[notice][cli]") {

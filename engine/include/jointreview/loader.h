@@ -30,6 +30,12 @@ struct LoadOptions {
   // the runtime passes the ones its database holds, so that a stored
   // workflow loads wherever the command runs.
   std::vector<std::string> known_calendar_ids;
+  // Let `includes:` read files outside the folder of the workflow file
+  // being loaded (absolute paths, `..` leading out of it, symbolic links
+  // pointing out). Off by default: a workflow from elsewhere cannot make
+  // the loader read, and quote in its messages, other files the process may
+  // read (docs/workflow-language.md, "Packages").
+  bool allow_includes_outside = false;
 };
 
 struct LoadResult {

@@ -25,4 +25,11 @@ JR_EXPORT std::string render_table(const std::vector<std::string>& header, const
 JR_EXPORT std::string align_columns(const std::vector<std::vector<std::string>>& rows,
                                     const std::vector<bool>& right = {});
 
+// Reads a whole input file (a workflow, a calendar file, a holiday notice)
+// the way the library does: a regular file of at most 16 MiB, never a FIFO
+// or a device. False, with the reason in `why` ("is a directory", "is a
+// device, not a regular file", the size against the limit, the system's
+// reason), when it cannot.
+JR_EXPORT bool read_input_file(const std::string& path, std::string& out, std::string& why);
+
 }  // namespace jointreview

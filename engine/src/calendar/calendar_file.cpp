@@ -2,6 +2,7 @@
 #include "calendar/calendar_file.h"
 
 #include "calendar/civil.h"
+#include "util/text_util.h"
 
 #include <cctype>
 #include <fstream>
@@ -253,11 +254,11 @@ FileSpec parse_file(const std::string& text, const std::string& file) {
 }
 
 std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(Error::Code::not_found, "cannot read calendar file " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  // The workflow loader's reader: regular files of at most 16 MiB only.
+  std::string out, why;
+  if (!text::read_file(path, out, why))
+    throw Error(Error::Code::not_found, "cannot read calendar file " + path + ": " + why);
+  return out;
 }
 
 StatutorySpec parse_statutory(const std::string& text, const std::string& file) {

@@ -11,6 +11,7 @@
 
 #include <yaml-cpp/depthguard.h>
 
+#include "loader/scan.h"
 #include "loader/syntax.h"
 
 namespace fs = std::filesystem;
@@ -25,11 +26,40 @@ bool read_file(const LoadOptions& opt, const std::string& path, std::string& out
 std::optional<Workflow> Loader::load(const std::string& name, std::string text,
                                      std::vector<std::string>& stack) {
   ++files_loaded_;
+  if (stack.size() == 1 && root_.empty()) {
+    root_ = fs::path(stack.front()).parent_path().string();
+    if (root_.empty()) {  // a text without a file name: its includes are relative to the working folder
+      std::error_code ec;
+      root_ = fs::weakly_canonical(fs::current_path(ec), ec).string();
+    }
+    root_shown_ = fs::path(name).parent_path().string();
+    if (root_shown_.empty()) root_shown_ = ".";
+  }
   // A UTF-8 byte order mark is not part of the text: editors count columns after it.
   if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
+  // Line breaks of old Mac files, CR alone, are line breaks in YAML too, but
+  // yaml-cpp reads them as one line: the whole file would be its first line.
+  if (text.find('\n') == std::string::npos && text.find('\r') != std::string::npos)
+    std::replace(text.begin(), text.end(), '\r', '\n');
   Source src(name, std::move(text));
   Ctx c(src, diags_, opt_.warnings);
   const std::string& t = src.text();
+  // The sizes are checked here, whoever read the text (the file system,
+  // LoadOptions::read_file, load_workflow_string).
+  const SourcePos whole{name, 0, 0};
+  if (t.size() > text::kMaxFileBytes) {
+    c.error(whole, "the file is " + std::to_string(t.size()) + " bytes, more than the 16 MiB (" +
+                       std::to_string(text::kMaxFileBytes) + " bytes) a workflow file may have",
+            "split it into a package of items (includes:)");
+    return std::nullopt;
+  }
+  bytes_loaded_ += t.size();
+  if (bytes_loaded_ > kMaxTotalBytes) {
+    c.error(whole, "with this file the workflow and its includes come to " + std::to_string(bytes_loaded_) +
+                       " bytes, more than the 64 MiB (" + std::to_string(kMaxTotalBytes) + " bytes) one load may read",
+            "a package needs far less; check its includes");
+    return std::nullopt;
+  }
   std::size_t bad = text::find_invalid_utf8(t);
   if (bad != std::string::npos) {
     char byte[8];
@@ -38,7 +68,67 @@ std::optional<Workflow> Loader::load(const std::string& name, std::string text,
             "save it as UTF-8 (GBK and GB18030 files must be converted, for example with iconv -f GBK -t UTF-8)");
     return std::nullopt;
   }
+  if (std::size_t nul = t.find('\0'); nul != std::string::npos) {
+    c.error(src.at_byte_offset(nul), "the file contains a NUL byte here (is it a binary file?)",
+            "a workflow file is UTF-8 text; check that this is the file you meant");
+    return std::nullopt;
+  }
   return parse(src, stack);
+}
+
+// The limits of the YAML itself, before it is built into nodes (scan.h):
+// false when the file is refused (the errors are reported).
+bool Loader::check_nodes(Ctx& c, const std::string& body, std::vector<YAML::Mark>& quoted) {
+  const Source& src = c.src();
+  NodeScan scan;
+  try {
+    scan = scan_nodes(body, nodes_loaded_, kMaxNodes, kMaxSteps);
+  } catch (const YAML::Exception&) {
+    return true;  // a syntax error: YAML::Load reports it
+  }
+  switch (scan.stop) {
+    case NodeScan::Stop::none: break;
+    case NodeScan::Stop::nodes:
+      c.error(src.at(scan.stop_at),
+              "the YAML comes to more than " + std::to_string(kMaxNodes) +
+                  " nodes here, counting every alias (*name) as the node it repeats; that is the limit for a "
+                  "workflow and its includes together",
+              "a workflow needs far fewer; write repeated parts out instead of multiplying them with aliases");
+      return false;
+    case NodeScan::Stop::steps:
+      c.error(src.at(scan.stop_at),
+              "this is step " + std::to_string(scan.steps) + ", and a workflow may have at most " +
+                  std::to_string(kMaxSteps) + " steps",
+              "split the procedure into several workflows");
+      return false;
+    case NodeScan::Stop::recursive_alias:
+      c.error(src.at(scan.stop_at), "this alias repeats a node that contains it, which never ends",
+              "an alias (*name) can only repeat a node that ends before it");
+      return false;
+  }
+  nodes_loaded_ += scan.nodes;
+  for (const auto& b : scan.bad_texts) {
+    const std::size_t at = text::code_points(std::string_view(b.value).substr(0, b.offset)) + 1;
+    if (b.utf8) {
+      char byte[8];
+      std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(b.value[b.offset]));
+      c.error(src.at(b.at), std::string("this text is not valid UTF-8 once its escapes are decoded (byte ") + byte +
+                                " at its character " + std::to_string(at) + ")",
+              "an escape such as \\uD800 (half of a surrogate pair) is no character; write the character itself");
+    } else {
+      const unsigned char ch = static_cast<unsigned char>(b.value[b.offset]);
+      const unsigned code = ch == 0xC2 ? static_cast<unsigned char>(b.value[b.offset + 1]) : ch;
+      char u[16];
+      std::snprintf(u, sizeof u, "U+%04X", code);
+      c.error(src.at(b.at), std::string("this text holds the control character ") + u + " at its character " +
+                                std::to_string(at),
+              "texts are printed in tables and terminals, where a control character acts instead of showing; "
+              "remove it");
+    }
+  }
+  if (!scan.bad_texts.empty()) return false;
+  quoted = std::move(scan.quoted);
+  return true;
 }
 
 std::optional<Workflow> Loader::parse(const Source& src, std::vector<std::string>& stack) {
@@ -47,6 +137,8 @@ std::optional<Workflow> Loader::parse(const Source& src, std::vector<std::string
   auto offset_of = [&](const YAML::Mark& m) {
     return m.pos >= 0 ? std::min(static_cast<std::size_t>(m.pos), body.size()) : body.size();
   };
+  std::vector<YAML::Mark> quoted;
+  if (!check_nodes(c, body, quoted)) return std::nullopt;
   YAML::Node root;
   try {
     root = YAML::Load(body);
@@ -63,7 +155,7 @@ std::optional<Workflow> Loader::parse(const Source& src, std::vector<std::string
     c.error(src.at(e.mark), "YAML error: " + e.msg);
     return std::nullopt;
   }
-  if (auto m = unterminated_quote(root, body)) {
+  if (auto m = unterminated_quote(quoted, body)) {
     c.error(src.at(*m), std::string("YAML syntax error: the quote opened here is never closed"),
             std::string("add the closing ") + body[offset_of(*m)] + " at the end of the text");
     return std::nullopt;
@@ -176,41 +268,7 @@ std::optional<Workflow> Loader::parse(const Source& src, std::vector<std::string
   // Includes (a package): each file is loaded and merged before own steps.
   if (auto it = k.find("includes"); it != k.end()) {
     if (auto list = c.text_list(it->second.value, "'includes'")) {
-      fs::path base = fs::path(src.file()).parent_path();
-      for (const auto& [rel, at] : *list) {
-        fs::path p = base / rel;
-        std::error_code ec;
-        fs::path canon = fs::weakly_canonical(p, ec);
-        std::string key = ec ? p.lexically_normal().string() : canon.string();
-        if (std::find(stack.begin(), stack.end(), key) != stack.end()) {
-          std::string chain;
-          for (const auto& s : stack) chain += fs::path(s).filename().string() + " -> ";
-          c.error(at, "include cycle: " + chain + fs::path(key).filename().string(),
-                  "a package may include items, but an item may not include the package");
-          continue;
-        }
-        if (stack.size() > 16) {
-          c.error(at, "includes nest more than 16 files deep");
-          continue;
-        }
-        std::string text, why;
-        std::string display = p.lexically_normal().string();
-        if (!read_file(opt_, display, text, why)) {
-          c.error(at, "cannot read included file '" + rel + "': " + why, "paths are relative to this file's folder");
-          continue;
-        }
-        stack.push_back(key);
-        std::size_t before = diags_.size();
-        auto item = load(display, std::move(text), stack);
-        stack.pop_back();
-        if (!item) {
-          if (!has_errors({diags_.begin() + static_cast<long>(before), diags_.end()}))
-            c.error(at, "included file '" + rel + "' is not a usable workflow");
-          continue;
-        }
-        wf.includes.push_back(display);
-        merge_include(c, wf, std::move(*item), at);
-      }
+      for (const auto& [rel, at] : *list) include(c, wf, rel, at, stack);
     }
   }
 
@@ -248,6 +306,7 @@ std::optional<Workflow> Loader::parse(const Source& src, std::vector<std::string
                 "step ids must be unique; rename one of them");
         continue;
       }
+      if (!room_for_step(c, wf, s.id_pos)) break;
       s.origin = wf.id;
       if (!s.deferred_decision) s.deferred_decision = wf.deferred_decision;
       wf.steps.push_back(std::move(s));
@@ -256,25 +315,127 @@ std::optional<Workflow> Loader::parse(const Source& src, std::vector<std::string
   return wf;
 }
 
-void Loader::merge_include(Ctx& c, Workflow& pkg, Workflow&& item, const SourcePos& at) {
+namespace {
+
+// True when `p` is `root` or below it (both canonical).
+bool inside(const fs::path& p, const fs::path& root) {
+  auto q = p.begin();
+  for (auto r = root.begin(); r != root.end(); ++r, ++q)
+    if (q == p.end() || *q != *r) return false;
+  return true;
+}
+
+bool same_place(const SourcePos& a, const SourcePos& b) {
+  return a.file == b.file && a.line == b.line && a.column == b.column;
+}
+
+}  // namespace
+
+// One entry of `includes:` (at `at`), loaded and merged into `wf`.
+void Loader::include(Ctx& c, Workflow& wf, const std::string& rel, const SourcePos& at,
+                     std::vector<std::string>& stack) {
+  const fs::path p = fs::path(c.src().file()).parent_path() / rel;
+  std::error_code ec;
+  const fs::path canon = fs::weakly_canonical(p, ec);
+  const std::string key = ec ? p.lexically_normal().string() : canon.string();
+  // Nothing outside the workflow's folder is read, so that a workflow
+  // cannot show another file's content in its messages.
+  if (!opt_.allow_includes_outside) {
+    const std::string allow = "or let the caller allow it (LoadOptions::allow_includes_outside, "
+                              "jreview validate --allow-includes-outside)";
+    if (fs::path(rel).is_absolute()) {
+      c.error(at, "include path '" + rel + "' is absolute; includes are read only from the workflow's folder '" +
+                      root_shown_ + "' and below it",
+              "give the path relative to this file's folder, " + allow);
+      return;
+    }
+    if (!inside(fs::path(key), fs::path(root_))) {
+      c.error(at, "include path '" + rel + "' leads outside the workflow's folder '" + root_shown_ +
+                      "'; includes are read only from that folder and below it (a symbolic link counts where it leads)",
+              "move the item into the folder, " + allow);
+      return;
+    }
+  }
+  if (std::find(stack.begin(), stack.end(), key) != stack.end()) {
+    std::string chain;
+    for (const auto& s : stack) chain += fs::path(s).filename().string() + " -> ";
+    c.error(at, "include cycle: " + chain + fs::path(key).filename().string(),
+            "a package may include items, but an item may not include the package");
+    return;
+  }
+  if (stack.size() > kMaxIncludeDepth) {
+    c.error(at, "includes nest more than 16 files deep");
+    return;
+  }
+  const std::string display = p.lexically_normal().string();
+  // A file reached again (a diamond: two items include the same third) is
+  // the same item: loaded once, its steps merged once.
+  if (auto hit = included_.find(key); hit != included_.end()) {
+    if (!hit->second) return;  // its errors are reported already
+    if (std::find(wf.includes.begin(), wf.includes.end(), display) == wf.includes.end())
+      wf.includes.push_back(display);
+    merge_include(c, wf, *hit->second, at);
+    return;
+  }
+  if (included_.size() >= kMaxIncludedFiles) {
+    c.error(at, "more than " + std::to_string(kMaxIncludedFiles) + " files are included, the limit for one workflow",
+            "a package needs far fewer; check its includes");
+    return;
+  }
+  std::string text, why;
+  if (!read_file(opt_, display, text, why)) {
+    c.error(at, "cannot read included file '" + rel + "': " + why, "paths are relative to this file's folder");
+    return;
+  }
+  stack.push_back(key);
+  const std::size_t before = diags_.size();
+  auto item = load(display, std::move(text), stack);
+  stack.pop_back();
+  const auto slot = included_.emplace(key, std::move(item)).first;
+  if (!slot->second) {
+    if (!has_errors({diags_.begin() + static_cast<long>(before), diags_.end()}))
+      c.error(at, "included file '" + rel + "' is not a usable workflow");
+    return;
+  }
+  wf.includes.push_back(display);
+  merge_include(c, wf, *slot->second, at);
+}
+
+// False, with the error reported once, when `wf` has as many steps as a
+// workflow may have.
+bool Loader::room_for_step(Ctx& c, const Workflow& wf, const SourcePos& at) {
+  if (wf.steps.size() < kMaxSteps) return true;
+  if (!steps_capped_)
+    c.error(at, "with this step the workflow (its included items' steps counted) has more than " +
+                    std::to_string(kMaxSteps) + " steps, the limit for one workflow",
+            "split the procedure into several workflows");
+  steps_capped_ = true;
+  return false;
+}
+
+void Loader::merge_include(Ctx& c, Workflow& pkg, const Workflow& item, const SourcePos& at) {
   if (!item.calendar.empty() && item.calendar != pkg.calendar)
     c.warning(at, "included workflow '" + item.id + "' uses calendar '" + item.calendar +
                       "' but the package uses '" + pkg.calendar + "'; the package's calendar applies");
-  for (auto& d : item.departments) {
+  for (const auto& d : item.departments) {
     long have = pkg.find_department(d.name);
-    if (have < 0) pkg.departments.push_back(std::move(d));
+    if (have < 0) pkg.departments.push_back(d);
   }
-  for (auto& s : item.steps) {
-    long prev = pkg.find_step(s.id);
-    if (prev >= 0) {
-      const SourcePos& p = pkg.steps[prev].id_pos;
+  std::unordered_map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < pkg.steps.size(); ++i) index.emplace(pkg.steps[i].id, i);
+  for (const auto& s : item.steps) {
+    if (auto prev = index.find(s.id); prev != index.end()) {
+      const SourcePos& p = pkg.steps[prev->second].id_pos;
+      if (same_place(p, s.id_pos)) continue;  // the same definition, reached through two items
       c.error(s.id_pos, "step id '" + s.id + "' is already defined at " + p.file + ":" + std::to_string(p.line) +
                             ":" + std::to_string(p.column),
               "step ids must be unique across a package (here '" + pkg.id + "'); rename one of them");
       continue;
     }
-    s.origin = item.id;
-    pkg.steps.push_back(std::move(s));
+    if (!room_for_step(c, pkg, at)) break;
+    index.emplace(s.id, pkg.steps.size());
+    pkg.steps.push_back(s);
+    pkg.steps.back().origin = item.id;
   }
 }
 

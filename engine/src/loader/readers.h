@@ -25,6 +25,11 @@ namespace jointreview::loader {
 
 using Severity = Diagnostic::Severity;
 
+// The longest time a value in days may give (a time limit, a period, a
+// distribution's parameter): 100000 working days, some 400 years. Beyond it
+// a date would leave the calendar's range (docs/workflow-language.md, "Limits").
+inline constexpr double kMaxDays = 100000;
+
 inline bool valid_id(const std::string& s) {
   if (s.empty()) return false;
   for (unsigned char c : s)
@@ -162,8 +167,9 @@ class Ctx {
     return std::nullopt;
   }
 
+  // A number from `lo` to `hi`; by default a number of working days.
   std::optional<double> number(const YAML::Node& n, const std::string& what, double lo = 0,
-                               double hi = HUGE_VAL, bool integer = false) {
+                               double hi = kMaxDays, bool integer = false) {
     if (!n.IsScalar() || n.Tag() == "!") {
       error(pos(n), what + " must be a number, not " + describe(n) + (n.Tag() == "!" ? " (quoted text)" : ""),
             n.Tag() == "!" ? "remove the quotes" : std::string{});
@@ -190,7 +196,9 @@ class Ctx {
     }
     if (v > hi) {
       error(pos(n), what + " must be at most " + fmt_num(hi) + ", not " + s,
-            hi != 1 ? std::string{}
+            hi == kMaxDays ? "no time in a procedure is longer than " + fmt_num(kMaxDays) +
+                                 " working days (some 400 years); check the number"
+            : hi != 1 ? std::string{}
             : v >= 2 && v <= 100 ? "a probability is written between 0 and 1: for " + s + "% write " + fmt_num(v / 100)
                                  : "a probability is written between 0 and 1, for example 0.3");
       return std::nullopt;

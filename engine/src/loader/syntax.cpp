@@ -2,6 +2,9 @@
 // turns yaml-cpp's parser exceptions into diagnostics that say what to do.
 #include "loader/syntax.h"
 
+#include <cstdio>
+#include <cstring>
+
 #include "loader/loader_impl.h"
 
 namespace jointreview::loader {
@@ -60,37 +63,26 @@ FlowScan scan_flow(const std::string& t, std::size_t stop, std::size_t limit) {
 // The first quoted scalar of the document whose closing quote is missing.
 // yaml-cpp accepts a double-quoted text that runs to the end of the file
 // when a line break follows the opening quote, swallowing every key after it.
-std::optional<YAML::Mark> unterminated_quote(const YAML::Node& root, const std::string& t) {
-  std::vector<YAML::Node> todo{root};
-  while (!todo.empty()) {
-    YAML::Node n = todo.back();
-    todo.pop_back();
-    if (n.IsMap()) {
-      for (const auto& kv : n) {
-        todo.push_back(kv.first);
-        todo.push_back(kv.second);
+// The positions come from the parser's events (scan_nodes), so that each
+// scalar is looked at once however often aliases repeat it.
+std::optional<YAML::Mark> unterminated_quote(const std::vector<YAML::Mark>& quoted, const std::string& t) {
+  for (const YAML::Mark& m : quoted) {
+    if (m.pos < 0 || static_cast<std::size_t>(m.pos) >= t.size()) continue;
+    const std::size_t at = static_cast<std::size_t>(m.pos);
+    const char q = t[at];
+    if (q != '"' && q != '\'') continue;
+    std::size_t j = at + 1;
+    bool closed = false;
+    while (j < t.size()) {
+      if (q == '"' && t[j] == '\\') { j += 2; continue; }
+      if (t[j] == q) {
+        if (q == '\'' && j + 1 < t.size() && t[j + 1] == '\'') { j += 2; continue; }
+        closed = true;
+        break;
       }
-    } else if (n.IsSequence()) {
-      for (const auto& item : n) todo.push_back(item);
-    } else if (n.IsScalar() && n.Tag() == "!") {
-      const YAML::Mark m = n.Mark();
-      if (m.pos < 0 || static_cast<std::size_t>(m.pos) >= t.size()) continue;
-      const std::size_t at = static_cast<std::size_t>(m.pos);
-      const char q = t[at];
-      if (q != '"' && q != '\'') continue;
-      std::size_t j = at + 1;
-      bool closed = false;
-      while (j < t.size()) {
-        if (q == '"' && t[j] == '\\') { j += 2; continue; }
-        if (t[j] == q) {
-          if (q == '\'' && j + 1 < t.size() && t[j + 1] == '\'') { j += 2; continue; }
-          closed = true;
-          break;
-        }
-        ++j;
-      }
-      if (!closed) return m;
+      ++j;
     }
+    if (!closed) return m;
   }
   return std::nullopt;
 }
@@ -190,6 +182,24 @@ void Loader::syntax_error(Ctx& c, const YAML::ParserException& e) {
   }
   if (msg == "illegal flow end") {
     c.error(src.at(e.mark), "YAML syntax error: a closing bracket with no opening one", "remove it, or add the '[' or '{'");
+    return;
+  }
+  if (msg.rfind(YAML::ErrorMsg::INVALID_UNICODE, 0) == 0) {
+    // yaml-cpp gives the code point in decimal.
+    const std::string digits = msg.substr(std::strlen(YAML::ErrorMsg::INVALID_UNICODE));
+    char u[24] = "?";
+    if (!digits.empty() && digits.find_first_not_of("0123456789") == std::string::npos && digits.size() < 12)
+      std::snprintf(u, sizeof u, "U+%04llX", std::stoull(digits));
+    c.error(src.at(e.mark), std::string("YAML syntax error: the escape of ") + u + " in this text is no character",
+            "\\uD800 to \\uDFFF are halves of surrogate pairs and nothing is past \\U0010FFFF; write the "
+            "character itself");
+    return;
+  }
+  if (msg.rfind(YAML::ErrorMsg::INVALID_ESCAPE, 0) == 0) {
+    c.error(src.at(e.mark),
+            "YAML syntax error: unknown escape '\\" + msg.substr(std::strlen(YAML::ErrorMsg::INVALID_ESCAPE)) +
+                "' in a double-quoted text",
+            "write \\\\ for a backslash, or put the text in single quotes, where \\ is an ordinary character");
     return;
   }
   std::string text = msg;

@@ -22,8 +22,9 @@ struct FlowScan {
 };
 FlowScan scan_flow(const std::string& t, std::size_t stop, std::size_t limit);
 
-// The first quoted scalar of the document whose closing quote is missing.
-std::optional<YAML::Mark> unterminated_quote(const YAML::Node& root, const std::string& t);
+// The first quoted scalar whose closing quote is missing; `quoted` holds the
+// position of every quoted scalar of the document, each once (NodeScan).
+std::optional<YAML::Mark> unterminated_quote(const std::vector<YAML::Mark>& quoted, const std::string& t);
 
 // Indentation (in spaces) of line `line0`, and of the closest non-blank,
 // non-comment line before it; -1 when there is none.

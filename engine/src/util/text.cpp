@@ -7,6 +7,10 @@ namespace jointreview {
 
 std::size_t display_width(std::string_view s) { return text::display_width(s); }
 
+bool read_input_file(const std::string& path, std::string& out, std::string& why) {
+  return text::read_file(path, out, why);
+}
+
 std::string pad_display(std::string_view s, std::size_t width, bool right) { return text::pad(s, width, right); }
 
 std::string render_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,

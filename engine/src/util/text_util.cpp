@@ -8,22 +8,84 @@
 #include <fstream>
 #include <sstream>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace jointreview::text {
 
-bool read_file(const std::string& path, std::string& out, std::string& why) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    why = "is a directory";
-    return false;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+namespace {
+
+// What a file that is not a regular one is, as "cannot read ...: " goes on.
+std::string not_regular(mode_t mode) {
+  if (S_ISDIR(mode)) return "is a directory";
+  if (S_ISFIFO(mode)) return "is a FIFO (named pipe), not a regular file";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "is a device, not a regular file";
+  if (S_ISSOCK(mode)) return "is a socket, not a regular file";
+  return "is not a regular file";
+}
+
+std::string too_large(std::uintmax_t size, std::size_t max_bytes) {
+  const std::string limit = max_bytes % (std::size_t{1} << 20) == 0
+                                ? std::to_string(max_bytes >> 20) + " MiB (" + std::to_string(max_bytes) + " bytes)"
+                                : std::to_string(max_bytes) + " bytes";
+  return "is " + std::to_string(size) + " bytes, more than the " + limit + " an input file may have";
+}
+
+}  // namespace
+
+bool read_file(const std::string& path, std::string& out, std::string& why, std::size_t max_bytes) {
+  // The type is checked before the file is opened (opening a FIFO waits for
+  // a writer, and a device may act on being opened), then again on what was
+  // opened, in case the name was swapped in between.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
     why = std::strerror(errno);
     return false;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
+  if (!S_ISREG(st.st_mode)) {
+    why = not_regular(st.st_mode);
+    return false;
+  }
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    why = std::strerror(errno);
+    return false;
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  if (::fstat(fd, &st) != 0) {
+    why = std::strerror(errno);
+    return false;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    why = not_regular(st.st_mode);
+    return false;
+  }
+  if (static_cast<std::uintmax_t>(st.st_size) > max_bytes) {
+    why = too_large(static_cast<std::uintmax_t>(st.st_size), max_bytes);
+    return false;
+  }
+  std::string text;
+  text.reserve(static_cast<std::size_t>(st.st_size));
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      why = std::strerror(errno);
+      return false;
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+    if (text.size() > max_bytes) {  // it grew while being read
+      why = too_large(text.size(), max_bytes);
+      return false;
+    }
+  }
+  out = std::move(text);
   return true;
 }
 

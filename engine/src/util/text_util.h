@@ -8,9 +8,18 @@
 
 namespace jointreview::text {
 
-// Reads a whole file as bytes; on failure says why ("is a directory", the
-// system's reason) and returns false.
-bool read_file(const std::string& path, std::string& out, std::string& why);
+// The largest input file read (a workflow, an included item, a calendar
+// file, a holiday notice): 16 MiB. docs/workflow-language.md, "Limits".
+inline constexpr std::size_t kMaxFileBytes = std::size_t{16} << 20;
+
+// Reads a whole regular file as bytes, at most `max_bytes` of them; on
+// failure says why and returns false: the system's reason, "is a
+// directory", "is a FIFO (named pipe), not a regular file", "is a device,
+// not a regular file" (such files are never opened for reading, so that a
+// FIFO cannot block and /dev/zero cannot fill the memory), or the size
+// against the limit.
+bool read_file(const std::string& path, std::string& out, std::string& why,
+               std::size_t max_bytes = kMaxFileBytes);
 
 // Offset of the first byte that is not valid UTF-8, or npos.
 std::size_t find_invalid_utf8(std::string_view s);
