@@ -83,12 +83,21 @@ Definition& EngineImpl::definition(const std::string& hash, std::shared_ptr<cons
     // Reload the exact texts the instance started with.
     auto stored = store_->workflow(hash);
     if (!stored) throw Error(Error::Code::storage, "workflow " + hash + " is missing from the database");
-    auto bundle = nlohmann::json::parse(stored->bundle);
-    std::map<std::string, std::string> files = bundle["files"].get<std::map<std::string, std::string>>();
+    std::map<std::string, std::string> files;
+    try {
+      files = nlohmann::json::parse(stored->bundle).at("files").get<std::map<std::string, std::string>>();
+    } catch (const nlohmann::json::exception&) {
+      throw Error(Error::Code::storage, "the stored texts of workflow " + hash + " ('" + stored->id +
+                                            "') are damaged in the database (not the JSON jreview wrote); restore "
+                                            "the database from a backup");
+    }
     LoadOptions lo;
     lo.warnings = false;
     lo.calendar_dirs = opt_.calendar.search_path;
     lo.known_calendar_ids = held_calendar_ids();  // counted with the database's copy, wherever this runs
+    // A stored workflow is read from the database's texts, not the disk: it
+    // loads as it loaded when it was started, wherever its includes were.
+    lo.allow_includes_outside = true;
     lo.read_file = [files](const std::string& path, std::string& text, std::string& why) {
       auto f = files.find(path);
       if (f == files.end()) {
