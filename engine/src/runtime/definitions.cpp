@@ -84,8 +84,11 @@ Definition& EngineImpl::definition(const std::string& hash, std::shared_ptr<cons
     auto stored = store_->workflow(hash);
     if (!stored) throw Error(Error::Code::storage, "workflow " + hash + " is missing from the database");
     std::map<std::string, std::string> files;
+    std::string main_file;
     try {
-      files = nlohmann::json::parse(stored->bundle).at("files").get<std::map<std::string, std::string>>();
+      const auto bundle = nlohmann::json::parse(stored->bundle);
+      files = bundle.at("files").get<std::map<std::string, std::string>>();
+      main_file = bundle.at("main").get<std::string>();
     } catch (const nlohmann::json::exception&) {
       throw Error(Error::Code::storage, "the stored texts of workflow " + hash + " ('" + stored->id +
                                             "') are damaged in the database (not the JSON jreview wrote); restore "
@@ -107,7 +110,7 @@ Definition& EngineImpl::definition(const std::string& hash, std::shared_ptr<cons
       text = f->second;
       return true;
     };
-    auto r = load_workflow_file(bundle["main"].get<std::string>(), lo);
+    auto r = load_workflow_file(main_file, lo);
     if (!r.ok())
       throw Error(Error::Code::storage, "the stored workflow " + hash + " no longer loads: " +
                                             (r.diagnostics.empty() ? std::string("?") : r.diagnostics[0].str()));
