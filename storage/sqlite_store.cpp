@@ -769,4 +769,92 @@ std::string unusable_database_path(const std::string& path) {
   return "";
 }
 
+namespace {
+
+sqlite3* open_file(const std::string& path, int flags, const char* what) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    throw Error(Error::Code::storage, std::string("cannot open ") + what + " '" + path + "': " + msg);
+  }
+  sqlite3_busy_timeout(db, 10000);
+  return db;
+}
+
+struct Closer {
+  sqlite3* db;
+  ~Closer() { sqlite3_close(db); }
+};
+
+// Copies every page of `from` into `to` (SQLite's online backup: a
+// consistent snapshot even while a writer commits; it restarts if the
+// source changes under it).
+void copy_pages(sqlite3* from, sqlite3* to, const std::string& what) {
+  sqlite3_backup* b = sqlite3_backup_init(to, "main", from, "main");
+  if (!b) throw Error(Error::Code::storage, what + ": " + sqlite3_errmsg(to));
+  int rc;
+  while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+    if (rc != SQLITE_OK) sqlite3_sleep(5);
+  sqlite3_backup_finish(b);
+  if (rc != SQLITE_DONE) throw Error(Error::Code::storage, what + ": " + sqlite3_errstr(rc));
+}
+
+// integrity_check and the chain of a database file.
+BackupCheck check_copy(sqlite3* db, const std::string& path) {
+  {
+    Stmt s(db, "PRAGMA integrity_check");
+    const std::string r = s.step() ? s.text(0) : std::string("no answer");
+    if (r != "ok") throw Error(Error::Code::storage, "'" + path + "' fails SQLite's integrity check: " + r);
+  }
+  const ChainCheck c = walk_chain(db);
+  if (!c.ok)
+    throw Error(Error::Code::storage, "'" + path + "': the audit trail's chain breaks at seq " +
+                                          std::to_string(c.bad_seq) + ": " + c.problem);
+  return BackupCheck{c.events, c.head_seq, c.head_hash};
+}
+
+}  // namespace
+
+BackupCheck backup_database(const std::string& path, const std::string& out) {
+  if (const std::string why = unusable_database_path(out); !why.empty()) throw Error(Error::Code::invalid_argument, why);
+  if (::access(out.c_str(), F_OK) == 0)
+    throw Error(Error::Code::invalid_argument, "'" + out + "' exists already; a backup is written to a new file");
+  sqlite3* src = open_file(path, SQLITE_OPEN_READONLY, "database");
+  Closer cs{src};
+  {
+    Stmt v(src, "PRAGMA user_version");
+    if (!v.step() || v.integer(0) == 0)
+      throw Error(Error::Code::storage, "'" + path + "' is not a JointReview database");
+  }
+  sqlite3* dst = open_file(out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, "backup file");
+  Closer cd{dst};
+  try {
+    copy_pages(src, dst, "backup of '" + path + "'");
+    return check_copy(dst, out);
+  } catch (...) {
+    sqlite3_close(dst);
+    cd.db = nullptr;
+    ::unlink(out.c_str());  // no half-made backup left behind
+    throw;
+  }
+}
+
+BackupCheck restore_database(const std::string& from, const std::string& path) {
+  if (const std::string why = unusable_database_path(path); !why.empty()) throw Error(Error::Code::invalid_argument, why);
+  sqlite3* src = open_file(from, SQLITE_OPEN_READONLY, "backup");
+  Closer cs{src};
+  const BackupCheck c = check_copy(src, from);
+  std::unique_ptr<WriterLock> lock;
+  try {
+    lock = std::make_unique<WriterLock>(path, 0);  // refused at once while an engine holds it
+  } catch (const Error& e) {
+    throw Error(Error::Code::storage, std::string("cannot restore over a database in use: ") + e.what());
+  }
+  sqlite3* dst = open_file(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, "database");
+  Closer cd{dst};
+  copy_pages(src, dst, "restore of '" + path + "'");
+  return c;
+}
+
 }  // namespace jointreview::storage

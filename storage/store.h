@@ -148,6 +148,18 @@ std::string chain_hash(const std::string& previous, const EventRecord& e, const 
 // Walks the chain of the database at `path` through a read-only connection.
 ChainCheck verify_chain_file(const std::string& path);
 
+// A consistent copy of `path` written to `out` (which must not exist) with
+// SQLite's online backup API, also while an engine writes the database;
+// then checked: integrity_check, and the copy's hash chain.
+struct BackupCheck {
+  std::int64_t events = 0, head_seq = 0;
+  std::string head_hash;
+};
+BackupCheck backup_database(const std::string& path, const std::string& out);
+// The database at `path` replaced by the backup `from`, after checking the
+// backup the same way; refused while an engine holds `path`.
+BackupCheck restore_database(const std::string& from, const std::string& path);
+
 // Opens or creates a SQLite database in WAL mode, migrating older schemas.
 // synchronous: "full" or "normal". The writer holds PATH.lock (an OS lock,
 // released when the process ends however it ends), waiting up to

@@ -375,6 +375,20 @@ JR_EXPORT AuditCheck verify_audit_trail(const std::string& database);
 // (bad_seq and problem null when ok).
 JR_EXPORT std::string audit_check_json(const AuditCheck& check, int indent = 2);
 
+// Online backup (docs/runtime.md#backup-and-restore): a consistent copy of
+// `database` written to `out` (a new file), also while an engine writes the
+// database, then checked (SQLite's integrity_check and the copy's hash
+// chain). Restore replaces `database` by a checked backup; it is refused
+// while an engine holds the database. Both throw Error (storage,
+// invalid_argument) with the reason, and leave no half-written file.
+struct BackupResult {
+  std::int64_t events = 0;    // event rows in the copy
+  std::int64_t head_seq = 0;  // its last row
+  std::string head_hash;      // and that row's hash
+};
+JR_EXPORT BackupResult backup_database(const std::string& database, const std::string& out);
+JR_EXPORT BackupResult restore_database(const std::string& backup, const std::string& database);
+
 class JR_EXPORT Engine {
  public:
   // Opens (or creates) the database, migrates its schema, re-arms timers

@@ -21,6 +21,16 @@ AuditCheck verify_audit_trail(const std::string& database) {
   return a;
 }
 
+BackupResult backup_database(const std::string& database, const std::string& out) {
+  const storage::BackupCheck c = storage::backup_database(database, out);
+  return BackupResult{c.events, c.head_seq, c.head_hash};
+}
+
+BackupResult restore_database(const std::string& backup, const std::string& database) {
+  const storage::BackupCheck c = storage::restore_database(backup, database);
+  return BackupResult{c.events, c.head_seq, c.head_hash};
+}
+
 std::string audit_check_json(const AuditCheck& c, int indent) {
   nlohmann::ordered_json o = {{"ok", c.ok},
                               {"events", c.events},
