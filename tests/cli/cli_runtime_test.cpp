@@ -214,3 +214,27 @@ TEST_CASE("jreview audit verify and head: the chain of an honest trail, and the 
   CHECK(jreview("audit head --db '" + db.path + "'").code == 1);
   CHECK(jreview("audit verify --db /nonexistent/x.db").code == 2);
 }
+
+TEST_CASE("jreview refuses control characters and invalid UTF-8, and acts for a named applicant by name only", "[cli][runtime]") {
+  Db db;
+  Run s = jreview("start workflows/four-certificates.yaml --project 名称 --applicant 城东实业公司" + db.at("2026-03-02T09:00"));
+  REQUIRE(s.code == 0);
+  const std::string id = last_line(s.out);
+  Run plain = jreview("act " + id + " filing submit --as applicant" + db.at("2026-03-02T10:00"));
+  CHECK(plain.code == 3);
+  CHECK(plain.err.find("belongs to applicant '城东实业公司': act as 'applicant:城东实业公司'") != std::string::npos);
+  CHECK(jreview("act " + id + " filing submit --as applicant:城东实业公司" + db.at("2026-03-02T10:00")).code == 0);
+  Run esc = jreview("act " + id + " filing accept --as 发展改革委 --note \"$(printf '\\033[32m同意')\"" + db.at("2026-03-02T10:10"));
+  CHECK(esc.code == 2);
+  CHECK(esc.err.find("the note (--note) holds the control character U+001B (byte 1)") != std::string::npos);
+  Run staff = jreview("act " + id + " filing accept --as 发展改革委//../x" + db.at("2026-03-02T10:10"));
+  CHECK(staff.code == 3);
+  CHECK(staff.err.find("is not DEPARTMENT/STAFF-ID") != std::string::npos);
+  Run bad = jreview("start workflows/four-certificates.yaml --project \"$(printf '\\377\\376')\"" + db.at("2026-03-02T10:20"));
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("is not valid UTF-8 (byte 1)") != std::string::npos);
+  // A note on two lines is kept, and the table shows it on one.
+  REQUIRE(jreview("act " + id + " filing accept --as 发展改革委 --note \"$(printf '第一行\\n第二行')\"" + db.at("2026-03-02T10:30")).code == 0);
+  Run ev = jreview("events " + id + db.at("2026-03-02T10:40"));
+  CHECK(ev.out.find("note: 第一行\\n第二行") != std::string::npos);
+}

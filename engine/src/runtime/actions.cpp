@@ -7,6 +7,7 @@
 
 #include "runtime/codec.h"
 #include "runtime/working_time.h"
+#include "util/text_util.h"
 
 namespace jointreview::runtime {
 
@@ -22,8 +23,20 @@ switch (r) {
 }
 }
 
+namespace {
+// Names, actors and notes become rows of a legal record and cells of every
+// table and JSON output: invalid UTF-8 or a control character is refused
+// with the field and the place, before anything is recorded.
+void check_text(const std::string& value, const char* field, bool multiline = false) {
+  if (const std::string why = text::input_text_problem(value, multiline); !why.empty())
+    throw Error(Error::Code::invalid_argument, std::string("the ") + field + " " + why);
+}
+}  // namespace
+
 std::string EngineImpl::start_job(const StartRequest& req, const LoadedFile& loaded) {
   refuse_if_read_only("start");
+  check_text(req.project, "project name (StartRequest::project)");
+  check_text(req.applicant, "applicant (StartRequest::applicant)");
   {
     const std::string& hash = loaded.hash;
     const std::string& bundle_text = loaded.bundle_text;
@@ -74,7 +87,14 @@ std::string EngineImpl::start_job(const StartRequest& req, const LoadedFile& loa
 }
 
 int EngineImpl::act_job(const ActRequest& req) {
+  check_text(req.action, "action (ActRequest::action)");
   refuse_if_read_only(req.action.empty() ? "act" : req.action.c_str());
+  check_text(req.instance, "instance id");
+  check_text(req.step, "step id");
+  check_text(req.actor, "actor (ActRequest::actor)");
+  check_text(req.note, "note (ActRequest::note)", true);
+  check_text(req.material, "material (ActRequest::material)");
+  check_text(req.ground, "ground (ActRequest::ground)");
   {
     fire_due();
     auto it = instances_.find(req.instance);
@@ -216,7 +236,15 @@ Refusal EngineImpl::apply_input(Instance& in, const Event& e, const std::string&
 
 Actor EngineImpl::parse_actor(const Instance& in, const std::string& who, std::string& err) {
   const CompiledWorkflow& cw = *in.def->compiled;
-  if (who == "applicant") return Actor::applicant();
+  if (who == "applicant") {
+    // Plain `applicant` acts for an instance started without a named
+    // applicant; a named one is acted for by name only.
+    if (in.applicant != "applicant") {
+      err = "instance " + in.id + " belongs to applicant '" + in.applicant + "': act as 'applicant:" + in.applicant + "'";
+      return Actor::system();
+    }
+    return Actor::applicant();
+  }
   if (who.rfind("applicant:", 0) == 0) {
     std::string name = who.substr(10);
     if (name != in.applicant) {
@@ -230,6 +258,14 @@ Actor EngineImpl::parse_actor(const Instance& in, const std::string& who, std::s
     return Actor::system();
   }
   std::string dept = who.substr(0, who.find('/'));
+  if (const auto slash = who.find('/'); slash != std::string::npos) {
+    const std::string staff = who.substr(slash + 1);
+    if (staff.empty() || staff.find('/') != std::string::npos || staff.find(' ') == 0) {
+      err = "'" + who + "' is not DEPARTMENT/STAFF-ID: the staff id after '" + dept +
+            "/' must be one non-empty name or number without '/'";
+      return Actor::system();
+    }
+  }
   for (std::uint32_t d = 0; d < cw.n_departments; ++d)
     if (cw.dept_name(d) == dept) return Actor::department(d);
   std::string names;

@@ -89,6 +89,60 @@ bool read_file(const std::string& path, std::string& out, std::string& why, std:
   return true;
 }
 
+std::string input_text_problem(std::string_view s, bool multiline) {
+  if (const std::size_t bad = find_invalid_utf8(s); bad != std::string_view::npos)
+    return "is not valid UTF-8 (byte " + std::to_string(bad + 1) + ")";
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if ((c < 0x20 || c == 0x7F) && !(multiline && (c == '\n' || c == '\t'))) {
+      static const char* const hex = "0123456789ABCDEF";
+      return std::string("holds the control character U+00") + hex[c >> 4] + hex[c & 15] + " (byte " +
+             std::to_string(i + 1) + "); write printable text";
+    }
+  }
+  return "";
+}
+
+std::string visible(std::string_view s) {
+  const bool clean = find_invalid_utf8(s) == std::string_view::npos &&
+                     std::none_of(s.begin(), s.end(), [](char ch) {
+                       const auto c = static_cast<unsigned char>(ch);
+                       return c < 0x20 || c == 0x7F;
+                     });
+  if (clean) return std::string(s);
+  static const char* const hex = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      // A whole character when its bytes form one, else this byte written out.
+      const std::size_t len = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
+      if (len > 1 && i + len <= s.size() && find_invalid_utf8(s.substr(i, len)) == std::string_view::npos) {
+        out.append(s.substr(i, len));
+        i += len;
+      } else {
+        out += "\\x";
+        out += hex[c >> 4];
+        out += hex[c & 15];
+        ++i;
+      }
+    } else if (c == '\n') {
+      out += "\\n", ++i;
+    } else if (c == '\t') {
+      out += "\\t", ++i;
+    } else if (c < 0x20 || c == 0x7F) {
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+      ++i;
+    } else {
+      out += static_cast<char>(c);
+      ++i;
+    }
+  }
+  return out;
+}
+
 std::size_t find_invalid_utf8(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const std::size_t n = s.size();
@@ -165,7 +219,7 @@ std::vector<std::size_t> column_widths(const std::vector<std::vector<std::string
   std::vector<std::size_t> width;
   for (const auto& r : rows) {
     if (r.size() > width.size()) width.resize(r.size(), 0);
-    for (std::size_t c = 0; c < r.size(); ++c) width[c] = std::max(width[c], display_width(r[c]));
+    for (std::size_t c = 0; c < r.size(); ++c) width[c] = std::max(width[c], display_width(visible(r[c])));
   }
   return width;
 }
@@ -177,7 +231,7 @@ std::string align(const std::vector<std::vector<std::string>>& rows, const std::
     std::string line;
     for (std::size_t c = 0; c < r.size(); ++c) {
       if (c > 0) line += "  ";
-      line += pad(r[c], width[c], c < right.size() && right[c]);
+      line += pad(visible(r[c]), width[c], c < right.size() && right[c]);
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out += line + "\n";

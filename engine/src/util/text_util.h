@@ -24,6 +24,14 @@ bool read_file(const std::string& path, std::string& out, std::string& why,
 // Offset of the first byte that is not valid UTF-8, or npos.
 std::size_t find_invalid_utf8(std::string_view s);
 
+// Why `s` cannot be taken as a name, an actor or a note ("" when it can):
+// invalid UTF-8, or a control character (newlines and tabs allowed only with
+// `multiline`). Names the byte where it is.
+std::string input_text_problem(std::string_view s, bool multiline = false);
+// `s` with every control character and invalid byte written visibly
+// (\n, \t, \xNN): what a table cell may show without the terminal acting on it.
+std::string visible(std::string_view s);
+
 // Number of code points in s (s must be valid UTF-8).
 std::size_t code_points(std::string_view s);
 
