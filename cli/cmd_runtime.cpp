@@ -42,7 +42,14 @@ int error_exit(const jointreview::Error& e) {
 void add_engine_flags(CLI::App* sub, EngineFlags& f) {
   sub->add_option("--db", f.db, "SQLite database (default ./jreview.db; created if missing)");
   sub->add_option("--now", f.now,
-                  "act as if the local time were this (YYYY-MM-DD or YYYY-MM-DDTHH:MM): for replays, tests and demos");
+                  "act as if the local time were this (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM]): for replays, "
+                  "tests and demos")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            return v.empty() ? std::string("an empty --now would mean the real clock: give a time, or leave --now out")
+                             : std::string();
+          },
+          "TIME"));
   sub->add_flag("--weekend-fallback", f.weekend_fallback,
                 "outside the calendar's years, count weekends only (with a warning) instead of failing");
   sub->add_flag("--strict-calendar", f.strict_calendar,

@@ -13,6 +13,7 @@
 #include "helpers.h"
 #include "jointreview/engine.h"
 #include "jointreview/error.h"
+#include "runtime/working_time.h"
 #include "storage/store.h"
 
 using namespace jointreview;
@@ -259,4 +260,18 @@ TEST_CASE("an online backup under load is consistent and verified; restore is re
   auto back = Engine::open(options(d, FakeClock::at("2026-03-02T09:00")));
   CHECK(back->instances().size() < live);
   CHECK(verify_audit_trail(d.db()).head_seq == copies[0].head_seq);
+}
+
+TEST_CASE("a time given to the engine is read whole or refused", "[runtime][settings]") {
+  using jointreview::parse_local_time;
+  const auto local = parse_local_time("2026-03-02T17:00", 480);
+  CHECK(parse_local_time("2026-03-02T09:00Z", 480) == local);        // a zone is converted
+  CHECK(parse_local_time("2026-03-02T17:00+08:00", 480) == local);
+  CHECK(parse_local_time("2026-03-02T17:00:00", 480) == local);
+  CHECK(parse_local_time("2026-03-02 17:00", 480) == local);
+  for (const char* bad : {"", "2026-03-02T09:00:00.5", "2026-03-02T09:00xyz", "2026-03-02T9:00", "9999-12-31",
+                          "1969-12-31", "2026-03-02T24:00", "2026-03-02T09:00+8", "2026-03-02X"}) {
+    INFO("'" << bad << "'");
+    CHECK_THROWS_AS(parse_local_time(bad, 480), Error);
+  }
 }

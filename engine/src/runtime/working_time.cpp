@@ -19,17 +19,51 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a / b - ((a % b 
 }  // namespace
 
 WallTime parse_local_time(const std::string& text, int utc_offset_minutes) {
-  std::string date = text.substr(0, 10);
-  Date d = Date::parse(date);  // throws with a clear reason
-  int hh = 0, mm = 0, ss = 0;
-  if (text.size() > 10) {
-    char sep = text[10];
-    int n = std::sscanf(text.c_str() + 11, "%2d:%2d:%2d", &hh, &mm, &ss);
-    if ((sep != 'T' && sep != ' ') || n < 2 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 59)
-      throw Error(Error::Code::invalid_argument,
-                  "'" + text + "' is not a local time; write YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]");
+  // YYYY-MM-DD[(T| )HH:MM[:SS]][Z|(+|-)HH:MM], nothing else: a time that
+  // goes into a legal record is read whole or refused, never in part.
+  const std::string form =
+      "; write YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], optionally with a zone (Z, +08:00), nothing after it";
+  if (text.empty()) throw Error(Error::Code::invalid_argument, "no time given" + form);
+  auto digits = [&](std::size_t at, std::size_t n) {
+    if (at + n > text.size()) return -1;
+    int v = 0;
+    for (std::size_t k = at; k < at + n; ++k) {
+      if (text[k] < '0' || text[k] > '9') return -1;
+      v = v * 10 + (text[k] - '0');
+    }
+    return v;
+  };
+  auto bad = [&](const std::string& why) { return Error(Error::Code::invalid_argument, "'" + text + "' " + why + form); };
+  if (text.size() < 10) throw bad("is not a local time");
+  Date d = Date::parse(text.substr(0, 10));  // throws with a clear reason
+  if (d.year() < 1970 || d.year() > 2200) throw bad("lies outside the years 1970 to 2200");
+  int hh = 0, mm = 0, ss = 0, offset = utc_offset_minutes;
+  std::size_t at = 10;
+  if (at < text.size() && (text[at] == 'T' || text[at] == ' ')) {
+    hh = digits(at + 1, 2);
+    mm = text.size() > at + 3 && text[at + 3] == ':' ? digits(at + 4, 2) : -1;
+    if (hh < 0 || mm < 0 || hh > 23 || mm > 59) throw bad("is not a local time");
+    at += 6;
+    if (at < text.size() && text[at] == ':') {
+      ss = digits(at + 1, 2);
+      if (ss < 0 || ss > 59) throw bad("has no valid seconds");
+      at += 3;
+    }
   }
-  std::int64_t secs = std::int64_t{d.days()} * kDay + hh * 3600 + mm * 60 + ss - std::int64_t{utc_offset_minutes} * 60;
+  if (at < text.size()) {
+    if (text[at] == 'Z' && at + 1 == text.size()) {
+      offset = 0;
+      at += 1;
+    } else if ((text[at] == '+' || text[at] == '-') && text.size() == at + 6 && text[at + 3] == ':') {
+      const int oh = digits(at + 1, 2), om = digits(at + 4, 2);
+      if (oh < 0 || om < 0 || oh > 14 || om > 59) throw bad("has no valid zone");
+      offset = (text[at] == '-' ? -1 : 1) * (oh * 60 + om);
+      at += 6;
+    } else {
+      throw bad("has something after the time that is not a zone");
+    }
+  }
+  std::int64_t secs = std::int64_t{d.days()} * kDay + hh * 3600 + mm * 60 + ss - std::int64_t{offset} * 60;
   return WallTime(std::chrono::seconds(secs));
 }
 
