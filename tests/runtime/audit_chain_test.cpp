@@ -275,3 +275,15 @@ TEST_CASE("a time given to the engine is read whole or refused", "[runtime][sett
     CHECK_THROWS_AS(parse_local_time(bad, 480), Error);
   }
 }
+
+TEST_CASE("every step of a started instance has its row in the steps table", "[runtime][settings]") {
+  TempDir d;
+  const std::string wf = d.file("chain.yaml", kFlow);
+  {
+    auto e = Engine::open(options(d, FakeClock::at("2026-03-02T09:00")));
+    e->start({wf, "p"});
+  }
+  CHECK(sql_scalar(d.db(), "SELECT count(*) FROM steps") == "2");
+  CHECK(sql_scalar(d.db(), "SELECT group_concat(step || ':' || state, ' ') FROM steps ORDER BY idx") ==
+        "s:ready t:blocked");
+}

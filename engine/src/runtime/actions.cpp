@@ -79,6 +79,9 @@ std::string EngineImpl::start_job(const StartRequest& req, const LoadedFile& loa
     input.project = p->project;
     input.applicant = p->applicant;
     apply_input(*p, input.event, p->started, true);
+    // Every step gets its row in the steps table at the next checkpoint,
+    // not only those the start changed.
+    for (std::uint32_t i = 0; i < p->rt.steps.size(); ++i) mark_step(*p, i);
     record_action(*p, "system", "start", "", "", "", {});
     batch_.inputs.back() = encode_input(input, *def.time);
     record_effects(*p, "system", -1);
