@@ -287,3 +287,32 @@ TEST_CASE("every step of a started instance has its row in the steps table", "[r
   CHECK(sql_scalar(d.db(), "SELECT group_concat(step || ':' || state, ' ') FROM steps ORDER BY idx") ==
         "s:ready t:blocked");
 }
+
+TEST_CASE("an instance whose snapshot this build cannot read is rebuilt from its log", "[runtime][upgrade]") {
+  TempDir d;
+  fill(d);  // two instances, closed with a checkpoint
+  std::string before;
+  {
+    auto e = Engine::open(options(d, FakeClock::at("2026-03-11T09:00")));
+    before = statuses_json(e->instances());
+  }
+  const std::string id = sql_scalar(d.db(), "SELECT id FROM instances ORDER BY id LIMIT 1");
+  SECTION("a snapshot of another layout") {
+    sql_exec(d.db(), "UPDATE instances SET snapshot=X'4A52533900000000' WHERE id='" + id + "'");
+  }
+  SECTION("a damaged snapshot") {
+    sql_exec(d.db(), "UPDATE instances SET snapshot=substr(snapshot, 1, 40) WHERE id='" + id + "'");
+  }
+  const std::string events_before = sql_scalar(d.db(), "SELECT count(*) FROM events");
+  {
+    auto e = Engine::open(options(d, FakeClock::at("2026-03-11T09:00")));
+    CHECK(e->stats().rebuilt_instances == 1);
+    CHECK(statuses_json(e->instances()) == before);
+  }
+  CHECK(sql_scalar(d.db(), "SELECT count(*) FROM events") == events_before);  // the trail is unchanged
+  CHECK(sql_scalar(d.db(), "SELECT hex(substr(snapshot, 1, 4)) FROM instances WHERE id='" + id + "'") == "3453524A");  // "JRS4", little-endian
+  auto e = Engine::open(options(d, FakeClock::at("2026-03-11T09:00")));
+  CHECK(e->stats().rebuilt_instances == 0);  // a fresh checkpoint was written
+  CHECK(statuses_json(e->instances()) == before);
+  CHECK(verify_audit_trail(d.db()).ok);
+}

@@ -176,6 +176,7 @@ struct EngineStats {
   std::uint64_t checkpoints = 0;      // committed with a checkpoint of the current-state tables
   std::uint64_t failed_transactions = 0;
   std::uint64_t replayed_inputs = 0;  // inputs replayed at open (logged after the last checkpoint)
+  std::uint64_t rebuilt_instances = 0;  // instances whose snapshot this build could not read, rebuilt from the log at open
   std::size_t instances = 0;          // in memory (every instance of the database)
   std::size_t pending_checkpoint = 0; // instances changed since the last checkpoint
 };

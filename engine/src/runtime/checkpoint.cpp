@@ -18,7 +18,19 @@ void EngineImpl::replay() {
   const std::int64_t from = store_->checkpoint_seq();
   last_seq_ = from;
   bool any = false;
-  for (const auto& row : store_->inputs_after(from)) {
+  std::vector<storage::InputRow> rows = store_->inputs_after(from);
+  if (!rebuild_.empty()) {
+    // The instances to rebuild go through their whole log, from their start;
+    // the others from the checkpoint on. In log order all the same.
+    std::vector<storage::InputRow> early;
+    for (auto& row : store_->inputs_after(0)) {
+      if (row.seq > from) break;
+      if (rebuild_.count(row.instance)) early.push_back(std::move(row));
+    }
+    early.insert(early.end(), std::make_move_iterator(rows.begin()), std::make_move_iterator(rows.end()));
+    rows = std::move(early);
+  }
+  for (const auto& row : rows) {
     Input input = decode_input(row.input);
     if (input.legacy && !legacy_time_)
       throw Error(Error::Code::storage, "event " + std::to_string(row.seq) +
@@ -62,10 +74,16 @@ void EngineImpl::replay() {
     } catch (const Error&) {
       // A row time this build cannot read: the order check keeps the older bound.
     }
-    last_seq_ = row.seq;
+    last_seq_ = std::max(last_seq_, row.seq);
     ++stats_.replayed_inputs;
     any = true;
   }
+  for (const std::string& id : rebuild_) {
+    if (!instances_.count(id))
+      throw Error(Error::Code::storage, "instance " + id + " cannot be read, and the log holds no start to rebuild it from");
+    ++stats_.rebuilt_instances;
+  }
+  rebuild_.clear();
   if (any && !legacy_time_) checkpoint();  // (a conversion writes its own)
 }
 

@@ -45,7 +45,15 @@ EngineImpl::EngineImpl(const EngineOptions& o)
   for (auto& rec : store_->instances()) {
     Instance& in = add_instance(rec.id, rec.workflow_hash, rec.project, rec.applicant, rec.started);
     in.finished = rec.finished;
-    decode(rec.snapshot, in);
+    try {
+      decode(rec.snapshot, in);
+    } catch (const Error& e) {
+      // A snapshot of another layout or version (or a damaged one): the log
+      // is the record of truth, and the instance is rebuilt from it.
+      if (e.code() != Error::Code::storage) throw;
+      instances_.erase(rec.id);
+      rebuild_.insert(rec.id);
+    }
   }
   replay();
   if (legacy_time_ && opt_.read_only)

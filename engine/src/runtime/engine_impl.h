@@ -235,6 +235,7 @@ class EngineImpl final : public Engine {
 
   // ---- checkpoint.cpp
   void replay();
+  std::set<std::string> rebuild_;  // instances to rebuild from their whole log at open (unreadable snapshots)
   Instance& add_instance(const std::string& id, const std::string& workflow_hash, const std::string& project,
                          const std::string& applicant, const std::string& started);
   void fire_pending(Instance& in, double at, const Timer* until);
