@@ -166,7 +166,13 @@ void add_act(CLI::App& app, Runner& run) {
   sub->add_option("--material", o->material, "supply: the deferred material handed in");
   sub->add_option("--days", o->days,
                   "exclude: the excluded period's length in working days (default: as declared); extend: the "
-                  "extension's working days (at most 10, 15 for a joint review)");
+                  "extension's working days (at most 10, 15 for a joint review)")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            return !v.empty() && v[0] == '-' ? std::string("--days is a number of working days above 0, not " + v)
+                                             : std::string();
+          },
+          "DAYS"));
   sub->add_option("--ground", o->ground,
                   "exclude beyond the declared periods: the Art. 45 ground (hearing, tendering, auction, inspection, "
                   "testing, quarantine, appraisal, expert_review); needs --days and --note");

@@ -150,7 +150,13 @@ void add_simulate(CLI::App& app, Runner& run) {
       "simulate", "Monte Carlo timeline: corrections, busy departments, late materials; percentiles and on-time odds");
   sub->add_option("file", o->file, "workflow file")->required();
   sub->add_option("--runs", o->runs, "replications (default 10000)");
-  sub->add_option("--seed", o->seed, "random seed (default 1); same seed, same result for any --threads");
+  sub->add_option("--seed", o->seed, "random seed (default 1); same seed, same result for any --threads")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            return !v.empty() && v[0] == '-' ? std::string("the seed is a whole number of 0 or more, not " + v)
+                                             : std::string();
+          },
+          "SEED"));
   sub->add_option("--start", o->start, "acceptance date YYYY-MM-DD for finish dates (default: today if the calendar covers it)");
   sub->add_option("--projects", o->projects, "projects per replication sharing department capacity (default 1)");
   sub->add_option("--green", o->green, "how many of the projects take the green channel (default 0)");

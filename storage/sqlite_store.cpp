@@ -295,7 +295,7 @@ class WriterLock {
 class SqliteStore final : public Store {
  public:
   SqliteStore(const std::string& path, const std::string& synchronous, bool read_only, long lock_timeout_ms)
-      : read_only_(read_only) {
+      : path_(path), read_only_(read_only) {
     if (const std::string why = unusable_database_path(path); !why.empty())
       throw Error(Error::Code::invalid_argument, why);
     if (!read_only) lock_ = std::make_unique<WriterLock>(path, lock_timeout_ms);
@@ -352,13 +352,21 @@ class SqliteStore final : public Store {
     if (read_only_) throw Error(Error::Code::invalid_argument, "the database is open read-only: nothing can be written");
     const std::int64_t seq = last_seq_;
     const std::string head = head_;
-    exec("BEGIN IMMEDIATE");
     try {
+      exec("BEGIN IMMEDIATE");
       write(b);
       exec("COMMIT");
-    } catch (...) {
+    } catch (const Error& e) {
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
       last_seq_ = seq;  // the chain's head is where the database still has it
+      head_ = head;
+      // SQLite's message names no file ("attempt to write a readonly database").
+      if (e.code() == Error::Code::storage && std::string(e.what()).find(path_) == std::string::npos)
+        throw Error(Error::Code::storage, "database '" + path_ + "': " + e.what());
+      throw;
+    } catch (...) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      last_seq_ = seq;
       head_ = head;
       throw;
     }
@@ -700,6 +708,7 @@ class SqliteStore final : public Store {
     return r;
   }
 
+  std::string path_;
   std::unique_ptr<WriterLock> lock_;  // before db_: released after the connection closes
   sqlite3* db_ = nullptr;
   std::map<std::string, Stmt> stmts_;

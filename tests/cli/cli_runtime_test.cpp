@@ -238,3 +238,22 @@ TEST_CASE("jreview refuses control characters and invalid UTF-8, and acts for a 
   Run ev = jreview("events " + id + db.at("2026-03-02T10:40"));
   CHECK(ev.out.find("note: 第一行\\n第二行") != std::string::npos);
 }
+
+TEST_CASE("jreview names what the user gave: a negative seed or --days, a week with one digit, an empty --db", "[cli][runtime]") {
+  Db db;
+  Run seed = jreview("simulate workflows/company-change.yaml --runs 10 --seed -5");
+  CHECK(seed.code == 2);
+  CHECK(seed.err.find("the seed is a whole number of 0 or more, not -5") != std::string::npos);
+  Run week = jreview("report --week 2026-W1" + db.at("2026-03-02T09:00"));
+  CHECK(week.code == 2);
+  CHECK(week.err.find("write the week with two digits: 2026-W01") != std::string::npos);
+  Run days = jreview("act x s exclude --days -1" + db.at("2026-03-02T09:00"));
+  CHECK(days.code == 2);
+  CHECK(days.err.find("--days is a number of working days above 0, not -1") != std::string::npos);
+  for (const char* bad : {"''", "':memory:'", "'file:x.db?mode=memory'"}) {
+    INFO(bad);
+    Run r = jreview(std::string("start workflows/four-certificates.yaml --db ") + bad + " --now 2026-03-02T09:00");
+    CHECK(r.code == 2);
+    CHECK(r.err.find("would keep nothing") != std::string::npos);
+  }
+}

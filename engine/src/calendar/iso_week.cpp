@@ -32,8 +32,16 @@ Date iso_week_monday(const std::string& week) {
     throw Error(Error::Code::invalid_argument,
                 "'" + week + "' is not an ISO week; write YYYY-Www, for example 2026-W48");
   const Date monday = monday_of(y, w);
-  if (iso_week(monday) != week)
-    throw Error(Error::Code::invalid_argument, "year " + std::to_string(y) + " has no week " + std::to_string(w));
+  if (iso_week(monday) != week) {
+    char two[32];
+    std::snprintf(two, sizeof two, "%04d-W%02d", y, w);
+    if (iso_week(monday) == two)  // 2026-W1: the week exists, written with one digit
+      throw Error(Error::Code::invalid_argument,
+                  "'" + week + "' is not an ISO week as written; write the week with two digits: " + two);
+    throw Error(Error::Code::invalid_argument, "year " + std::to_string(y) + " has no week " + std::to_string(w) +
+                                                   " (it has " + (iso_week(Date::from_ymd(y, 12, 28)).substr(6)) +
+                                                   " weeks)");
+  }
   return monday;
 }
 

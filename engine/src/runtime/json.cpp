@@ -90,12 +90,12 @@ ordered_json instance_json(const InstanceStatus& s) {
 }
 }  // namespace
 
-std::string status_json(const InstanceStatus& s, int indent) { return instance_json(s).dump(indent); }
+std::string status_json(const InstanceStatus& s, int indent) { return instance_json(s).dump(indent, ' ', false, nlohmann::json::error_handler_t::replace); }
 
 std::string statuses_json(const std::vector<InstanceStatus>& all, int indent) {
   ordered_json a = ordered_json::array();
   for (const auto& s : all) a.push_back(instance_json(s));
-  return a.dump(indent);
+  return a.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string events_json(const std::vector<EventRecord>& events, int indent) {
@@ -113,7 +113,7 @@ std::string events_json(const std::vector<EventRecord>& events, int indent) {
                  {"note", e.note},
                  {"material", e.material},
                  {"detail", e.detail}});
-  return a.dump(indent);
+  return a.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 const char* to_string(WorkTask t) {
@@ -160,7 +160,7 @@ std::string worklist_json(const Worklist& w, int indent) {
                  {"overdue", i.overdue},
                  {"warned", i.warned},
                  {"statutory_overdue", i.statutory_overdue}});
-  return a.dump(indent);
+  return a.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string weekly_report_json(const WeeklyReport& r, int indent) {
@@ -223,7 +223,7 @@ std::string weekly_report_json(const WeeklyReport& r, int indent) {
   ordered_json j = {{"week", r.week},         {"from", r.from},           {"to", r.to},
                     {"friday", r.friday},     {"projects", projects},     {"overdue", items(r.overdue)},
                     {"warned", items(r.warned)}, {"stopped", items(r.stopped)}, {"departments", depts}};
-  return j.dump(indent);
+  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string stored_calendars_json(const std::vector<StoredCalendar>& calendars, int indent) {
@@ -240,7 +240,7 @@ std::string stored_calendars_json(const std::vector<StoredCalendar>& calendars, 
                  {"versions", c.versions},
                  {"instances", c.instances},
                  {"running", c.running}});
-  return a.dump(indent);
+  return a.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string calendar_update_json(const CalendarUpdate& u, int indent) {
@@ -259,7 +259,7 @@ std::string calendar_update_json(const CalendarUpdate& u, int indent) {
                     {"changed", u.changed},
                     {"instances", u.instances},
                     {"changes", changes}};
-  return o.dump(indent);
+  return o.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace jointreview
