@@ -772,7 +772,7 @@ std::unique_ptr<Store> open_sqlite_store(const std::string& path, const std::str
 }
 
 std::string unusable_database_path(const std::string& path) {
-  if (path.empty()) return "no database file given (an empty path would be a temporary database that keeps nothing)";
+  if (path.empty()) return "no database file given (an empty path would be a temporary database, which would keep nothing)";
   if (path == ":memory:" || path.rfind("file:", 0) == 0)
     return "database '" + path + "' is not a file path (an in-memory or URI database would keep nothing); give a file";
   return "";
