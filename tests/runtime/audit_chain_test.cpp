@@ -6,9 +6,12 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "helpers.h"
 #include "jointreview/engine.h"
@@ -315,4 +318,27 @@ TEST_CASE("an instance whose snapshot this build cannot read is rebuilt from its
   CHECK(e->stats().rebuilt_instances == 0);  // a fresh checkpoint was written
   CHECK(statuses_json(e->instances()) == before);
   CHECK(verify_audit_trail(d.db()).ok);
+}
+
+TEST_CASE("a database this release wrote opens in this build with the same statuses and trail", "[runtime][upgrade]") {
+  // tests/runtime/fixtures/make_schema4.sh wrote it; every later build must
+  // open it and show exactly this. Regenerate only with a schema change,
+  // and then add a new fixture beside it instead of replacing it.
+  TempDir d;
+  const fs::path fx = fs::path(JR_SOURCE_DIR) / "tests/runtime/fixtures";
+  fs::copy_file(fx / "schema4.db", d.db());
+  std::vector<std::string> ids;
+  {
+    std::ifstream in(fx / "schema4.ids");
+    for (std::string id; in >> id;) ids.push_back(id);
+  }
+  REQUIRE(ids.size() == 2);
+  CHECK(verify_audit_trail(d.db()).ok);
+  auto e = Engine::open(options(d, FakeClock::at("2026-12-30T09:00")));
+  for (const auto& id : ids) {
+    INFO(id);
+    std::ifstream s(fx / ("schema4-" + id + ".status.json")), v(fx / ("schema4-" + id + ".events.json"));
+    CHECK(nlohmann::json::parse(status_json(e->status(id))) == nlohmann::json::parse(s));
+    CHECK(nlohmann::json::parse(events_json(e->events(id))) == nlohmann::json::parse(v));
+  }
 }
