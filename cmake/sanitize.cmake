@@ -57,6 +57,14 @@ if(JR_SANITIZERS)
                     OUTPUT_VARIABLE jr_asan_runtime OUTPUT_STRIP_TRAILING_WHITESPACE)
     set(JR_SAN_PRELOAD_ENV "LD_PRELOAD=${jr_asan_runtime}" "ASAN_OPTIONS=detect_leaks=0")
   endif()
+  # The threaded tests under TSan (ctest -L threads) stop at the first report
+  # and skip the known false positives of the uninstrumented libstdc++
+  # (tests/tsan.supp).
+  set(JR_SAN_TSAN_ENV)
+  if(JR_SANITIZERS MATCHES "thread")
+    set(JR_SAN_TSAN_ENV
+        "TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=${PROJECT_SOURCE_DIR}/tests/tsan.supp")
+  endif()
   # After the build type's flags on the command line, so -O1 wins over -O3.
   add_compile_options(${JR_SAN_FLAGS})
   add_link_options(-fsanitize=${JR_SANITIZERS})
