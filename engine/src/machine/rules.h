@@ -344,7 +344,7 @@ inline Refusal StateMachine::check_actor(const InstanceRuntime& st, const Event&
 // push_back) is inlined into it, so an action pays one call instead of one
 // per helper. Same code, same rules, same effects; only fewer calls.
 template <class Out>
-[[gnu::flatten]] Refusal StateMachine::apply(InstanceRuntime& st, const Event& e, Out& out) const {
+JR_FLATTEN Refusal StateMachine::apply(InstanceRuntime& st, const Event& e, Out& out) const {
   const CompiledWorkflow& w = *wf_;
   if (e.action == Action::start) {
     if (st.started) return Refusal::already_started;

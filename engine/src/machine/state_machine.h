@@ -16,6 +16,7 @@
 
 #include "model/compiled.h"
 #include "jointreview/states.h"
+#include "util/attributes.h"  // JR_FLATTEN, for rules.h
 
 namespace jointreview {
 

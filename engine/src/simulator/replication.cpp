@@ -591,7 +591,7 @@ void Replication::drain() {
 // Flattened: the event loop with everything it calls from this file (pop,
 // handle, act, drain, on_effect, the common draws) inlined into it; only the
 // machine's apply (another file) and the rare slow paths stay calls.
-[[gnu::flatten]] void Replication::run_events(std::uint64_t seed, std::uint64_t rep, Accumulator& acc) {
+JR_FLATTEN void Replication::run_events(std::uint64_t seed, std::uint64_t rep, Accumulator& acc) {
   acc_ = &acc;
   rng_.seed(seed, rep);
   heap_n_ = 0;
