@@ -70,4 +70,5 @@ TEST_CASE("fuzz inputs: the notice importer's regressions and seeds", "[fuzz][no
 
 TEST_CASE("fuzz inputs: the C API's regressions and seeds", "[fuzz][capi]") {
   run_all("capi", jr_fuzz::run_capi);
+  jr_fuzz::capi_detail::close_all();  // now, not at exit (after OpenSSL's cleanup)
 }
