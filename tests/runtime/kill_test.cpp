@@ -84,12 +84,15 @@ TEST_CASE("killed under load, an engine loses nothing it acknowledged and half-w
       load(d, wf, fds[1]);
     }
     ::close(fds[1]);
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(60, 250)(rng)));
+    // The kill comes at a random moment after the first acknowledgement, so
+    // that every round kills an engine at work (however slow its build).
+    std::string acks;
+    char buf[4096];
+    if (const ssize_t n = ::read(fds[0], buf, sizeof buf); n > 0) acks.append(buf, static_cast<std::size_t>(n));
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(5, 150)(rng)));
     ::kill(pid, SIGKILL);
     int status = 0;
     ::waitpid(pid, &status, 0);
-    std::string acks;
-    char buf[4096];
     for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) acks.append(buf, static_cast<std::size_t>(n));
     ::close(fds[0]);
     std::istringstream in(acks);
@@ -105,5 +108,5 @@ TEST_CASE("killed under load, an engine loses nothing it acknowledged and half-w
     }
     for (const auto& id : started) CHECK(have.count(id) == 1);
   }
-  CHECK(started.size() > static_cast<std::size_t>(rounds));  // the load did run
+  CHECK(started.size() >= static_cast<std::size_t>(rounds));  // every round killed an engine at work
 }
