@@ -97,6 +97,26 @@ class Stmt {
   sqlite3_stmt* s_ = nullptr;
 };
 
+// An event row's twelve record columns, from column 0 on (seq, instance,
+// time, actor, kind, action, step, from_state, to_state, note, material,
+// detail), as every query of the log selects them.
+EventRecord read_event(const Stmt& s) {
+  EventRecord e;
+  e.seq = s.integer(0);
+  e.instance = s.text(1);
+  e.time = s.text(2);
+  e.actor = s.text(3);
+  e.kind = s.text(4);
+  e.action = s.text(5);
+  e.step = s.text(6);
+  e.from = s.text(7);
+  e.to = s.text(8);
+  e.note = s.text(9);
+  e.material = s.text(10);
+  e.detail = s.text(11);
+  return e;
+}
+
 // Walks the chain (see chain_hash) on any connection.
 ChainCheck walk_chain(sqlite3* db) {
   ChainCheck c;
@@ -106,19 +126,7 @@ ChainCheck walk_chain(sqlite3* db) {
          "FROM events ORDER BY seq");
   std::int64_t expected = 1;
   while (s.step()) {
-    EventRecord e;
-    e.seq = s.integer(0);
-    e.instance = s.text(1);
-    e.time = s.text(2);
-    e.actor = s.text(3);
-    e.kind = s.text(4);
-    e.action = s.text(5);
-    e.step = s.text(6);
-    e.from = s.text(7);
-    e.to = s.text(8);
-    e.note = s.text(9);
-    e.material = s.text(10);
-    e.detail = s.text(11);
+    EventRecord e = read_event(s);
     const std::string input = s.blob(12), stored = s.text(13);
     auto bad = [&](std::int64_t seq, std::string why) {
       c.ok = false;
@@ -512,19 +520,7 @@ class SqliteStore final : public Store {
     s.bind(1, instance);
     std::vector<EventRecord> out;
     while (s.step()) {
-      EventRecord e;
-      e.seq = s.integer(0);
-      e.instance = s.text(1);
-      e.time = s.text(2);
-      e.actor = s.text(3);
-      e.kind = s.text(4);
-      e.action = s.text(5);
-      e.step = s.text(6);
-      e.from = s.text(7);
-      e.to = s.text(8);
-      e.note = s.text(9);
-      e.material = s.text(10);
-      e.detail = s.text(11);
+      EventRecord e = read_event(s);
       out.push_back(std::move(e));
     }
     s.reset();
@@ -669,19 +665,7 @@ class SqliteStore final : public Store {
     rows.bind(1, from);
     Stmt up(db_, "UPDATE events SET hash=?2 WHERE seq=?1");
     while (rows.step()) {
-      EventRecord e;
-      e.seq = rows.integer(0);
-      e.instance = rows.text(1);
-      e.time = rows.text(2);
-      e.actor = rows.text(3);
-      e.kind = rows.text(4);
-      e.action = rows.text(5);
-      e.step = rows.text(6);
-      e.from = rows.text(7);
-      e.to = rows.text(8);
-      e.note = rows.text(9);
-      e.material = rows.text(10);
-      e.detail = rows.text(11);
+      EventRecord e = read_event(rows);
       const std::string h = chain_hash(prev, e, rows.blob(12));
       up.bind(1, e.seq).bind(2, h).run();
       prev = h;
