@@ -465,6 +465,19 @@ TEST_CASE("an action dated before the instance's latest event of any kind is ref
   CHECK_THROWS_AS(e->act({id, "review_b", "submit", "applicant"}), Error);
   const auto ev = e->events(id);
   for (std::size_t k = 1; k < ev.size(); ++k) CHECK(ev[k - 1].time <= ev[k].time);
+  // Each refusal is in the trail like any other, dated at the latest event,
+  // its detail naming the clock's reading.
+  int backwards = 0;
+  for (const auto& r : ev)
+    if (r.kind == "refused" && r.detail.find("time cannot run backwards") != std::string::npos) {
+      ++backwards;
+      CHECK(r.time == "2026-03-06T00:00:00+08:00");
+      CHECK(r.action == "submit");
+      CHECK(r.step == "review_b");
+      CHECK_THAT(r.detail, Catch::Contains("the clock reads 2026-03-03T09:00:00+08:00"));
+    }
+  CHECK(backwards == 2);
+  CHECK(verify_audit_trail(d.db()).ok);
   clock->set(FakeClock::at("2026-03-06T10:00")->now());
   CHECK_NOTHROW(e->act({id, "review_b", "submit", "applicant"}));
 }

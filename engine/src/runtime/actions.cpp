@@ -140,12 +140,19 @@ int EngineImpl::act_job(const ActRequest& req) {
     // latest event, of any kind (a warning or an overdue a timer logged
     // counts as much as a change of state).
     const std::int64_t now_second = seconds_of(job_now_);
-    if (now_second < in.last_second)
-      throw Error(Error::Code::invalid_argument,
-                  "the clock reads " + format_local(job_now_, opt_.utc_offset_minutes) +
-                      ", before the instance's latest event (" +
-                      format_local(WallTime(std::chrono::seconds(in.last_second)), opt_.utc_offset_minutes) +
-                      "); time cannot run backwards");
+    if (now_second < in.last_second) {
+      // Refused like any action, and logged: the row is dated at the
+      // instance's latest event (never before it), its detail says what the
+      // clock read.
+      const std::string latest =
+          format_local(WallTime(std::chrono::seconds(in.last_second)), opt_.utc_offset_minutes);
+      const std::string why = "the clock reads " + format_local(job_now_, opt_.utc_offset_minutes) +
+                              ", before the instance's latest event (" + latest + "); time cannot run backwards";
+      snapshot_before(in);
+      record_refusal(in, req, why, &latest);
+      pending_error_ = std::make_exception_ptr(Error(Error::Code::invalid_argument, why));
+      return 0;
+    }
     snapshot_before(in);
     in.last_second = now_second;  // every way on from here logs a row at this time
     std::string actor_err;

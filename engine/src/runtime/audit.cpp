@@ -52,8 +52,9 @@ void EngineImpl::record_action(Instance& in, const std::string& actor, const std
   action_row_ = batch_.events.size() - 1;  // the step's own state change is written on this row
 }
 
-void EngineImpl::record_refusal(Instance& in, const ActRequest& req, const std::string& why) {
-  EventRecord e = base_event(in, req.actor, row_time(in, -1));
+void EngineImpl::record_refusal(Instance& in, const ActRequest& req, const std::string& why,
+                                const std::string* time) {
+  EventRecord e = base_event(in, req.actor, time ? *time : row_time(in, -1));
   e.kind = "refused";
   e.action = req.action;
   e.step = req.step;

@@ -201,7 +201,10 @@ class EngineImpl final : public Engine {
   EventRecord base_event(const Instance& in, const std::string& actor, const std::string& time);
   void record_action(Instance& in, const std::string& actor, const std::string& action, const std::string& step,
                      const std::string& note, const std::string& material, const std::string& detail);
-  void record_refusal(Instance& in, const ActRequest& req, const std::string& why);
+  // `time`: the row's date when not the clock's (a refusal for time running
+  // backwards is dated at the instance's latest event).
+  void record_refusal(Instance& in, const ActRequest& req, const std::string& why,
+                      const std::string* time = nullptr);
   std::string mask_departments(const Instance& in, std::uint32_t s, std::uint32_t mask);
   std::string missing_materials(const Instance& in, std::uint32_t s);
   void record_effects(Instance& in, const std::string& actor, double at);
