@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -21,8 +22,82 @@ namespace jointreview::storage {
 
 namespace {
 
+// SQLite's message, and for a failure of the file system what the system
+// said and what to do: "disk I/O error" alone does not tell a full disk
+// (or a file size limit) from a read-only one.
+std::string sqlite_message(sqlite3* db) {
+  if (!db) return "out of memory";
+  std::string msg = sqlite3_errmsg(db);
+  const int rc = sqlite3_extended_errcode(db);
+  const int primary = rc & 0xff;
+  // The system's errno is only the cause of a file system failure (it may
+  // be left over from an earlier call otherwise).
+  const bool io = primary == SQLITE_IOERR || primary == SQLITE_FULL || primary == SQLITE_READONLY ||
+                  primary == SQLITE_CANTOPEN;
+  if (!io) return msg;
+  // SQLite keeps the errno of a failed write only sometimes (not of a
+  // COMMIT's): the hint goes by SQLite's code as well.
+  const int sys = sqlite3_system_errno(db);
+  const std::string cause = sys ? std::string(" (") + std::strerror(sys) + ")" : std::string();
+  const char* kept = "; the change was not made, and nothing committed before it is lost";
+  if (primary == SQLITE_FULL || sys == ENOSPC || sys == EFBIG || sys == EDQUOT)
+    return msg + cause + ": the disk is full or a file size limit was reached; free space and retry" + kept;
+  if (rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC || rc == SQLITE_IOERR_TRUNCATE ||
+      rc == SQLITE_IOERR_SHMSIZE)
+    return msg + cause +
+           ": the file could not be written (a full disk, a file size limit or a failing device); free space and "
+           "retry" + kept;
+  if (primary == SQLITE_READONLY || sys == EROFS || sys == EACCES || sys == EPERM)
+    return msg + cause +
+           ": the database or its folder cannot be written (read-only file system or permissions); use --read-only "
+           "to read it" + kept;
+  return sys ? msg + " (" + std::strerror(sys) + ")" : msg;
+}
+
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
-  throw Error(Error::Code::storage, what + ": " + (db ? sqlite3_errmsg(db) : "cannot open database"));
+  throw Error(Error::Code::storage, what + ": " + (db ? sqlite_message(db) : "cannot open database"));
+}
+
+// Opens a connection (NOMUTEX, a 10 s busy timeout), or throws a storage
+// error naming `what` and the file. Read-only, a database in WAL mode whose
+// folder cannot be written (read-only media, another user's files) cannot
+// create its shared-memory file; when no write-ahead log exists either, no
+// writer can be running on it, so it is opened as immutable instead.
+sqlite3* open_connection(const std::string& path, bool read_only, const std::string& what) {
+  sqlite3* db = nullptr;
+  const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX;
+  auto refuse = [&](sqlite3* h) {
+    const std::string msg = h ? sqlite3_errmsg(h) : "out of memory";
+    sqlite3_close(h);
+    throw Error(Error::Code::storage, "cannot open " + what + " '" + path + "'" + (read_only ? " for reading" : "") +
+                                          ": " + msg);
+  };
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) refuse(db);
+  sqlite3_busy_timeout(db, 10000);
+  if (!read_only) return db;
+  const int rc = sqlite3_exec(db, "PRAGMA schema_version", nullptr, nullptr, nullptr);
+  const int primary = rc & 0xff;
+  struct stat st;
+  if ((primary != SQLITE_READONLY && primary != SQLITE_CANTOPEN) || ::stat((path + "-wal").c_str(), &st) == 0)
+    return db;
+  sqlite3_close(db);
+  db = nullptr;
+  std::string uri = "file:";
+  for (unsigned char c : path) {
+    if (c == '%' || c == '?' || c == '#' || c < 0x20) {
+      static const char hex[] = "0123456789ABCDEF";
+      uri += '%';
+      uri += hex[c >> 4];
+      uri += hex[c & 15];
+    } else {
+      uri += static_cast<char>(c);
+    }
+  }
+  uri += "?immutable=1";
+  if (sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK)
+    refuse(db);
+  return db;
 }
 
 class Stmt {
@@ -68,7 +143,7 @@ class Stmt {
     if (rc == SQLITE_DONE) return false;
     // Reset before throwing: a statement left in its error state would keep
     // its old bindings (pointing into a batch that is gone) and fail again.
-    const std::string msg = std::string("sqlite step: ") + sqlite3_errmsg(db_);
+    const std::string msg = std::string("sqlite step: ") + sqlite_message(db_);
     sqlite3_reset(s_);
     throw Error(Error::Code::storage, msg);
   }
@@ -257,8 +332,15 @@ class WriterLock {
   WriterLock(const std::string& path, long timeout_ms) {
     const std::string lock = path + ".lock";
     fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0)
-      throw Error(Error::Code::storage, "cannot create the lock file '" + lock + "': " + std::strerror(errno));
+    if (fd_ < 0) {
+      const int err = errno;
+      throw Error(Error::Code::storage,
+                  "cannot open the lock file '" + lock + "' for writing: " + std::strerror(err) +
+                      (err == EACCES || err == EPERM || err == EROFS
+                           ? "; the database's folder or lock file cannot be written (read-only file system or "
+                             "permissions): use --read-only to read the database"
+                           : ""));
+    }
     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     auto pause = std::chrono::microseconds(200);
     while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
@@ -307,15 +389,7 @@ class SqliteStore final : public Store {
     if (const std::string why = unusable_database_path(path); !why.empty())
       throw Error(Error::Code::invalid_argument, why);
     if (!read_only) lock_ = std::make_unique<WriterLock>(path, lock_timeout_ms);
-    const int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-    if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
-      std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
-      sqlite3_close(db_);
-      db_ = nullptr;
-      throw Error(Error::Code::storage, "cannot open database '" + path + "'" + (read_only ? " for reading" : "") +
-                                            ": " + msg);
-    }
-    sqlite3_busy_timeout(db_, 10000);
+    db_ = open_connection(path, read_only, "database");
     try {
       refuse_foreign(path);
       if (!read_only) {
@@ -342,6 +416,14 @@ class SqliteStore final : public Store {
       prepare();
       load_head();
       if (!read_only) fill_chain();
+    } catch (const Error& e) {
+      stmts_.clear();
+      sqlite3_close(db_);
+      db_ = nullptr;
+      // SQLite's own messages name no file.
+      if (e.code() == Error::Code::storage && std::string(e.what()).find(path) == std::string::npos)
+        throw Error(Error::Code::storage, "database '" + path + "': " + e.what());
+      throw;
     } catch (...) {
       stmts_.clear();
       sqlite3_close(db_);
@@ -553,7 +635,7 @@ class SqliteStore final : public Store {
   void exec(const char* sql) {
     char* err = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string msg = err ? err : sqlite3_errmsg(db_);
+      std::string msg = sqlite_message(db_);
       sqlite3_free(err);
       throw Error(Error::Code::storage, std::string("sqlite: ") + msg + " (in: " + std::string(sql).substr(0, 60) + ")");
     }
@@ -733,13 +815,7 @@ std::string chain_hash(const std::string& previous, const EventRecord& e, const 
 }
 
 ChainCheck verify_chain_file(const std::string& path) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
-    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    throw Error(Error::Code::storage, "cannot open database '" + path + "': " + msg);
-  }
-  sqlite3_busy_timeout(db, 10000);
+  sqlite3* db = open_connection(path, true, "database");
   try {
     ChainCheck c = walk_chain(db);
     sqlite3_close(db);
@@ -763,17 +839,6 @@ std::string unusable_database_path(const std::string& path) {
 }
 
 namespace {
-
-sqlite3* open_file(const std::string& path, int flags, const char* what) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
-    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    throw Error(Error::Code::storage, std::string("cannot open ") + what + " '" + path + "': " + msg);
-  }
-  sqlite3_busy_timeout(db, 10000);
-  return db;
-}
 
 struct Closer {
   sqlite3* db;
@@ -813,14 +878,14 @@ BackupCheck backup_database(const std::string& path, const std::string& out) {
   if (const std::string why = unusable_database_path(out); !why.empty()) throw Error(Error::Code::invalid_argument, why);
   if (::access(out.c_str(), F_OK) == 0)
     throw Error(Error::Code::invalid_argument, "'" + out + "' exists already; a backup is written to a new file");
-  sqlite3* src = open_file(path, SQLITE_OPEN_READONLY, "database");
+  sqlite3* src = open_connection(path, true, "database");
   Closer cs{src};
   {
     Stmt v(src, "PRAGMA user_version");
     if (!v.step() || v.integer(0) == 0)
       throw Error(Error::Code::storage, "'" + path + "' is not a JointReview database");
   }
-  sqlite3* dst = open_file(out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, "backup file");
+  sqlite3* dst = open_connection(out, false, "backup file");
   Closer cd{dst};
   try {
     copy_pages(src, dst, "backup of '" + path + "'");
@@ -835,7 +900,7 @@ BackupCheck backup_database(const std::string& path, const std::string& out) {
 
 BackupCheck restore_database(const std::string& from, const std::string& path) {
   if (const std::string why = unusable_database_path(path); !why.empty()) throw Error(Error::Code::invalid_argument, why);
-  sqlite3* src = open_file(from, SQLITE_OPEN_READONLY, "backup");
+  sqlite3* src = open_connection(from, true, "backup");
   Closer cs{src};
   const BackupCheck c = check_copy(src, from);
   std::unique_ptr<WriterLock> lock;
@@ -844,7 +909,7 @@ BackupCheck restore_database(const std::string& from, const std::string& path) {
   } catch (const Error& e) {
     throw Error(Error::Code::storage, std::string("cannot restore over a database in use: ") + e.what());
   }
-  sqlite3* dst = open_file(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, "database");
+  sqlite3* dst = open_connection(path, false, "database");
   Closer cd{dst};
   copy_pages(src, dst, "restore of '" + path + "'");
   return c;
