@@ -22,7 +22,9 @@ std::string in_flags(std::string message) {
       {"SimulationOptions::green_projects", "--green"},   {"SimulationOptions::projects", "--projects"},
       {"SimulationOptions::runs", "--runs"},               {"SimulationOptions::threads", "--threads"},
       {"SimulationOptions::capacity", "--capacity"},       {"CalendarOptions::weekend_fallback", "--weekend-fallback"},
-      {"ActRequest::note", "--note"},                      {"ActRequest::actor", "--as"}};
+      {"ActRequest::note", "--note"},                      {"ActRequest::actor", "--as"},
+      {"EngineOptions::read_only", "--read-only"},         {"ActRequest::expected_version", "--expect-version"},
+      {"ActRequest::request_id", "--request-id"},          {"StartRequest::key", "--key"}};
   for (const auto& [field, flag] : kFlags)
     for (std::size_t at; (at = message.find(field)) != std::string::npos;)
       message.replace(at, std::strlen(field), flag);

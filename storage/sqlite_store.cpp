@@ -322,6 +322,32 @@ INSERT INTO meta(key, value) VALUES('time_base', CASE WHEN EXISTS(SELECT 1 FROM 
     R"sql(
 ALTER TABLE events ADD COLUMN hash TEXT;
 )sql",
+    // 4 -> 5: the platform API. An instance's version (its accepted changes:
+    // the input rows of its log up to the checkpoint), its workflow id and
+    // business key, the claims on its steps; the outcomes of calls made with
+    // a request id.
+    R"sql(
+ALTER TABLE instances ADD COLUMN workflow_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE instances ADD COLUMN key TEXT NOT NULL DEFAULT '';
+ALTER TABLE instances ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE instances ADD COLUMN claims TEXT NOT NULL DEFAULT '';
+UPDATE instances SET
+  workflow_id = COALESCE((SELECT id FROM workflows WHERE hash = instances.workflow_hash), ''),
+  version = (SELECT count(*) FROM events WHERE events.instance = instances.id AND input IS NOT NULL AND
+             seq <= (SELECT value FROM meta WHERE key = 'checkpoint_seq'));
+CREATE INDEX instances_by_key ON instances(workflow_id, key) WHERE key <> '';
+CREATE TABLE requests(
+  id TEXT PRIMARY KEY,
+  instance TEXT NOT NULL,
+  call TEXT NOT NULL,
+  code INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  message TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  time TEXT NOT NULL
+);
+CREATE INDEX requests_by_time ON requests(time);
+)sql",
 };
 
 // The writer's lock: an OS lock on PATH.lock held while the store is open
@@ -464,6 +490,20 @@ class SqliteStore final : public Store {
 
   ChainCheck verify_chain() override { return walk_chain(db_); }
 
+  std::vector<RequestRecord> requests(const std::string& since, bool prune) override {
+    if (prune && !read_only_) {
+      Stmt d(db_, "DELETE FROM requests WHERE time < ?1");
+      d.bind(1, since).run();
+    }
+    Stmt s(db_, "SELECT id,instance,call,code,reason,message,version,time FROM requests WHERE time >= ?1");
+    s.bind(1, since);
+    std::vector<RequestRecord> out;
+    while (s.step())
+      out.push_back(RequestRecord{s.text(0), s.text(1), s.text(2), static_cast<int>(s.integer(3)), s.text(4),
+                                  s.text(5), s.integer(6), s.text(7)});
+    return out;
+  }
+
   std::optional<std::int64_t> setting(const std::string& key) override {
     Stmt s(db_, "SELECT value FROM meta WHERE key=?1");
     s.bind(1, key);
@@ -535,6 +575,21 @@ class SqliteStore final : public Store {
             .bind(7, i.started)
             .bind(8, i.finished)
             .bind_blob(9, i.snapshot)
+            .bind(10, i.workflow_id)
+            .bind(11, i.key)
+            .bind(12, i.version)
+            .bind(13, i.claims)
+            .run();
+      for (const auto& r : b.requests)
+        st("ins_req")
+            .bind(1, r.id)
+            .bind(2, r.instance)
+            .bind(3, r.call)
+            .bind(4, std::int64_t{r.code})
+            .bind(5, r.reason)
+            .bind(6, r.message)
+            .bind(7, r.version)
+            .bind(8, r.time)
             .run();
       for (const auto& s : b.steps)
         st("up_step")
@@ -679,9 +734,13 @@ class SqliteStore final : public Store {
   void prepare() {
     add("ins_wf", "INSERT OR IGNORE INTO workflows(hash,id,title,file,bundle) VALUES(?1,?2,?3,?4,?5)");
     add("up_inst",
-        "INSERT INTO instances(id,workflow_hash,project,applicant,green,state,started,finished,snapshot) "
-        "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9) ON CONFLICT(id) DO UPDATE SET state=excluded.state, "
-        "finished=excluded.finished, snapshot=excluded.snapshot");
+        "INSERT INTO instances(id,workflow_hash,project,applicant,green,state,started,finished,snapshot,workflow_id,"
+        "key,version,claims) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13) ON CONFLICT(id) DO UPDATE SET "
+        "state=excluded.state, finished=excluded.finished, snapshot=excluded.snapshot, version=excluded.version, "
+        "claims=excluded.claims");
+    add("ins_req",
+        "INSERT OR IGNORE INTO requests(id,instance,call,code,reason,message,version,time) "
+        "VALUES(?1,?2,?3,?4,?5,?6,?7,?8)");
     add("up_step",
         "INSERT INTO steps(instance,idx,step,state,department,deadline,warned,overdue) VALUES(?1,?2,?3,?4,?5,?6,?7,?8) "
         "ON CONFLICT(instance,idx) DO UPDATE SET state=excluded.state, deadline=excluded.deadline, "
@@ -695,7 +754,8 @@ class SqliteStore final : public Store {
     add("inputs_after", "SELECT seq,instance,time,input FROM events WHERE seq>?1 AND input IS NOT NULL ORDER BY seq");
     add("get_wf", "SELECT hash,id,title,file,bundle FROM workflows WHERE hash=?1");
     add("all_inst",
-        "SELECT id,workflow_hash,project,applicant,green,state,started,finished,snapshot FROM instances ORDER BY rowid");
+        "SELECT id,workflow_hash,project,applicant,green,state,started,finished,snapshot,workflow_id,key,version,"
+        "claims FROM instances ORDER BY rowid");
     add("get_ev",
         "SELECT seq,instance,time,actor,kind,action,step,from_state,to_state,note,material,detail FROM events "
         "WHERE instance=?1 ORDER BY seq");
@@ -771,6 +831,10 @@ class SqliteStore final : public Store {
     r.started = s.text(6);
     r.finished = s.text(7);
     r.snapshot = s.blob(8);
+    r.workflow_id = s.text(9);
+    r.key = s.text(10);
+    r.version = s.integer(11);
+    r.claims = s.text(12);
     return r;
   }
 

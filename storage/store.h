@@ -43,6 +43,24 @@ struct InstanceRecord {
   std::string started;   // local ISO time
   std::string finished;  // "" while running
   std::string snapshot;  // the state machine's state, binary (see runtime)
+  // Schema 5 (the platform API):
+  std::string workflow_id;
+  std::string key;            // the business key of its start ("" for none)
+  std::int64_t version = 0;   // accepted changes so far (the input rows of its log)
+  std::string claims;         // the steps its departments' staff claimed, JSON (runtime)
+};
+
+// The first outcome of a call made with a request id (ActRequest::request_id):
+// a retry with the same id is answered with it and writes nothing.
+struct RequestRecord {
+  std::string id;
+  std::string instance;
+  std::string call;      // what was asked (instance, step, action, actor): a reused id must ask the same
+  int code = 0;          // 0: done; else the Error::Code of the refusal
+  std::string reason;    // Error::reason()
+  std::string message;
+  std::int64_t version = 0;  // the instance's version after the call
+  std::string time;          // when (local ISO time)
 };
 
 // The current state of one step, kept for queries (reports) beside the log.
@@ -66,6 +84,7 @@ struct Batch {
   std::vector<InstanceRecord> instances;  // upserted
   std::vector<StepRecord> steps;          // upserted
   std::vector<EventRecord> events;        // appended; seq assigned by commit()
+  std::vector<RequestRecord> requests;    // inserted
   // Beside each event (same index; may be shorter than events: missing =
   // empty): the state machine input that row records, for replay, or empty
   // for rows that only report what an input caused.
@@ -75,7 +94,8 @@ struct Batch {
   // to the batch's last event when it has events.
   std::optional<std::int64_t> checkpoint_seq;
   bool empty() const {
-    return workflows.empty() && calendars.empty() && instances.empty() && steps.empty() && events.empty() && !checkpoint_seq;
+    return workflows.empty() && calendars.empty() && instances.empty() && steps.empty() && events.empty() &&
+           requests.empty() && !checkpoint_seq;
   }
 };
 
@@ -126,6 +146,10 @@ class Store {
   // (fresh snapshots, the calendars, a checkpoint) written, and the time
   // base set to 1.
   virtual void convert_time_base(const std::vector<std::pair<std::int64_t, std::string>>& inputs, Batch& batch) = 0;
+
+  // The request ids recorded at `since` (local ISO time, compared as text)
+  // or later; with `prune`, older ones are deleted first (kept 7 days).
+  virtual std::vector<RequestRecord> requests(const std::string& since, bool prune) = 0;
 
   // Walks the whole hash chain of the event log (a read: nothing changes).
   virtual ChainCheck verify_chain() = 0;

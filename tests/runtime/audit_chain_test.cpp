@@ -338,7 +338,20 @@ TEST_CASE("a database this release wrote opens in this build with the same statu
   for (const auto& id : ids) {
     INFO(id);
     std::ifstream s(fx / ("schema4-" + id + ".status.json")), v(fx / ("schema4-" + id + ".events.json"));
-    CHECK(nlohmann::json::parse(status_json(e->status(id))) == nlohmann::json::parse(s));
+    auto now = nlohmann::json::parse(status_json(e->status(id)));
+    // What schema 5 added (the platform API): a business key (none), the
+    // version (the instance's input rows, counted by the migration) and
+    // the claims (none); the rest exactly as written.
+    CHECK(now["key"].is_null());
+    CHECK(now["version"] == std::stoll(sql_scalar(d.db(), "SELECT count(*) FROM events WHERE input IS NOT NULL AND "
+                                                          "instance='" + id + "'")));
+    now.erase("key");
+    now.erase("version");
+    for (auto& st : now["steps"]) {
+      CHECK(st["claims"] == nlohmann::json::array());
+      st.erase("claims");
+    }
+    CHECK(now == nlohmann::json::parse(s));
     CHECK(nlohmann::json::parse(events_json(e->events(id))) == nlohmann::json::parse(v));
   }
 }

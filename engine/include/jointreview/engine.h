@@ -122,6 +122,12 @@ struct StepStatus {
   bool repeat_notice = false;            // a second or later notice on this step (二次补正)
   std::vector<std::string> missing_materials;  // deferred, not yet supplied
   std::vector<std::string> reviews_pending;    // departments still to give their opinion
+  struct ClaimStatus {
+    std::string department;
+    std::string staff;  // DEPT/ID
+    std::string since;  // local ISO time
+  };
+  std::vector<ClaimStatus> claims;             // staff who took the step for their department (Engine::claim)
 };
 
 struct InstanceStatus {
@@ -140,6 +146,8 @@ struct InstanceStatus {
   std::string clock_started;  // the project clock's start: the date of the first acceptance; "" before
   double counted_days = 0;    // working days on the project clock (while a step's clock runs)
   double elapsed_days = 0;    // working days since the first acceptance
+  std::uint64_t version = 0;  // accepted changes so far (ActRequest::expected_version)
+  std::string key;            // the business key it was started with, "" for none
   bool deadline_provisional = false;  // that date lies in a provisional year (an estimate)
   bool warned = false;
   bool overdue = false;
@@ -158,6 +166,21 @@ struct ActRequest {
   double days = -1;      // exclude: length in working days (default: the declared period); extend: days
   std::string ground;    // exclude beyond the declared periods: the Art. 45 ground (hearing, tendering,
                          // auction, inspection, testing, quarantine, appraisal, expert_review)
+  // Idempotency: a call retried with the same request id is answered with
+  // the first outcome (done, or the same refusal) and writes nothing new.
+  // Kept 7 days. A reused id must ask the same (instance, step, action,
+  // actor), else Error(invalid_argument, reason "duplicate").
+  std::string request_id;
+  // Optimistic concurrency: when >= 0 and the instance's version differs,
+  // Error(conflict, reason "conflict"), and nothing is logged.
+  std::int64_t expected_version = -1;
+};
+
+// What an accepted action (or claim) leaves: the instance's version after
+// it, and whether the answer is the first outcome of a retried request id.
+struct ActResult {
+  std::uint64_t version = 0;
+  bool repeated = false;
 };
 
 struct StartRequest {
@@ -165,6 +188,16 @@ struct StartRequest {
   std::string project;        // the project's name
   std::string applicant = "applicant";
   bool green = false;         // 绿色通道 (also when the workflow says priority: green)
+  // A business key, unique per workflow id in the database (the platform's
+  // case number): starting again with a key in use creates nothing and
+  // answers the existing instance (StartResult::existed).
+  std::string key;
+};
+
+struct StartResult {
+  std::string instance;
+  std::uint64_t version = 0;
+  bool existed = false;  // the key was in use: nothing was created
 };
 
 using Subscriber = std::function<void(const EventRecord&)>;
@@ -283,7 +316,7 @@ struct WeeklyReport {
 };
 
 // The JSON forms used by `jreview status/events --format json` and the C API.
-// status: {"instance", "workflow", "workflow_hash", "title", "project", "applicant",
+// status: {"instance", "workflow", "workflow_hash", "title", "project", "applicant", "key", "version",
 //          "state", "green", "started", "finished", "deadline", "deadline_provisional", "warned", "overdue",
 //          "progress": {"approved", "total"},
 //          "steps": [{"id", "name", "state", "since", "department" (the lead), "departments",
@@ -293,7 +326,7 @@ struct WeeklyReport {
 //                     "on_commitment", "verification_pending", "verification_due",
 //                     "verification_due_provisional",
 //                     "contact_pending", "contact_overdue", "rounds", "notices", "repeat_notice",
-//                     "missing_materials", "reviews_pending"}]}
+//                     "missing_materials", "reviews_pending", "claims": [{"department", "staff", "since"}]}]}
 // events: [{"seq", "instance", "time", "actor", "kind", "action", "step", "from", "to",
 //           "note", "material", "detail"}]
 JR_EXPORT std::string status_json(const InstanceStatus& s, int indent = 2);
@@ -407,9 +440,25 @@ class JR_EXPORT Engine {
     return start(r);
   }
 
+  // start() with the whole answer: the id, its version, and whether a
+  // business key in use answered an existing instance.
+  virtual StartResult start_instance(const StartRequest& request) = 0;
+
   // Applies one action. A refusal throws Error(refused / forbidden /
   // not_found) saying why; the refusal is logged; nothing else changes.
+  // Error::reason() says why in a word (docs/embedding.md#error-reasons).
   virtual void act(const ActRequest& request) = 0;
+  // act() with the answer: the instance's version after the action.
+  virtual ActResult apply(const ActRequest& request) = 0;
+
+  // Claims: a department's staff member (actor "DEPT/ID") takes a step the
+  // department handles, so that only they act on it for the department
+  // (another actor of the department gets Error(conflict, reason
+  // "claimed") naming the claimer, and nothing is logged) until they
+  // release it or the step is decided. A claim already held by the same
+  // actor is answered as it is; release is for the claimer.
+  virtual ActResult claim(const std::string& instance, const std::string& step, const std::string& actor) = 0;
+  virtual ActResult release(const std::string& instance, const std::string& step, const std::string& actor) = 0;
 
   // Asynchronous start() and act(), for callers that keep many calls in
   // flight without a thread for each (a gateway, a bulk import): they

@@ -61,7 +61,7 @@ extern "C" {
 
 /* ------------------------------------------------------------ status codes */
 
-/* Codes 1..7 are the C++ jointreview::Error codes, same numbers. */
+/* Codes 1..7 and 11 are the C++ jointreview::Error codes, same numbers. */
 typedef enum jr_status {
   JR_OK = 0,
   JR_INVALID_ARGUMENT = 1,  /* malformed input: a date, a name, a NULL handle */
@@ -73,7 +73,9 @@ typedef enum jr_status {
   JR_INVALID_WORKFLOW = 7,  /* a workflow that does not load (see diagnostics) */
   JR_UNSUPPORTED = 8,       /* not available in this build or with these options */
   JR_NO_MEMORY = 9,         /* allocation failed */
-  JR_INTERNAL = 10          /* a bug: an unexpected exception inside the library */
+  JR_INTERNAL = 10,         /* a bug: an unexpected exception inside the library */
+  JR_CONFLICT = 11          /* the instance changed since it was read (an expected version), or another
+                               clerk claimed the step: read it again */
 } jr_status;
 
 typedef struct jr_error jr_error;
@@ -102,6 +104,12 @@ JR_API jr_status jr_error_code(const jr_error* err);
    for NULL. For JR_INVALID_WORKFLOW from jr_engine_start it holds every
    "FILE:LINE:COLUMN: error: ..." line of the file. */
 JR_API const char* jr_error_message(const jr_error* err, size_t* len);
+/* Why, in one machine-readable word (snake_case): "wrong_state",
+   "wrong_actor", "blocked", "conflict", "claimed", "duplicate",
+   "calendar_range" ... (docs/embedding.md#error-reasons); the code's name
+   (jr_status_name) when the library gives no finer reason. Owned by err;
+   "invalid_argument" for NULL. */
+JR_API const char* jr_error_reason(const jr_error* err);
 /* Frees an error; NULL is allowed. */
 JR_API void jr_error_free(jr_error* err);
 

@@ -28,6 +28,7 @@ using nlohmann::json;
 struct jr_error {
   jr_status code = JR_INTERNAL;
   std::string message;
+  std::string reason;  // machine-readable (jr_error_reason); "" gives the code's name
 };
 
 struct jr_workflow {
@@ -97,11 +98,12 @@ jr_status code_of(jointreview::Error::Code c) {
     case C::forbidden: return JR_FORBIDDEN;
     case C::storage: return JR_STORAGE;
     case C::invalid_workflow: return JR_INVALID_WORKFLOW;
+    case C::conflict: return JR_CONFLICT;
   }
   return JR_INTERNAL;
 }
 
-jr_status fail(jr_error** err, jr_status code, const std::string& message) {
+jr_status fail(jr_error** err, jr_status code, const std::string& message, const char* reason = "") {
   if (err) {
     // new(nothrow): reporting an error must not throw; without memory the
     // caller still gets the code.
@@ -110,6 +112,7 @@ jr_status fail(jr_error** err, jr_status code, const std::string& message) {
       e->code = code;
       try {
         e->message = message;
+        e->reason = reason;
       } catch (...) {
       }
     }
@@ -134,7 +137,7 @@ jr_status guard(jr_error** err, F&& body) noexcept {
   } catch (const BadArgument& e) {
     return fail(err, JR_INVALID_ARGUMENT, e.what);
   } catch (const jointreview::Error& e) {
-    return fail(err, code_of(e.code()), e.what());
+    return fail(err, code_of(e.code()), e.what(), e.reason());
   } catch (const std::bad_alloc&) {
     return fail(err, JR_NO_MEMORY, "out of memory");
   } catch (const json::exception& e) {
@@ -310,11 +313,18 @@ const char* jr_status_name(jr_status code) {
     case JR_UNSUPPORTED: return "unsupported";
     case JR_NO_MEMORY: return "no_memory";
     case JR_INTERNAL: return "internal";
+    case JR_CONFLICT: return "conflict";
   }
   return "unknown";
 }
 
 jr_status jr_error_code(const jr_error* err) { return err ? err->code : JR_INVALID_ARGUMENT; }
+
+const char* jr_error_reason(const jr_error* err) {
+  if (err == nullptr) return "invalid_argument";
+  if (!err->reason.empty()) return err->reason.c_str();
+  return jr_status_name(err->code);
+}
 
 const char* jr_error_message(const jr_error* err, size_t* len) {
   if (err == nullptr) return view(empty_string(), len);

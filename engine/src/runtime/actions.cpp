@@ -23,24 +23,67 @@ switch (r) {
 }
 }
 
+const char* refusal_reason(Refusal r) {
+  switch (r) {
+    case Refusal::none: return "";
+    case Refusal::not_started: return "not_started";
+    case Refusal::already_started: return "already_started";
+    case Refusal::instance_closed: return "instance_closed";
+    case Refusal::unknown_step: return "unknown_step";
+    case Refusal::wrong_state: return "wrong_state";
+    case Refusal::blocked: return "blocked";
+    case Refusal::applicant_only:
+    case Refusal::department_only:
+    case Refusal::not_reviewer: return "wrong_actor";
+    case Refusal::lead_only: return "lead_only";
+    case Refusal::already_reviewed: return "already_reviewed";
+    case Refusal::no_commitment: return "no_commitment";
+    case Refusal::unknown_material: return "not_deferred";
+    case Refusal::already_supplied: return "already_supplied";
+    case Refusal::materials_missing: return "materials_missing";
+    case Refusal::nothing_pending: return "nothing_pending";
+    case Refusal::not_paused: return "not_paused";
+    case Refusal::already_paused: return "already_paused";
+    case Refusal::no_exclusion: return "no_exclusion";
+    case Refusal::bad_value: return "bad_value";
+    case Refusal::no_ground: return "no_ground";
+    case Refusal::already_extended: return "already_extended";
+    case Refusal::limit_passed: return "limit_passed";
+    case Refusal::extension_too_long: return "extension_too_long";
+    case Refusal::not_rectifying: return "not_rectifying";
+    case Refusal::not_revocable: return "not_revocable";
+    case Refusal::no_review: return "no_review";
+  }
+  return "refused";
+}
+
 namespace {
 // Names, actors and notes become rows of a legal record and cells of every
 // table and JSON output: invalid UTF-8 or a control character is refused
 // with the field and the place, before anything is recorded.
 void check_text(const std::string& value, const char* field, bool multiline = false) {
   if (const std::string why = text::input_text_problem(value, multiline); !why.empty())
-    throw Error(Error::Code::invalid_argument, std::string("the ") + field + " " + why);
+    throw Error(Error::Code::invalid_argument, std::string("the ") + field + " " + why, "invalid_text");
 }
 }  // namespace
 
-std::string EngineImpl::start_job(const StartRequest& req, const LoadedFile& loaded) {
+StartResult EngineImpl::start_job(const StartRequest& req, const LoadedFile& loaded) {
   refuse_if_read_only("start");
   check_text(req.project, "project name (StartRequest::project)");
   check_text(req.applicant, "applicant (StartRequest::applicant)");
+  check_text(req.key, "business key (StartRequest::key)");
   {
     const std::string& hash = loaded.hash;
     const std::string& bundle_text = loaded.bundle_text;
     const auto& wf = loaded.workflow;
+    if (!req.key.empty()) {
+      // The key in use: the instance it started, and nothing written.
+      auto k = keys_.find(key_of(wf->id, req.key));
+      if (k != keys_.end()) {
+        const Instance& in = *instances_.at(k->second);
+        return StartResult{in.id, in.version, true};
+      }
+    }
     storage::WorkflowRecord wrec{hash, wf->id, wf->title, req.workflow_file, bundle_text};
     Definition& def = definition(hash, wf);
     compare_with_folder(*wf);  // a newer calendar file beside it: said, not used
@@ -56,6 +99,7 @@ std::string EngineImpl::start_job(const StartRequest& req, const LoadedFile& loa
       inst->id = prefix + std::string(digits.size() < 6 ? 6 - digits.size() : 0, '0') + digits;
     } while (instances_.count(inst->id) != 0);
     inst->def = &def;
+    inst->key = req.key;
     inst->project = req.project.empty() ? wf->title : req.project;
     inst->applicant = req.applicant.empty() ? "applicant" : req.applicant;
     inst->started = now_text();
@@ -66,6 +110,7 @@ std::string EngineImpl::start_job(const StartRequest& req, const LoadedFile& loa
     if (!instances_.emplace(id, std::move(inst)).second)
       throw Error(Error::Code::storage, "instance id " + id + " is in use");  // never: the loop above skips them
     p->new_in_batch = true;
+    if (!p->key.empty()) keys_[key_of(wf->id, p->key)] = id;
     if (pending_wf_.count(hash) == 0 && !stored_wf_.count(hash)) {
       pending_wf_[hash] = wrec;
     }
@@ -78,18 +123,167 @@ std::string EngineImpl::start_job(const StartRequest& req, const LoadedFile& loa
     input.workflow_hash = hash;
     input.project = p->project;
     input.applicant = p->applicant;
+    input.key = p->key;
     apply_input(*p, input.event, p->started, true);
     // Every step gets its row in the steps table at the next checkpoint,
     // not only those the start changed.
     for (std::uint32_t i = 0; i < p->rt.steps.size(); ++i) mark_step(*p, i);
     record_action(*p, "system", "start", "", "", "", {});
     batch_.inputs.back() = encode_input(input, *def.time);
+    p->version = 1;
     record_effects(*p, "system", -1);
-    return p->id;
+    return StartResult{p->id, p->version, false};
   }
 }
 
-int EngineImpl::act_job(const ActRequest& req) {
+// A call with a request id is answered with its first outcome when it was
+// made before; its outcome is recorded with the batch otherwise. Only an
+// outcome the rules gave is recorded (done, or a logged refusal): an error
+// found before (an unknown instance, a conflict) wrote nothing, and a retry
+// is simply judged again.
+ActResult EngineImpl::act_job(const ActRequest& req) {
+  if (req.request_id.empty()) return act_rules(req);
+  check_text(req.request_id, "request id (ActRequest::request_id)");
+  if (req.request_id.size() > 200)
+    throw Error(Error::Code::invalid_argument, "the request id (ActRequest::request_id) is longer than 200 bytes",
+                "bad_value");
+  const std::string call = req.instance + '\n' + req.step + '\n' + req.action + '\n' + req.actor;
+  if (auto it = requests_.find(req.request_id); it != requests_.end()) {
+    const storage::RequestRecord& r = it->second;
+    if (r.call != call)
+      throw Error(Error::Code::invalid_argument,
+                  "request id '" + req.request_id + "' was used on " + r.time + " for another call (instance " +
+                      r.instance + "); a request id names one call: give a new one",
+                  "duplicate");
+    if (r.code != 0) throw Error(static_cast<Error::Code>(r.code), r.message, r.reason);
+    return ActResult{static_cast<std::uint64_t>(r.version), true};
+  }
+  ActResult res = act_rules(req);
+  storage::RequestRecord rec;
+  rec.id = req.request_id;
+  rec.instance = req.instance;
+  rec.call = call;
+  rec.version = static_cast<std::int64_t>(res.version);
+  rec.time = now_text();
+  if (pending_error_) {
+    try {
+      std::rethrow_exception(pending_error_);
+    } catch (const Error& e) {
+      rec.code = static_cast<int>(e.code());
+      rec.reason = e.reason();
+      rec.message = e.what();
+    } catch (...) {
+      return res;
+    }
+  }
+  requests_[rec.id] = rec;
+  undo_hooks_.push_back([this, id = rec.id] { requests_.erase(id); });
+  batch_.requests.push_back(std::move(rec));
+  return res;
+}
+
+// Another staff member's claim on the step for the actor's department.
+const Claim* EngineImpl::claim_against(const Instance& in, std::uint32_t step, const Actor& actor,
+                                       const std::string& who) const {
+  if (actor.kind != Actor::Kind::department) return nullptr;
+  for (const Claim& c : in.claims)
+    if (c.step == step && c.dept == actor.dept && c.staff != who) return &c;
+  return nullptr;
+}
+
+void EngineImpl::drop_decided_claims(Instance& in) {
+  if (in.claims.empty()) return;
+  const bool closed = in.rt.state != InstanceState::running;
+  in.claims.erase(std::remove_if(in.claims.begin(), in.claims.end(),
+                                 [&](const Claim& c) {
+                                   return closed || c.step >= in.rt.steps.size() ||
+                                          is_final(in.rt.steps[c.step].state);
+                                 }),
+                  in.claims.end());
+}
+
+ActResult EngineImpl::claim_job(const std::string& instance, const std::string& step, const std::string& actor,
+                                bool take) {
+  const char* what = take ? "claim" : "release";
+  refuse_if_read_only(what);
+  check_text(instance, "instance id");
+  check_text(step, "step id");
+  check_text(actor, "actor (ActRequest::actor)");
+  fire_due();
+  auto it = instances_.find(instance);
+  if (it == instances_.end()) throw Error(Error::Code::not_found, "no instance '" + instance + "'", "unknown_instance");
+  Instance& in = *it->second;
+  const CompiledWorkflow& cw = *in.def->compiled;
+  const long si = cw.source->find_step(step);
+  if (si < 0)
+    throw Error(Error::Code::not_found, "workflow '" + cw.source->id + "' has no step '" + step + "'", "unknown_step");
+  const auto s = static_cast<std::uint32_t>(si);
+  std::string err;
+  const Actor a = parse_actor(in, actor, err);
+  if (err.empty() && (a.kind != Actor::Kind::department || actor.find('/') == std::string::npos))
+    err = std::string("a ") + what + " is made by a department's staff member: actor DEPARTMENT/STAFF-ID, not '" +
+          actor + "'";
+  if (err.empty()) {
+    bool handles = false;
+    for (std::uint32_t k = 0; k < cw.dept_count(s); ++k) handles = handles || cw.dept_of(s, k) == a.dept;
+    if (!handles) err = "department '" + cw.dept_name(a.dept) + "' does not handle step '" + step + "'";
+  }
+  if (!err.empty()) throw Error(Error::Code::forbidden, std::string(what) + " refused: " + err, "wrong_actor");
+  if (in.rt.state != InstanceState::running || is_final(in.rt.steps[s].state))
+    throw Error(Error::Code::refused,
+                std::string(what) + " refused: step '" + step + "' is " + to_string(in.rt.steps[s].state) +
+                    (in.rt.state != InstanceState::running ? std::string(" and the instance ") + to_string(in.rt.state)
+                                                           : std::string()) +
+                    ": there is nothing to claim",
+                "wrong_state");
+  auto held = std::find_if(in.claims.begin(), in.claims.end(),
+                           [&](const Claim& c) { return c.step == s && c.dept == a.dept; });
+  if (take) {
+    if (held != in.claims.end()) {
+      if (held->staff == actor) return ActResult{in.version, true};  // already theirs
+      throw Error(Error::Code::conflict,
+                  "step '" + step + "' of instance " + in.id + " is claimed by " + held->staff + " since " +
+                      held->since + " for " + cw.dept_name(a.dept),
+                  "claimed");
+    }
+  } else if (held == in.claims.end() || held->staff != actor) {
+    throw Error(held == in.claims.end() ? Error::Code::refused : Error::Code::conflict,
+                held == in.claims.end() ? "release refused: step '" + step + "' is not claimed for " + cw.dept_name(a.dept)
+                                        : "release refused: step '" + step + "' is claimed by " + held->staff +
+                                              ", who alone releases it",
+                held == in.claims.end() ? "not_claimed" : "claimed");
+  }
+  const std::int64_t now_second = seconds_of(job_now_);
+  if (now_second < in.last_second)
+    throw Error(Error::Code::invalid_argument,
+                "the clock reads " + format_local(job_now_, opt_.utc_offset_minutes) +
+                    ", before the instance's latest event; time cannot run backwards",
+                "clock_backwards");
+  snapshot_before(in);
+  in.last_second = now_second;
+  if (take)
+    in.claims.push_back(Claim{s, a.dept, actor, now_text()});
+  else
+    in.claims.erase(held);
+  mark_ckpt(in);
+  EventRecord row = base_event(in, actor, now_text());
+  row.kind = take ? "claimed" : "released";
+  row.action = what;
+  row.step = step;
+  row.detail = cw.dept_name(a.dept);
+  push_row(std::move(row));
+  Input input;
+  input.record = take ? Input::Record::claim : Input::Record::release;
+  input.event.step = s;
+  input.event.actor = a;
+  input.event.at = in.def->time->to_wt(job_now_);
+  input.staff = actor;
+  batch_.inputs.back() = encode_input(input, *in.def->time);
+  ++in.version;
+  return ActResult{in.version, false};
+}
+
+ActResult EngineImpl::act_rules(const ActRequest& req) {
   check_text(req.action, "action (ActRequest::action)");
   refuse_if_read_only(req.action.empty() ? "act" : req.action.c_str());
   check_text(req.instance, "instance id");
@@ -101,24 +295,34 @@ int EngineImpl::act_job(const ActRequest& req) {
   {
     fire_due();
     auto it = instances_.find(req.instance);
-    if (it == instances_.end()) throw Error(Error::Code::not_found, "no instance '" + req.instance + "'");
+    if (it == instances_.end())
+      throw Error(Error::Code::not_found, "no instance '" + req.instance + "'", "unknown_instance");
     Instance& in = *it->second;
     const CompiledWorkflow& cw = *in.def->compiled;
+    if (req.expected_version >= 0 && static_cast<std::uint64_t>(req.expected_version) != in.version)
+      throw Error(Error::Code::conflict,
+                  "instance " + in.id + " is at version " + std::to_string(in.version) + ", not " +
+                      std::to_string(req.expected_version) +
+                      " (ActRequest::expected_version): it changed since it was read; read it again",
+                  "conflict");
     auto action = parse_action(req.action);
     if (!action)
       throw Error(Error::Code::invalid_argument,
                   "unknown action '" + req.action +
                       "'; actions are submit, accept, approve, return, resubmit, reject, commit, supply, withdraw, "
-                      "verify, verify-failed, rectified, revoke, confirm, contact, exclude, resume, extend");
+                      "verify, verify-failed, rectified, revoke, confirm, contact, exclude, resume, extend",
+                  "unknown_action");
     long si = cw.source->find_step(req.step);
     if (si < 0) {
       std::string ids;
       for (const auto& s : cw.source->steps) ids += (ids.empty() ? "" : ", ") + s.id;
       throw Error(Error::Code::not_found,
-                  "workflow '" + cw.source->id + "' has no step '" + req.step + "'; its steps are " + ids);
+                  "workflow '" + cw.source->id + "' has no step '" + req.step + "'; its steps are " + ids,
+                  "unknown_step");
     }
     if (req.days < 0 && req.days != -1)
-      throw Error(Error::Code::invalid_argument, "an excluded period cannot last a negative number of days");
+      throw Error(Error::Code::invalid_argument, "an excluded period cannot last a negative number of days",
+                  "bad_value");
     std::optional<ExclusionGround> ground;
     if (!req.ground.empty()) {
       ground = parse_ground(req.ground);
@@ -150,8 +354,8 @@ int EngineImpl::act_job(const ActRequest& req) {
                               ", before the instance's latest event (" + latest + "); time cannot run backwards";
       snapshot_before(in);
       record_refusal(in, req, why, &latest);
-      pending_error_ = std::make_exception_ptr(Error(Error::Code::invalid_argument, why));
-      return 0;
+      pending_error_ = std::make_exception_ptr(Error(Error::Code::invalid_argument, why, "clock_backwards"));
+      return ActResult{in.version, false};
     }
     snapshot_before(in);
     in.last_second = now_second;  // every way on from here logs a row at this time
@@ -162,9 +366,16 @@ int EngineImpl::act_job(const ActRequest& req) {
     // beyond the declared ones.
     if (!actor_err.empty()) {
       record_refusal(in, req, actor_err);
-      pending_error_ = std::make_exception_ptr(Error(Error::Code::forbidden, actor_err));
-      return 0;
+      pending_error_ = std::make_exception_ptr(Error(Error::Code::forbidden, actor_err, "wrong_actor"));
+      return ActResult{in.version, false};
     }
+    // Another clerk's claim: a conflict, and nothing logged (the race of
+    // two clerks is not a refusal of the rules).
+    if (const Claim* c = claim_against(in, e.step, e.actor, req.actor))
+      throw Error(Error::Code::conflict,
+                  "step '" + req.step + "' of instance " + in.id + " is claimed by " + c->staff + " since " + c->since +
+                      " for " + cw.dept_name(c->dept) + ": only they act on it for the department until it is released",
+                  "claimed");
     const bool needs_note = *action == Action::extend || (*action == Action::exclude && ground) ||
                             *action == Action::verify_failed || *action == Action::revoke;
     if (req.note.empty() && needs_note) {
@@ -178,8 +389,8 @@ int EngineImpl::act_job(const ActRequest& req) {
               : "an excluded period on the ground of " + std::string(jointreview::describe(*ground)) + " (" + to_string(*ground) +
                     ") must say why, in writing to the applicant (ActRequest::note)";
       record_refusal(in, req, why);
-      pending_error_ = std::make_exception_ptr(Error(Error::Code::refused, req.action + " refused: " + why));
-      return 0;
+      pending_error_ = std::make_exception_ptr(Error(Error::Code::refused, req.action + " refused: " + why, "note_required"));
+      return ActResult{in.version, false};
     }
     if (*action == Action::supply) {
       e.slot = -1;
@@ -191,16 +402,17 @@ int EngineImpl::act_job(const ActRequest& req) {
     if (r != Refusal::none) {
       std::string why = in.def->machine->explain(in.rt, e, r);
       record_refusal(in, req, why);
-      pending_error_ = std::make_exception_ptr(Error(refusal_code(r), req.action + " refused: " + why));
-      return 0;
+      pending_error_ = std::make_exception_ptr(Error(refusal_code(r), req.action + " refused: " + why, refusal_reason(r)));
+      return ActResult{in.version, false};
     }
     keep_note(in, e, req.note);
     record_action(in, req.actor, req.action, req.step, req.note, req.material, {});
     Input input{e};
     input.note = req.note;
     batch_.inputs.back() = encode_input(input, *in.def->time);
+    ++in.version;
     record_effects(in, req.actor, -1);
-    return 0;
+    return ActResult{in.version, false};
   }
 }
 
@@ -226,6 +438,7 @@ Refusal EngineImpl::apply_input(Instance& in, const Event& e, const std::string&
   // Timers that can no longer matter are dropped from the snapshot: the
   // state machine would ignore them (a decided step has no clock; a closed
   // instance only keeps verifications and contact tasks).
+  drop_decided_claims(in);
   const bool closed = in.rt.state != InstanceState::running;
   in.timers.erase(std::remove_if(in.timers.begin(), in.timers.end(),
                                  [&](const Timer& t) {

@@ -28,6 +28,7 @@ void EngineImpl::restore(std::vector<Saved>& v, std::size_t& n, std::size_t from
     Instance& in = *s.inst;
     s.inst = nullptr;
     if (s.is_new) {
+      if (!in.key.empty()) keys_.erase(key_of(in.def->compiled->source->id, in.key));
       instances_.erase(in.id);  // destroys it
       continue;
     }
@@ -36,6 +37,8 @@ void EngineImpl::restore(std::vector<Saved>& v, std::size_t& n, std::size_t from
     in.finished = s.finished;
     in.last_second = s.last_second;
     in.round_notes = s.round_notes;
+    in.version = s.version;
+    in.claims = s.claims;
     in.batch_slot = -1;
   }
 }
@@ -57,6 +60,8 @@ void EngineImpl::snapshot_before(Instance& in) {
     s.finished = in.finished;
     s.last_second = in.last_second;
     s.round_notes = in.round_notes;
+    s.version = in.version;
+    s.claims = in.claims;
   }
   in.batch_slot = static_cast<std::int32_t>(n_saved_++);
   mark_ckpt(in);
@@ -209,6 +214,7 @@ void EngineImpl::clear_keeping_capacity(storage::Batch& b) {
   b.steps.clear();
   b.events.clear();
   b.inputs.clear();
+  b.requests.clear();
   b.checkpoint_seq.reset();
 }
 

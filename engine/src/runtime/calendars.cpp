@@ -58,14 +58,14 @@ void EngineImpl::warn_if_newer(const HeldCalendar& h, const std::vector<std::str
       opt_.calendar.on_warning("calendar '" + h.record.id + "' in " + k.source + " differs from the copy the database " +
                                opt_.database + " holds, under the same data version " + k.version +
                                "; its instances count with the database's copy. Raise `version` in the file and "
-                               "update the calendar (jreview calendar update " + k.source + " --db " + opt_.database +
+                               "update the calendar (Engine::update_calendar; jreview calendar update " + k.source + " --db " + opt_.database +
                                ") if the change is meant");
       return;
     }
     opt_.calendar.on_warning("calendar '" + h.record.id + "' in " + k.source + " has data version " + k.version +
                              ", newer than the copy the database " + opt_.database + " holds (" + h.record.version +
                              "); its instances count with the database's copy until the calendar is updated "
-                             "(jreview calendar update " + k.source + " --db " + opt_.database + ")");
+                             "(Engine::update_calendar; jreview calendar update " + k.source + " --db " + opt_.database + ")");
   } catch (const std::exception&) {
     // No such file here, or one that does not load: nothing to compare.
   }

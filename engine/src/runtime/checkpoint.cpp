@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 #include "runtime/codec.h"
 #include "runtime/working_time.h"
 
@@ -38,17 +40,39 @@ void EngineImpl::replay() {
                                             "the database's conversion to schema 3 did not finish");
     const Event& e = input.event;
     Instance* in = nullptr;
-    if (e.action == Action::start) {
+    if (input.record != Input::Record::input) {
+      auto it = instances_.find(row.instance);
+      if (it == instances_.end())
+        throw Error(Error::Code::storage, "the log refers to instance " + row.instance + ", which it never started");
+      in = it->second.get();
+      resolve_time(input, *in->def->time);
+      fire_pending(*in, e.at, nullptr);
+      if (e.step >= in->rt.steps.size() || e.actor.dept >= in->def->compiled->n_departments)
+        throw Error(Error::Code::storage, "event " + std::to_string(row.seq) + " claims a step or department instance " +
+                                              row.instance + " does not have");
+      auto held = std::find_if(in->claims.begin(), in->claims.end(),
+                               [&](const Claim& c) { return c.step == e.step && c.dept == e.actor.dept; });
+      if (input.record == Input::Record::claim) {
+        if (held == in->claims.end()) in->claims.push_back(Claim{e.step, e.actor.dept, input.staff, row.time});
+      } else if (held != in->claims.end()) {
+        in->claims.erase(held);
+      }
+      ++in->version;
+      mark_ckpt(*in);
+    } else if (e.action == Action::start) {
       if (instances_.count(row.instance))
         throw Error(Error::Code::storage, "the log starts instance " + row.instance + " twice");
       in = &add_instance(row.instance, input.workflow_hash, input.project, input.applicant, row.time);
       in->def->machine->reset(in->rt, input.green);
+      in->key = input.key;
+      if (!in->key.empty()) keys_[key_of(in->def->compiled->source->id, in->key)] = in->id;
     } else {
       auto it = instances_.find(row.instance);
       if (it == instances_.end())
         throw Error(Error::Code::storage, "the log refers to instance " + row.instance + ", which it never started");
       in = it->second.get();
     }
+    if (input.record == Input::Record::input) {
     resolve_time(input, *in->def->time);
     if (e.action == Action::timer) {
       // The timers that fired before it, then the timer itself (applied as
@@ -67,7 +91,9 @@ void EngineImpl::replay() {
       throw Error(Error::Code::storage, "replaying the log of instance " + row.instance + " at event " +
                                             std::to_string(row.seq) + " gives a different result than it did live (" +
                                             in->def->machine->explain(in->rt, e, r) + ")");
+    ++in->version;
     mark_all_steps(*in);
+    }
     try {
       in->last_second = std::max(in->last_second,
                                  seconds_of(parse_local_time(row.time.substr(0, 19), opt_.utc_offset_minutes)));
@@ -209,7 +235,41 @@ storage::InstanceRecord EngineImpl::record_of(const Instance& in) {
   r.started = in.started;
   r.finished = in.finished;
   r.snapshot = encode(in);
+  r.workflow_id = in.def->compiled->source->id;
+  r.key = in.key;
+  r.version = static_cast<std::int64_t>(in.version);
+  r.claims = claims_text(in);
   return r;
+}
+
+// The claims column: [{"step": INDEX, "department": INDEX, "staff", "since"}]
+// ("" for none), indices into the compiled workflow like the snapshot's.
+std::string EngineImpl::claims_text(const Instance& in) {
+  if (in.claims.empty()) return "";
+  nlohmann::json a = nlohmann::json::array();
+  for (const Claim& c : in.claims)
+    a.push_back({{"step", c.step}, {"department", c.dept}, {"staff", c.staff}, {"since", c.since}});
+  return a.dump();
+}
+
+void EngineImpl::read_claims(Instance& in, const std::string& text) {
+  in.claims.clear();
+  if (text.empty()) return;
+  const auto bad = [&] {
+    return Error(Error::Code::storage, "the stored claims of instance " + in.id + " are corrupt");
+  };
+  const nlohmann::json a = nlohmann::json::parse(text, nullptr, false);
+  if (!a.is_array()) throw bad();
+  for (const auto& c : a) {
+    if (!c.is_object() || !c.contains("step") || !c["step"].is_number_unsigned() || !c.contains("department") ||
+        !c["department"].is_number_unsigned() || !c.contains("staff") || !c["staff"].is_string() ||
+        !c.contains("since") || !c["since"].is_string())
+      throw bad();
+    Claim k{c["step"].get<std::uint32_t>(), c["department"].get<std::uint32_t>(), c["staff"].get<std::string>(),
+            c["since"].get<std::string>()};
+    if (k.step >= in.rt.steps.size() || k.dept >= in.def->compiled->n_departments) throw bad();
+    in.claims.push_back(std::move(k));
+  }
 }
 
 storage::StepRecord EngineImpl::step_record(const Instance& in, int idx) {

@@ -318,7 +318,22 @@ void decode(const std::string& s, Instance& in) {
 std::string encode_input(const Input& in, const TimeMap& time) {
   std::string out;
   const Event& e = in.event;
-  put(out, kInputVersion);
+  if (in.record != Input::Record::input) {
+    put(out, kInputVersion3);
+    put(out, static_cast<std::uint8_t>(in.record));
+    put(out, e.step);
+    put(out, e.actor.dept);
+    put_instant(out, time, e.at);
+    put_string(out, in.staff);
+    return out;
+  }
+  const bool v3 = e.action == Action::start && !in.key.empty();
+  if (v3) {
+    put(out, kInputVersion3);
+    put(out, static_cast<std::uint8_t>(Input::Record::input));
+  } else {
+    put(out, kInputVersion);
+  }
   put(out, static_cast<std::uint8_t>(e.action));
   put(out, static_cast<std::uint8_t>(e.timer));
   put(out, static_cast<std::uint8_t>(e.actor.kind));
@@ -333,6 +348,7 @@ std::string encode_input(const Input& in, const TimeMap& time) {
     put_string(out, in.workflow_hash);
     put_string(out, in.project);
     put_string(out, in.applicant);
+    if (v3) put_string(out, in.key);
   }
   return out;
 }
@@ -343,9 +359,27 @@ Input decode_input(const std::string& s) {
   Input in;
   Event& e = in.event;
   const auto version = r.get<std::uint8_t>();
-  if (version != 1 && version != kInputVersion)
+  if (version != 1 && version != kInputVersion && version != kInputVersion3)
     throw Error(Error::Code::storage, "an input row was written by an incompatible jreview version");
   in.legacy = version == 1;
+  if (version == kInputVersion3) {
+    const auto record = r.get<std::uint8_t>();
+    if (record > static_cast<std::uint8_t>(Input::Record::release)) r.fail("an unknown kind of record");
+    in.record = static_cast<Input::Record>(record);
+    if (in.record != Input::Record::input) {
+      e.action = Action::timer;  // not a state machine input
+      e.step = r.get<std::uint32_t>();
+      e.actor.kind = Actor::Kind::department;
+      e.actor.dept = r.get<std::uint32_t>();
+      in.when.tag = r.get<std::uint8_t>();
+      in.when.day = r.get<std::int32_t>();
+      in.when.frac = r.get<double>();
+      if (in.when.tag > CivilInstant::beyond) r.fail("an unknown kind of time");
+      in.staff = r.string();
+      if (r.pos != s.size()) r.fail("trailing bytes");
+      return in;
+    }
+  }
   const auto action = r.get<std::uint8_t>();
   const auto timer = r.get<std::uint8_t>();
   const auto kind = r.get<std::uint8_t>();
@@ -373,6 +407,7 @@ Input decode_input(const std::string& s) {
     in.workflow_hash = r.string();
     in.project = r.string();
     in.applicant = r.string();
+    if (version == kInputVersion3) in.key = r.string();
   }
   return in;
 }

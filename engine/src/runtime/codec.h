@@ -32,12 +32,22 @@ void decode(const std::string& s, Instance& in);
 // that opening the database can replay what happened after the checkpoint.
 
 // Version 2: `at` as a civil instant. Version 1 (schema 2): `at` as
-// working-day time (see decode() above).
+// working-day time (see decode() above). Version 3 (schema 5) adds records
+// beside the state machine's inputs: a start with a business key, and the
+// claim or release of a step by a department's staff member; every other
+// input is still written as version 2.
 constexpr std::uint8_t kInputVersion = 2;
+constexpr std::uint8_t kInputVersion3 = 3;
 
 struct Input {
   Input() = default;
   explicit Input(const Event& e) : event(e) {}
+  // What the row records: a state machine input, or a claim on
+  // (event.step, department event.actor.dept) by `staff`, or its release.
+  enum class Record : std::uint8_t { input = 0, claim = 1, release = 2 };
+  Record record = Record::input;
+  std::string staff;  // claim, release: the DEPT/ID who claimed
+  std::string key;    // start: the business key (StartRequest::key), "" for none
   Event event;
   // start only:
   bool green = false;

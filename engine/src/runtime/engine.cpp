@@ -45,21 +45,30 @@ EngineImpl::EngineImpl(const EngineOptions& o)
   for (auto& rec : store_->instances()) {
     Instance& in = add_instance(rec.id, rec.workflow_hash, rec.project, rec.applicant, rec.started);
     in.finished = rec.finished;
+    in.key = rec.key;
+    in.version = static_cast<std::uint64_t>(rec.version);
+    if (!in.key.empty()) keys_[key_of(in.def->compiled->source->id, in.key)] = in.id;
     try {
       decode(rec.snapshot, in);
+      read_claims(in, rec.claims);
     } catch (const Error& e) {
       // A snapshot of another layout or version (or a damaged one): the log
       // is the record of truth, and the instance is rebuilt from it.
       if (e.code() != Error::Code::storage) throw;
+      if (!in.key.empty()) keys_.erase(key_of(in.def->compiled->source->id, in.key));
       instances_.erase(rec.id);
       rebuild_.insert(rec.id);
     }
   }
   replay();
+  // The request ids of the last 7 days answer retries; older ones go.
+  for (auto& r : store_->requests(format_local(clock_->now() - std::chrono::hours(24 * 7), opt_.utc_offset_minutes),
+                                  !opt_.read_only))
+    requests_.emplace(r.id, std::move(r));
   if (legacy_time_ && opt_.read_only)
     throw Error(Error::Code::storage, "database '" + o.database +
                                           "' was written by an older jreview and needs a one-time conversion; open "
-                                          "it once without --read-only");
+                                          "it once without EngineOptions::read_only");
   if (opt_.read_only) {
     // Nothing is stored, nothing fires: what the database says, as of now.
     pending_cal_.clear();
@@ -151,10 +160,24 @@ void EngineImpl::stop() {
   if (writer_.joinable()) writer_.join();
 }
 
-std::string EngineImpl::start(const StartRequest& req) {
+std::string EngineImpl::start(const StartRequest& req) { return start_instance(req).instance; }
+
+StartResult EngineImpl::start_instance(const StartRequest& req) {
   // Load and validate outside the event loop: it reads files.
   std::shared_ptr<const LoadedFile> loaded = load(req.workflow_file);
   return call([&] { return start_job(req, *loaded); });
+}
+
+ActResult EngineImpl::apply(const ActRequest& req) {
+  return call([&] { return act_job(req); });
+}
+
+ActResult EngineImpl::claim(const std::string& instance, const std::string& step, const std::string& actor) {
+  return call([&] { return claim_job(instance, step, actor, true); });
+}
+
+ActResult EngineImpl::release(const std::string& instance, const std::string& step, const std::string& actor) {
+  return call([&] { return claim_job(instance, step, actor, false); });
 }
 
 void EngineImpl::start_async(const StartRequest& req, StartDone done) {
@@ -166,17 +189,15 @@ void EngineImpl::start_async(const StartRequest& req, StartDone done) {
     return;
   }
   submit([this, req, loaded] { return start_job(req, *loaded); },
-         [done = std::move(done)](std::string id, std::exception_ptr err) { notify(done, id, err); });
+         [done = std::move(done)](StartResult r, std::exception_ptr err) { notify(done, r.instance, err); });
 }
 
 void EngineImpl::act_async(const ActRequest& req, ActDone done) {
   submit([this, req] { return act_job(req); },
-         [done = std::move(done)](int, std::exception_ptr err) { notify(done, err); });
+         [done = std::move(done)](ActResult, std::exception_ptr err) { notify(done, err); });
 }
 
-void EngineImpl::act(const ActRequest& req) {
-  call([&] { return act_job(req); });
-}
+void EngineImpl::act(const ActRequest& req) { apply(req); }
 
 InstanceStatus EngineImpl::status(const std::string& id) {
   return call([&] {

@@ -57,6 +57,8 @@ namespace asio = boost::asio;
 
 // The error code of a refusal of the state machine.
 Error::Code refusal_code(Refusal r);
+// Its machine-readable reason (Error::reason()): "wrong_state", "wrong_actor" ...
+const char* refusal_reason(Refusal r);
 
 class EngineImpl final : public Engine {
  public:
@@ -67,11 +69,16 @@ class EngineImpl final : public Engine {
   void refuse_if_read_only(const char* what) const {
     if (opt_.read_only)
       throw Error(Error::Code::invalid_argument,
-                  std::string(what) + " refused: the database is open read-only (EngineOptions::read_only)");
+                  std::string(what) + " refused: the database is open read-only (EngineOptions::read_only)",
+                  "read_only");
   }
 
   // ---- engine.cpp: the public calls
   std::string start(const StartRequest& req) override;
+  StartResult start_instance(const StartRequest& req) override;
+  ActResult apply(const ActRequest& req) override;
+  ActResult claim(const std::string& instance, const std::string& step, const std::string& actor) override;
+  ActResult release(const std::string& instance, const std::string& step, const std::string& actor) override;
   void start_async(const StartRequest& req, StartDone done) override;
   void act_async(const ActRequest& req, ActDone done) override;
   void act(const ActRequest& req) override;
@@ -187,8 +194,19 @@ class EngineImpl final : public Engine {
   }
 
   // ---- actions.cpp
-  std::string start_job(const StartRequest& req, const LoadedFile& loaded);
-  int act_job(const ActRequest& req);
+  StartResult start_job(const StartRequest& req, const LoadedFile& loaded);
+  ActResult act_job(const ActRequest& req);
+  ActResult act_rules(const ActRequest& req);
+  ActResult claim_job(const std::string& instance, const std::string& step, const std::string& actor, bool take);
+  // The instance's claims after a change: a decided step keeps none.
+  void drop_decided_claims(Instance& in);
+  // Another actor's claim on the step for the actor's department, or null.
+  const Claim* claim_against(const Instance& in, std::uint32_t step, const Actor& actor, const std::string& who) const;
+  static std::string key_of(const std::string& workflow_id, const std::string& key) {
+    return workflow_id + '\n' + key;
+  }
+  static std::string claims_text(const Instance& in);
+  void read_claims(Instance& in, const std::string& text);
   Refusal apply_input(Instance& in, const Event& e, const std::string& when, bool live = false);
   Actor parse_actor(const Instance& in, const std::string& who, std::string& err);
   static std::int64_t seconds_of(Clock::time_point t);
@@ -300,6 +318,8 @@ class EngineImpl final : public Engine {
 
   std::unordered_map<std::string, std::unique_ptr<Definition>> defs_;
   std::unordered_map<std::string, std::unique_ptr<Instance>> instances_;
+  std::unordered_map<std::string, std::string> keys_;  // key_of(workflow id, business key) -> instance
+  std::unordered_map<std::string, storage::RequestRecord> requests_;  // by request id, the last 7 days
   std::map<std::string, std::int64_t> next_number_;
   std::priority_queue<HeapEntry, std::vector<HeapEntry>, std::greater<>> heap_;
   std::uint64_t heap_order_ = 0;

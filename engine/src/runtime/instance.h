@@ -35,8 +35,22 @@ struct Timer {
   }
 };
 
+// A step taken by one staff member of a department (Engine::claim): only
+// the claimer acts on it for that department until it is released or the
+// step is decided.
+struct Claim {
+  std::uint32_t step = 0;
+  std::uint32_t dept = 0;  // compiled department index
+  std::string staff;       // "DEPT/ID"
+  std::string since;       // local ISO time
+  bool operator==(const Claim& o) const {
+    return step == o.step && dept == o.dept && staff == o.staff && since == o.since;
+  }
+};
+
 struct Instance {
   std::string id;
+  std::string key;  // the business key of its start (StartRequest::key), "" for none
   Definition* def = nullptr;
   std::string project;
   std::string applicant;
@@ -47,6 +61,10 @@ struct Instance {
   // The wall-clock second (UTC) of its latest event row of any kind: no
   // action may be dated before it, so the trail stays in order.
   std::int64_t last_second = 0;
+  // Accepted changes so far: one per input row of its log (the start, each
+  // accepted action, each timer that changed it, each claim and release).
+  std::uint64_t version = 0;
+  std::vector<Claim> claims;
   // The notes of this round's returns, by (step << 32 | department slot):
   // the items of the step's one consolidated notice (Art. 32), cleared when
   // it is sent.
@@ -71,6 +89,8 @@ struct Saved {
   std::string finished;
   std::int64_t last_second = 0;
   std::map<std::uint64_t, std::string> round_notes;
+  std::uint64_t version = 0;
+  std::vector<Claim> claims;
 };
 
 // A pending timer in the engine's heap: due at the wall-clock second `when`

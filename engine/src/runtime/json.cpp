@@ -23,6 +23,8 @@ namespace {
 using nlohmann::ordered_json;
 
 ordered_json step_json(const StepStatus& s) {
+  ordered_json claims = ordered_json::array();
+  for (const auto& c : s.claims) claims.push_back({{"department", c.department}, {"staff", c.staff}, {"since", c.since}});
   return {{"id", s.id},
           {"name", s.name},
           {"state", s.state},
@@ -58,7 +60,8 @@ ordered_json step_json(const StepStatus& s) {
           {"notices", s.notices},
           {"repeat_notice", s.repeat_notice},
           {"missing_materials", s.missing_materials},
-          {"reviews_pending", s.reviews_pending}};
+          {"reviews_pending", s.reviews_pending},
+          {"claims", claims}};
 }
 
 ordered_json instance_json(const InstanceStatus& s) {
@@ -74,6 +77,8 @@ ordered_json instance_json(const InstanceStatus& s) {
           {"title", s.title},
           {"project", s.project},
           {"applicant", s.applicant},
+          {"key", text_or_null(s.key)},
+          {"version", s.version},
           {"state", s.state},
           {"green", s.green},
           {"started", s.started},

@@ -19,6 +19,8 @@ InstanceStatus EngineImpl::describe(const Instance& in) {
   s.title = wf.title;
   s.project = in.project;
   s.applicant = in.applicant;
+  s.key = in.key;
+  s.version = in.version;
   s.state = to_string(in.rt.state);
   s.green = in.rt.green;
   s.started = in.started;
@@ -45,6 +47,8 @@ InstanceStatus EngineImpl::describe(const Instance& in) {
     st.state = to_string(r.state);
     st.since = step_since(in, i);
     for (std::uint32_t k = 0; k < cw.dept_count(i); ++k) st.departments.push_back(cw.dept_name(cw.dept_of(i, k)));
+    for (const Claim& c : in.claims)
+      if (c.step == i) st.claims.push_back({cw.dept_name(c.dept), c.staff, c.since});
     st.deadline = step_deadline(in, i);
     st.deadline_provisional = step_deadline_provisional(in, i);
     st.days_used = days_used(in, i);

@@ -92,6 +92,7 @@ void EngineImpl::fire_timer(Instance& in, const Timer& t) {
         push_row(std::move(row));
       }
       batch_.inputs[first] = encode_input(Input{e}, *in.def->time);
+      ++in.version;
       in.last_second = std::max(in.last_second, in.def->time->fire_second(t.at));
     }
   } catch (const std::exception& x) {
