@@ -32,11 +32,15 @@ void add_read_only_flag(CLI::App* sub, EngineFlags& f) {
 }
 
 int error_exit(const jointreview::Error& e) {
-  std::cerr << "jreview: " << (e.code() == jointreview::Error::Code::refused     ? "refused: "
-                               : e.code() == jointreview::Error::Code::forbidden ? "forbidden: "
-                                                                                  : "error: ")
+  using C = jointreview::Error::Code;
+  std::cerr << "jreview: "
+            << (e.code() == C::refused     ? "refused: "
+                : e.code() == C::forbidden ? "forbidden: "
+                : e.code() == C::conflict  ? "conflict: "
+                                           : "error: ")
             << in_flags(e.what()) << "\n";
-  return e.code() == jointreview::Error::Code::refused || e.code() == jointreview::Error::Code::forbidden ? 3 : 2;
+  if (e.code() == C::conflict) return 4;
+  return e.code() == C::refused || e.code() == C::forbidden ? 3 : 2;
 }
 
 void add_engine_flags(CLI::App* sub, EngineFlags& f) {
@@ -82,6 +86,7 @@ std::string flags(const jointreview::StepStatus& s) {
     for (const auto& x : s.missing_materials) m += (m.empty() ? "" : ",") + x;
     add("missing:" + m);
   }
+  for (const auto& c : s.claims) add("claimed:" + c.staff);
   if (!s.reviews_pending.empty() && s.state == "accepted") {
     std::string m;
     for (const auto& x : s.reviews_pending) m += (m.empty() ? "" : ",") + x;
@@ -102,6 +107,8 @@ void print_status(const jointreview::InstanceStatus& s) {
   if (s.overdue) std::cout << "   PROJECT OVERDUE";
   else if (s.warned) std::cout << "   project deadline near";
   if (s.green) std::cout << "   green channel";
+  std::cout << "   version " << s.version;
+  if (!s.key.empty()) std::cout << "   key " << s.key;  // checked at start: no control characters
   std::cout << "\n\n";
   std::vector<std::vector<std::string>> rows;
   bool provisional = s.deadline_provisional;
@@ -119,7 +126,7 @@ void print_status(const jointreview::InstanceStatus& s) {
 
 struct StartOpts {
   EngineFlags e;
-  std::string file, project, applicant = "applicant";
+  std::string file, project, applicant = "applicant", key;
   bool green = false;
 };
 
@@ -130,6 +137,9 @@ void add_start(CLI::App& app, Runner& run) {
   sub->add_option("--project", o->project, "the project's name (default: the workflow's title)");
   sub->add_option("--applicant", o->applicant, "the applicant's name (for --as applicant:NAME)");
   sub->add_flag("--green", o->green, "green channel (绿色通道): first in every department's queue");
+  sub->add_option("--key", o->key,
+                  "a business key, unique per workflow (the platform's case number): with a key in use, nothing is "
+                  "started and the existing instance's id is printed");
   add_engine_flags(sub, o->e);
   with_engine(sub, run, o, [](jointreview::Engine& engine, const auto& o) {
     jointreview::StartRequest r;
@@ -137,7 +147,14 @@ void add_start(CLI::App& app, Runner& run) {
     r.project = o.project;
     r.applicant = o.applicant;
     r.green = o.green;
-    std::string id = engine.start(r);
+    r.key = o.key;
+    const jointreview::StartResult started = engine.start_instance(r);
+    const std::string& id = started.instance;
+    if (started.existed) {
+      std::cerr << "key '" << o.key << "' is in use: instance " << id << " already existed; nothing was started\n";
+      std::cout << id << "\n";
+      return 0;
+    }
     auto s = engine.status(id);
     std::string ready;
     for (const auto& st : s.steps)
@@ -150,8 +167,9 @@ void add_start(CLI::App& app, Runner& run) {
 
 struct ActOpts {
   EngineFlags e;
-  std::string instance, step, action, actor = "applicant", note, material, ground;
+  std::string instance, step, action, actor = "applicant", note, material, ground, request_id;
   double days = -1;
+  std::int64_t expect_version = -1;
 };
 
 void add_act(CLI::App& app, Runner& run) {
@@ -176,9 +194,20 @@ void add_act(CLI::App& app, Runner& run) {
   sub->add_option("--ground", o->ground,
                   "exclude beyond the declared periods: the Art. 45 ground (hearing, tendering, auction, inspection, "
                   "testing, quarantine, appraisal, expert_review); needs --days and --note");
+  sub->add_option("--request-id", o->request_id,
+                  "idempotency: a retry with the same id gets the first outcome and writes nothing (kept 7 days)");
+  sub->add_option("--expect-version", o->expect_version,
+                  "act only if the instance is still at this version (status shows it); else exit 4, nothing logged")
+      ->check(CLI::NonNegativeNumber);
   add_engine_flags(sub, o->e);
   with_engine(sub, run, o, [](jointreview::Engine& engine, const auto& o) {
-    engine.act({o.instance, o.step, o.action, o.actor, o.note, o.material, o.days, o.ground});
+    jointreview::ActRequest r{o.instance, o.step, o.action, o.actor, o.note, o.material, o.days, o.ground};
+    r.request_id = o.request_id;
+    r.expected_version = o.expect_version;
+    const jointreview::ActResult done = engine.apply(r);
+    if (done.repeated)
+      std::cerr << "request id '" << o.request_id << "' was answered before: this is its first outcome, nothing new "
+                << "was written\n";
     auto s = engine.status(o.instance);
     for (const auto& st : s.steps)
       if (st.id == o.step)
@@ -269,11 +298,40 @@ void add_events(CLI::App& app, Runner& run) {
   });
 }
 
+struct ClaimOpts {
+  EngineFlags e;
+  std::string instance, step, actor;
+};
+
+void add_claim_command(CLI::App& app, Runner& run, bool take) {
+  auto o = std::make_shared<ClaimOpts>();
+  auto* sub = app.add_subcommand(take ? "claim" : "release",
+                                 take ? "Take a step for yourself: only you act on it for your department until you "
+                                        "release it or it is decided"
+                                      : "Give back a step you claimed");
+  sub->add_option("instance", o->instance, "instance id")->required();
+  sub->add_option("step", o->step, "step id")->required();
+  sub->add_option("--as", o->actor, "DEPARTMENT/STAFF-ID: the staff member")->required();
+  add_engine_flags(sub, o->e);
+  with_engine(sub, run, o, [take](jointreview::Engine& engine, const auto& o) {
+    const jointreview::ActResult r =
+        take ? engine.claim(o.instance, o.step, o.actor) : engine.release(o.instance, o.step, o.actor);
+    std::cout << o.step << ": " << (take ? "claimed by " : "released by ") << o.actor
+              << (r.repeated ? " (already)" : "") << "  version " << r.version << "\n";
+    return 0;
+  });
+}
+
+void add_claim(CLI::App& app, Runner& run) { add_claim_command(app, run, true); }
+void add_release(CLI::App& app, Runner& run) { add_claim_command(app, run, false); }
+
 }  // namespace
 
 JREVIEW_COMMAND(50, add_start);
 JREVIEW_COMMAND(51, add_act);
 JREVIEW_COMMAND(52, add_status);
 JREVIEW_COMMAND(53, add_events);
+JREVIEW_COMMAND(54, add_claim);
+JREVIEW_COMMAND(55, add_release);
 
 }  // namespace jreview

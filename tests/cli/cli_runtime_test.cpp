@@ -257,3 +257,50 @@ TEST_CASE("jreview names what the user gave: a negative seed or --days, a week w
     CHECK(r.err.find("would keep nothing") != std::string::npos);
   }
 }
+
+TEST_CASE("jreview start --key, act --request-id and --expect-version, claim and release", "[cli][runtime][platform]") {
+  Db db;
+  const std::string wf = "workflows/four-certificates.yaml --project 甲项目 --key CASE-1";
+  Run first = jreview("start " + wf + db.at("2026-03-02T09:00"));
+  REQUIRE(first.code == 0);
+  const std::string id = last_line(first.out);
+  Run again = jreview("start " + wf + db.at("2026-03-02T09:05"));
+  CHECK(again.code == 0);
+  CHECK(last_line(again.out) == id);
+  CHECK_THAT(again.err, Catch::Contains("already existed"));
+
+  CHECK(jreview("act " + id + " filing submit --request-id r-1" + db.at("2026-03-02T09:10")).code == 0);
+  Run retry = jreview("act " + id + " filing submit --request-id r-1" + db.at("2026-03-02T09:11"));
+  CHECK(retry.code == 0);
+  CHECK_THAT(retry.err, Catch::Contains("answered before"));
+
+  Run stale = jreview("act " + id + " filing accept --as 发展改革委 --expect-version 1" + db.at("2026-03-02T09:12"));
+  CHECK(stale.code == 4);
+  CHECK_THAT(stale.err, Catch::StartsWith("jreview: conflict: "));
+  CHECK_THAT(stale.err, Catch::Contains("--expect-version"));  // the flag, not the library's field
+
+  Run claim = jreview("claim " + id + " filing --as 发展改革委/张三" + db.at("2026-03-02T09:13"));
+  CHECK(claim.code == 0);
+  CHECK_THAT(claim.out, Catch::Contains("claimed by 发展改革委/张三"));
+  Run other = jreview("act " + id + " filing accept --as 发展改革委/李四" + db.at("2026-03-02T09:14"));
+  CHECK(other.code == 4);
+  CHECK_THAT(other.err, Catch::Contains("claimed by 发展改革委/张三"));
+  Run status = jreview("status " + id + " --format json" + db.at("2026-03-02T09:15"));
+  const auto j = nlohmann::json::parse(status.out);
+  CHECK(j["key"] == "CASE-1");
+  CHECK(j["version"] == 3);
+  CHECK(j["steps"][0]["claims"][0]["staff"] == "发展改革委/张三");
+  CHECK(jreview("act " + id + " filing accept --as 发展改革委/张三 --expect-version 3" + db.at("2026-03-02T09:16")).code == 0);
+  Run release = jreview("release " + id + " filing --as 发展改革委/张三" + db.at("2026-03-02T09:17"));
+  CHECK(release.code == 0);
+  Run events = jreview("events " + id + " --format json" + db.at("2026-03-02T09:18"));
+  int claimed = 0, released = 0, refused = 0;
+  for (const auto& e : nlohmann::json::parse(events.out)) {
+    claimed += e["kind"] == "claimed";
+    released += e["kind"] == "released";
+    refused += e["kind"] == "refused";
+  }
+  CHECK(claimed == 1);
+  CHECK(released == 1);
+  CHECK(refused == 0);  // a retry, a stale version, a claimed step: none is a refusal of the rules
+}

@@ -1,0 +1,373 @@
+// The engine as a platform's core (issue 15): business keys, request ids,
+// versions, claims, and the machine-readable reasons of errors, as a
+// service platform with several clerks and retrying HTTP clients uses them.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "jointreview/engine.h"
+#include "jointreview/error.h"
+#include "runtime/helpers.h"
+
+using namespace jointreview;
+using jr_test::options;
+using jr_test::sql_exec;
+using jr_test::sql_scalar;
+using jr_test::TempDir;
+
+namespace {
+
+const char* kWindow = R"(workflow: window
+title: 窗口联审
+departments:
+  住建局: {}
+  自然资源局: {}
+steps:
+  - id: permit
+    department: 住建局
+    days: 5
+    needs: [申请表]
+    produces: [许可]
+  - id: land
+    departments: [自然资源局, 住建局]
+    lead: 自然资源局
+    days: 5
+    needs: [申请表]
+    produces: [用地意见]
+)";
+
+std::string state_of(const InstanceStatus& s, const std::string& step) {
+  for (const auto& st : s.steps)
+    if (st.id == step) return st.state;
+  return "?";
+}
+
+const StepStatus& step_of(const InstanceStatus& s, const std::string& step) {
+  for (const auto& st : s.steps)
+    if (st.id == step) return st;
+  FAIL("no step " << step);
+  throw 0;
+}
+
+long long count(const TempDir& d, const std::string& where) {
+  return std::stoll(sql_scalar(d.db(), "SELECT count(*) FROM events WHERE " + where));
+}
+
+// The error a call throws (code and reason), or none.
+struct Caught {
+  bool thrown = false;
+  Error::Code code = Error::Code::invalid_argument;
+  std::string reason, message;
+};
+template <class F>
+Caught caught(F&& f) {
+  Caught c;
+  try {
+    f();
+  } catch (const Error& e) {
+    c.thrown = true;
+    c.code = e.code();
+    c.reason = e.reason();
+    c.message = e.what();
+  }
+  return c;
+}
+
+ActRequest req(const std::string& id, const std::string& step, const std::string& action, const std::string& actor) {
+  ActRequest r;
+  r.instance = id;
+  r.step = step;
+  r.action = action;
+  r.actor = actor;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("platform: a business key starts one instance; starting again answers it and writes nothing",
+          "[runtime][platform]") {
+  TempDir d;
+  const std::string wf = d.file("window.yaml", kWindow);
+  auto clock = FakeClock::at("2026-03-02T09:00");
+  StartRequest s;
+  s.workflow_file = wf;
+  s.project = "城东项目";
+  s.key = "CASE-2026-0001";
+  std::string id;
+  {
+    auto e = Engine::open(options(d, clock));
+    const StartResult first = e->start_instance(s);
+    CHECK_FALSE(first.existed);
+    CHECK(first.version == 1);
+    id = first.instance;
+    const long long rows = count(d, "1");
+    const StartResult again = e->start_instance(s);
+    CHECK(again.existed);
+    CHECK(again.instance == id);
+    CHECK(count(d, "1") == rows);  // nothing written
+    CHECK(e->status(id).key == "CASE-2026-0001");
+    CHECK(nlohmann::json::parse(status_json(e->status(id)))["key"] == "CASE-2026-0001");
+    // Another key, or none: new instances.
+    s.key = "CASE-2026-0002";
+    CHECK(e->start_instance(s).instance != id);
+    s.key.clear();
+    CHECK_FALSE(e->start_instance(s).existed);
+    CHECK_FALSE(e->start_instance(s).existed);
+  }
+  // Reopened (the checkpoint) and after a crash (replayed from the log: the
+  // key travels in the start's input row).
+  for (const bool from_log : {false, true}) {
+    if (from_log) sql_exec(d.db(), "DELETE FROM instances; DELETE FROM steps; UPDATE meta SET value=0 WHERE key='checkpoint_seq'");
+    auto e = Engine::open(options(d, clock));
+    s.key = "CASE-2026-0001";
+    const StartResult r = e->start_instance(s);
+    CHECK(r.existed);
+    CHECK(r.instance == id);
+    CHECK(e->instances().size() == 4);
+  }
+}
+
+TEST_CASE("platform: concurrent starts with one key from several threads make one instance", "[runtime][platform][threads]") {
+  TempDir d;
+  const std::string wf = d.file("window.yaml", kWindow);
+  auto e = Engine::open(options(d, FakeClock::at("2026-03-02T09:00")));
+  std::vector<std::thread> threads;
+  std::vector<StartResult> results(8);
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&, t] {
+      StartRequest s;
+      s.workflow_file = wf;
+      s.project = "并发";
+      s.key = "K-1";
+      results[t] = e->start_instance(s);
+    });
+  for (auto& t : threads) t.join();
+  std::set<std::string> ids;
+  int created = 0;
+  for (const auto& r : results) {
+    ids.insert(r.instance);
+    created += !r.existed;
+  }
+  CHECK(ids.size() == 1);
+  CHECK(created == 1);
+  CHECK(e->instances().size() == 1);
+}
+
+TEST_CASE("platform: a retried request id gets the first outcome and writes nothing new", "[runtime][platform]") {
+  TempDir d;
+  const std::string wf = d.file("window.yaml", kWindow);
+  auto clock = FakeClock::at("2026-03-02T09:00");
+  auto e = Engine::open(options(d, clock));
+  const std::string id = e->start(wf, "p");
+  ActRequest submit = req(id, "permit", "submit", "applicant");
+  submit.request_id = "r-1";
+  const ActResult first = e->apply(submit);
+  CHECK_FALSE(first.repeated);
+  CHECK(first.version == 2);
+  const long long rows = count(d, "1");
+  const ActResult again = e->apply(submit);  // an HTTP retry
+  CHECK(again.repeated);
+  CHECK(again.version == 2);
+  CHECK(count(d, "1") == rows);
+  CHECK(count(d, "kind='refused'") == 0);  // no "wrong state" refusal in the legal trail
+
+  // A refusal is an outcome too: retried, the same error and no second row.
+  ActRequest wrong = req(id, "permit", "approve", "自然资源局");
+  wrong.request_id = "r-2";
+  const Caught a = caught([&] { e->apply(wrong); });
+  const Caught b = caught([&] { e->apply(wrong); });
+  REQUIRE(a.thrown);
+  REQUIRE(b.thrown);
+  CHECK(a.code == Error::Code::forbidden);
+  CHECK(b.code == a.code);
+  CHECK(b.reason == a.reason);
+  CHECK(b.message == a.message);
+  CHECK(count(d, "kind='refused'") == 1);
+
+  // One id names one call.
+  ActRequest other = req(id, "land", "submit", "applicant");
+  other.request_id = "r-1";
+  const Caught dup = caught([&] { e->apply(other); });
+  CHECK(dup.thrown);
+  CHECK(dup.reason == "duplicate");
+  CHECK_THAT(dup.message, Catch::Contains("r-1"));
+  CHECK(state_of(e->status(id), "land") == "ready");
+
+  // Kept across a reopen.
+  e.reset();
+  e = Engine::open(options(d, clock));
+  CHECK(e->apply(submit).repeated);
+  CHECK(count(d, "1") == rows + 1);  // only the refusal row since
+  // And forgotten after 7 days.
+  clock->set(FakeClock::at("2026-03-10T09:00")->now());
+  e.reset();
+  e = Engine::open(options(d, clock));
+  const Caught late = caught([&] { e->apply(submit); });
+  CHECK(late.thrown);  // judged again: the step is no longer ready
+  CHECK(late.reason == "wrong_state");
+}
+
+TEST_CASE("platform: concurrent retries of one request id from several threads act once", "[runtime][platform][threads]") {
+  TempDir d;
+  const std::string wf = d.file("window.yaml", kWindow);
+  auto e = Engine::open(options(d, FakeClock::at("2026-03-02T09:00")));
+  const std::string id = e->start(wf, "p");
+  std::atomic<int> repeated{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t)
+    threads.emplace_back([&] {
+      ActRequest r = req(id, "permit", "submit", "applicant");
+      r.request_id = "retry-me";
+      try {
+        repeated += e->apply(r).repeated ? 1 : 0;
+      } catch (const Error&) {
+        ++failed;
+      }
+    });
+  for (auto& t : threads) t.join();
+  CHECK(failed == 0);
+  CHECK(repeated == 5);
+  CHECK(count(d, "action='submit'") == 1);
+  CHECK(count(d, "kind='refused'") == 0);
+}
+
+TEST_CASE("platform: versions and expected_version; a stale write is a conflict and logs nothing", "[runtime][platform]") {
+  TempDir d;
+  const std::string wf = d.file("window.yaml", kWindow);
+  auto e = Engine::open(options(d, FakeClock::at("2026-03-02T09:00")));
+  const std::string id = e->start(wf, "p");
+  CHECK(e->status(id).version == 1);
+  e->act(req(id, "permit", "submit", "applicant"));
+  const std::uint64_t v = e->status(id).version;
+  CHECK(v == 2);
+  ActRequest accept = req(id, "permit", "accept", "住建局");
+  accept.expected_version = 1;  // read before the submit
+  const long long rows = count(d, "1");
+  const Caught c = caught([&] { e->apply(accept); });
+  CHECK(c.thrown);
+  CHECK(c.code == Error::Code::conflict);
+  CHECK(c.reason == "conflict");
+  CHECK_THAT(c.message, Catch::Contains("version 2, not 1"));
+  CHECK(count(d, "1") == rows);
+  accept.expected_version = static_cast<std::int64_t>(v);
+  CHECK(e->apply(accept).version == 3);
+  // A refusal does not change the version.
+  CHECK(caught([&] { e->act(req(id, "permit", "submit", "applicant")); }).reason == "wrong_state");
+  CHECK(e->status(id).version == 3);
+  CHECK(nlohmann::json::parse(status_json(e->status(id)))["version"] == 3);
+}
+
+TEST_CASE("platform: two clerks racing on one step: exactly one wins, the other gets a conflict and no row",
+          "[runtime][platform][threads]") {
+  TempDir d;
+  const std::string wf = d.file("window.yaml", kWindow);
+  auto e = Engine::open(options(d, FakeClock::at("2026-03-02T09:00")));
+  for (int round = 0; round < 10; ++round) {
+    const std::string id = e->start(wf, "p" + std::to_string(round));
+    e->act(req(id, "permit", "submit", "applicant"));
+    e->act(req(id, "permit", "accept", "住建局"));
+    const auto v = static_cast<std::int64_t>(e->status(id).version);
+    std::atomic<int> won{0}, conflicts{0};
+    std::vector<std::thread> clerks;
+    for (const char* who : {"住建局/张三", "住建局/李四"})
+      clerks.emplace_back([&, who] {
+        ActRequest r = req(id, "permit", "approve", who);
+        r.expected_version = v;
+        try {
+          e->act(r);
+          ++won;
+        } catch (const Error& x) {
+          if (x.code() == Error::Code::conflict) ++conflicts;
+        }
+      });
+    for (auto& t : clerks) t.join();
+    CHECK(won == 1);
+    CHECK(conflicts == 1);
+    CHECK(count(d, "instance='" + id + "' AND action='approve'") == 1);
+    CHECK(count(d, "instance='" + id + "' AND kind='refused'") == 0);
+  }
+}
+
+TEST_CASE("platform: a claimed step is acted on by its claimer only, until released or decided", "[runtime][platform]") {
+  TempDir d;
+  const std::string wf = d.file("window.yaml", kWindow);
+  auto clock = FakeClock::at("2026-03-02T09:00");
+  std::string id;
+  std::string before;
+  {
+    auto e = Engine::open(options(d, clock));
+    id = e->start(wf, "p");
+    e->act(req(id, "land", "submit", "applicant"));
+    e->act(req(id, "land", "accept", "自然资源局"));
+    // Who may claim: staff of a department that handles the step.
+    CHECK(caught([&] { e->claim(id, "land", "自然资源局"); }).reason == "wrong_actor");
+    CHECK(caught([&] { e->claim(id, "land", "applicant"); }).reason == "wrong_actor");
+    CHECK(caught([&] { e->claim(id, "permit", "自然资源局/王五"); }).reason == "wrong_actor");
+    const ActResult c = e->claim(id, "land", "住建局/张三");
+    CHECK_FALSE(c.repeated);
+    CHECK(e->claim(id, "land", "住建局/张三").repeated);  // already theirs
+    const Caught taken = caught([&] { e->claim(id, "land", "住建局/李四"); });
+    CHECK(taken.code == Error::Code::conflict);
+    CHECK(taken.reason == "claimed");
+    CHECK_THAT(taken.message, Catch::Contains("住建局/张三"));
+    const auto st = e->status(id);
+    REQUIRE(step_of(st, "land").claims.size() == 1);
+    CHECK(step_of(st, "land").claims[0].staff == "住建局/张三");
+    CHECK(step_of(st, "land").claims[0].department == "住建局");
+    const long long rows = count(d, "1");
+    // Another clerk of 住建局, or the department as a whole: a conflict, no row.
+    for (const char* who : {"住建局/李四", "住建局"}) {
+      const Caught x = caught([&] { e->act(req(id, "land", "approve", who)); });
+      CHECK(x.code == Error::Code::conflict);
+      CHECK(x.reason == "claimed");
+    }
+    CHECK(count(d, "1") == rows);
+    // The other department of the joint step is not held up.
+    e->act(req(id, "land", "approve", "自然资源局/王五"));
+    CHECK(caught([&] { e->release(id, "land", "住建局/李四"); }).reason == "claimed");
+    CHECK(count(d, "kind='claimed'") == 1);
+    before = status_json(e->status(id));
+  }
+  // The claim is in the log (replayed after a crash) and in the checkpoint.
+  for (const bool from_log : {false, true}) {
+    if (from_log)
+      sql_exec(d.db(), "UPDATE instances SET snapshot=X'4A52533900000000'");  // rebuilt from the whole log
+    auto e = Engine::open(options(d, clock));
+    CHECK(status_json(e->status(id)) == before);
+  }
+  auto e = Engine::open(options(d, clock));
+  e->release(id, "land", "住建局/张三");
+  CHECK(e->status(id).steps[1].claims.empty());
+  CHECK(caught([&] { e->release(id, "land", "住建局/张三"); }).reason == "not_claimed");
+  e->claim(id, "land", "住建局/李四");
+  e->act(req(id, "land", "approve", "住建局/李四"));  // decided: the claim goes with it
+  CHECK(step_of(e->status(id), "land").claims.empty());
+  CHECK(caught([&] { e->claim(id, "land", "住建局/李四"); }).reason == "wrong_state");
+  const std::string after = status_json(e->status(id));
+  e.reset();
+  e = Engine::open(options(d, clock));
+  CHECK(status_json(e->status(id)) == after);
+  CHECK(verify_audit_trail(d.db()).ok);
+}
+
+TEST_CASE("platform: every error carries a machine-readable reason", "[runtime][platform]") {
+  TempDir d;
+  const std::string wf = d.file("window.yaml", kWindow);
+  auto e = Engine::open(options(d, FakeClock::at("2026-03-02T09:00")));
+  const std::string id = e->start(wf, "p");
+  CHECK(caught([&] { e->act(req("nope", "permit", "submit", "applicant")); }).reason == "unknown_instance");
+  CHECK(caught([&] { e->act(req(id, "nope", "submit", "applicant")); }).reason == "unknown_step");
+  CHECK(caught([&] { e->act(req(id, "permit", "dance", "applicant")); }).reason == "unknown_action");
+  CHECK(caught([&] { e->act(req(id, "permit", "accept", "住建局")); }).reason == "wrong_state");
+  CHECK(caught([&] { e->act(req(id, "permit", "submit", "住建局")); }).reason == "wrong_actor");
+  CHECK(caught([&] { e->act(req(id, "permit", "submit", "某局")); }).reason == "wrong_actor");
+  // An error without a finer reason gives its code's name.
+  CHECK(std::string(Error(Error::Code::storage, "x").reason()) == "storage");
+  CHECK(std::string(Error(Error::Code::out_of_range, "x").reason()) == "calendar_range");
+}
