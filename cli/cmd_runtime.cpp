@@ -269,31 +269,67 @@ void add_status(CLI::App& app, Runner& run) {
   });
 }
 
+struct EventsOpts : StatusOpts {
+  std::int64_t after = -1;
+  std::size_t limit = 1000;
+};
+
 void add_events(CLI::App& app, Runner& run) {
-  auto o = std::make_shared<StatusOpts>();
-  auto* sub = app.add_subcommand("events", "The audit trail of an instance: every action, refusal and state change");
-  sub->add_option("instance", o->instance, "instance id")->required();
+  auto o = std::make_shared<EventsOpts>();
+  auto* sub = app.add_subcommand("events",
+                                 "The audit trail of an instance (every action, refusal and state change), or with "
+                                 "--after the feed of every instance's events in seq order");
+  sub->add_option("instance", o->instance, "instance id (with --after: only its events)");
+  sub->add_option("--after", o->after, "the events after this seq, of every instance (0: from the first)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--limit", o->limit, "with --after: at most this many (default 1000, at most 10000)")
+      ->check(CLI::Range(1, 10000));
   sub->add_option("--format", o->format, "table or json")->check(CLI::IsMember({"table", "json"}));
   add_engine_flags(sub, o->e);
   add_read_only_flag(sub, o->e);
   with_engine(sub, run, o, [](jointreview::Engine& engine, const auto& o) {
-    auto ev = engine.events(o.instance);
+    if (o.after < 0 && o.instance.empty())
+      throw jointreview::Error(jointreview::Error::Code::invalid_argument,
+                               "name an instance, or give --after SEQ for the feed of every instance");
+    std::vector<jointreview::EventRecord> ev;
+    if (o.after >= 0) {
+      // The feed, filtered to one instance when one is named: pages of
+      // --limit rows of that instance.
+      std::int64_t from = o.after;
+      for (;;) {
+        auto page = engine.events_since(from, o.limit);
+        for (auto& e : page)
+          if (o.instance.empty() || e.instance == o.instance) ev.push_back(std::move(e));
+        if (page.size() < o.limit || ev.size() >= o.limit || o.instance.empty()) break;
+        from = page.back().seq;
+      }
+      if (ev.size() > o.limit) ev.resize(o.limit);
+    } else {
+      ev = engine.events(o.instance);
+    }
     if (o.format == "json") {
       std::cout << jointreview::events_json(ev) << "\n";
       return 0;
     }
     std::vector<std::vector<std::string>> rows;
+    const bool feed = o.after >= 0 && o.instance.empty();
     for (const auto& e : ev) {
       std::string what = e.kind == "action" || e.kind == "refused" ? e.action : e.kind;
       std::string change = e.from.empty() ? "" : e.from + " -> " + e.to;
       std::string text = e.detail;
       if (!e.material.empty()) text += (text.empty() ? "" : "; ") + std::string("material: ") + e.material;
       if (!e.note.empty()) text += (text.empty() ? "" : "; ") + std::string("note: ") + e.note;
-      rows.push_back({std::to_string(e.seq), e.time.substr(0, 16), e.actor,
-                      e.kind == "refused" ? "REFUSED " + what : what, e.step, change, text});
+      std::vector<std::string> row{std::to_string(e.seq), e.time.substr(0, 16), e.actor,
+                                   e.kind == "refused" ? "REFUSED " + what : what, e.step, change, text};
+      if (feed) row.insert(row.begin() + 1, e.instance);
+      rows.push_back(std::move(row));
     }
-    std::cout << jointreview::render_table({"#", "time", "actor", "what", "step", "change", "detail"}, rows,
-                                           {true, false, false, false, false, false, false});
+    if (feed)
+      std::cout << jointreview::render_table({"#", "instance", "time", "actor", "what", "step", "change", "detail"},
+                                             rows, {true, false, false, false, false, false, false, false});
+    else
+      std::cout << jointreview::render_table({"#", "time", "actor", "what", "step", "change", "detail"}, rows,
+                                             {true, false, false, false, false, false, false});
     return 0;
   });
 }

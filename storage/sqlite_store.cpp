@@ -664,6 +664,15 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  std::vector<EventRecord> events_after(std::int64_t seq, std::size_t limit) override {
+    Stmt& s = st("ev_after");
+    s.bind(1, seq).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<EventRecord> out;
+    while (s.step()) out.push_back(read_event(s));
+    s.reset();
+    return out;
+  }
+
   std::int64_t checkpoint_seq() override {
     Stmt& s = st("get_ckpt");
     std::int64_t n = 0;
@@ -759,6 +768,9 @@ class SqliteStore final : public Store {
     add("get_ev",
         "SELECT seq,instance,time,actor,kind,action,step,from_state,to_state,note,material,detail FROM events "
         "WHERE instance=?1 ORDER BY seq");
+    add("ev_after",
+        "SELECT seq,instance,time,actor,kind,action,step,from_state,to_state,note,material,detail FROM events "
+        "WHERE seq>?1 ORDER BY seq LIMIT ?2");
   }
 
   // The chain's head as the database has it.

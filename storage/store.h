@@ -127,6 +127,8 @@ class Store {
   virtual std::optional<WorkflowRecord> workflow(const std::string& hash) = 0;
   virtual std::vector<InstanceRecord> instances() = 0;
   virtual std::vector<EventRecord> events(const std::string& instance) = 0;
+  // Every instance's events after `seq`, in seq order, at most `limit`.
+  virtual std::vector<EventRecord> events_after(std::int64_t seq, std::size_t limit) = 0;
   // The seq up to which the instances and steps tables reflect the log.
   virtual std::int64_t checkpoint_seq() = 0;
   // The input rows after `seq`, in log order: what to replay on open.

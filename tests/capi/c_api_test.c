@@ -5,11 +5,14 @@
  * SOURCE_DIR: the repository (workflows/, tests/bad/); SCRATCH_DIR: a folder
  * for the test's databases. Every check prints FILE:LINE and what failed; the
  * exit status is the number of failed checks (capped at 100). */
+#define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include <jointreview/jointreview.h>
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int failures = 0;
 static const char* source_dir;
@@ -764,6 +767,115 @@ static void test_engine_calendars(void) {
   free(file);
 }
 
+/* The platform API: request objects, keys, request ids, versions, claims,
+   reasons, the event feed. */
+struct feed_seen {
+  atomic_int count; /* written on the feed's thread */
+  atomic_int first_seq_ok;
+};
+
+static void on_feed(const char* json, size_t len, void* user_data) {
+  struct feed_seen* s = user_data;
+  (void)len;
+  if (s->count == 0) s->first_seq_ok = contains(json, "\"seq\":3,");
+  s->count++;
+}
+
+static void test_engine_platform(void) {
+  jr_error* err = NULL;
+  char* file = path_in(source_dir, "workflows/four-certificates.yaml");
+  char* db = path_in(scratch_dir, "c_api_test_platform.db");
+  remove(db);
+  jr_engine_options* o = jr_engine_options_create();
+  jr_engine_options_set_database(o, db, JR_NTS);
+  jr_engine_options_set_clock(o, "2026-03-02T09:00", JR_NTS);
+  jr_engine_options_set_background_timers(o, 0);
+  jr_engine* e = NULL;
+  if (OK(jr_engine_open(o, &e, &err))) {
+    jr_start_request* s = NULL;
+    OK(jr_start_request_create(&s, &err));
+    CHECK(jr_start_request_set_workflow_file(s, file, JR_NTS) == JR_OK);
+    CHECK(jr_start_request_set_project(s, "平台项目", JR_NTS) == JR_OK);
+    CHECK(jr_start_request_set_key(s, "CASE-9", JR_NTS) == JR_OK);
+    CHECK(jr_start_request_set_key(NULL, "x", JR_NTS) == JR_INVALID_ARGUMENT);
+    char* id = NULL;
+    char* id2 = NULL;
+    uint64_t version = 0;
+    int existed = -1;
+    OK(jr_engine_start_request(e, s, &id, NULL, &version, &existed, &err));
+    CHECK(version == 1 && existed == 0);
+    OK(jr_engine_start_request(e, s, &id2, NULL, &version, &existed, &err));
+    CHECK(existed == 1 && id && id2 && strcmp(id, id2) == 0);
+    jr_string_free(id2);
+    jr_start_request_free(s);
+
+    jr_act_request* a = NULL;
+    OK(jr_act_request_create(&a, &err));
+    jr_act_request_set_instance(a, id, JR_NTS);
+    jr_act_request_set_step(a, "filing", JR_NTS);
+    jr_act_request_set_action(a, "submit", JR_NTS);
+    jr_act_request_set_actor(a, "applicant", JR_NTS);
+    jr_act_request_set_request_id(a, "req-1", JR_NTS);
+    int repeated = -1;
+    OK(jr_engine_apply(e, a, &version, &repeated, &err));
+    CHECK(version == 2 && repeated == 0);
+    OK(jr_engine_apply(e, a, &version, &repeated, &err));
+    CHECK(version == 2 && repeated == 1);
+    /* A stale version: JR_CONFLICT, reason "conflict". */
+    jr_act_request_set_request_id(a, NULL, 0);
+    jr_act_request_set_action(a, "accept", JR_NTS);
+    jr_act_request_set_actor(a, "发展改革委", JR_NTS);
+    jr_act_request_set_expected_version(a, 1);
+    CHECK(jr_engine_apply(e, a, NULL, NULL, &err) == JR_CONFLICT);
+    CHECK(err != NULL && strcmp(jr_error_reason(err), "conflict") == 0);
+    CHECK(strcmp(jr_status_name(JR_CONFLICT), "conflict") == 0);
+    jr_error_free(err);
+    err = NULL;
+    /* A claim holds the step for its claimer. */
+    OK(jr_engine_claim(e, id, JR_NTS, "filing", JR_NTS, "发展改革委/张三", JR_NTS, &version, &err));
+    CHECK(version == 3);
+    jr_act_request_set_expected_version(a, -1);
+    jr_act_request_set_actor(a, "发展改革委/李四", JR_NTS);
+    CHECK(jr_engine_apply(e, a, NULL, NULL, &err) == JR_CONFLICT);
+    CHECK(err != NULL && strcmp(jr_error_reason(err), "claimed") == 0);
+    CHECK(err != NULL && contains(jr_error_message(err, NULL), "发展改革委/张三"));
+    jr_error_free(err);
+    err = NULL;
+    /* A refusal's reason. */
+    jr_act_request_set_action(a, "approve", JR_NTS);
+    jr_act_request_set_actor(a, "发展改革委/张三", JR_NTS);
+    CHECK(jr_engine_apply(e, a, NULL, NULL, &err) == JR_REFUSED);
+    CHECK(err != NULL && strcmp(jr_error_reason(err), "wrong_state") == 0);
+    jr_error_free(err);
+    err = NULL;
+    CHECK(strcmp(jr_error_reason(NULL), "invalid_argument") == 0);
+    OK(jr_engine_release(e, id, JR_NTS, "filing", JR_NTS, "发展改革委/张三", JR_NTS, NULL, &err));
+    jr_act_request_free(a);
+
+    /* The feed: a page, and a durable subscription from seq 2. */
+    char* out = NULL;
+    if (OK(jr_engine_events_since(e, 2, 1, &out, NULL, &err))) CHECK(contains(out, "\"seq\":3,"));
+    jr_string_free(out);
+    struct feed_seen seen;
+    atomic_init(&seen.count, 0);
+    atomic_init(&seen.first_seq_ok, 0);
+    int token = -1;
+    OK(jr_engine_subscribe_from(e, 2, on_feed, &seen, &token, &err));
+    for (int waited = 0; atomic_load(&seen.count) < 3 && waited < 2000; ++waited) {
+      struct timespec ms = {0, 10 * 1000 * 1000};
+      nanosleep(&ms, NULL);
+    }
+    OK(jr_engine_unsubscribe(e, token, &err));
+    CHECK(seen.count >= 3);
+    CHECK(seen.first_seq_ok);
+    jr_string_free(id);
+  }
+  jr_engine_close(e);
+  jr_engine_options_free(o);
+  free(db);
+  free(file);
+}
+
 int main(int argc, char** argv) {
   if (argc != 3) {
     fprintf(stderr, "usage: %s SOURCE_DIR SCRATCH_DIR\n", argv[0]);
@@ -778,6 +890,7 @@ int main(int argc, char** argv) {
   test_engine();
   test_engine_past_calendar();
   test_engine_calendars();
+  test_engine_platform();
   if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
   else printf("c_api_test: all checks passed\n");
   return failures > 100 ? 100 : failures;

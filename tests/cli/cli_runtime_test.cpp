@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -303,4 +304,29 @@ TEST_CASE("jreview start --key, act --request-id and --expect-version, claim and
   CHECK(claimed == 1);
   CHECK(released == 1);
   CHECK(refused == 0);  // a retry, a stale version, a claimed step: none is a refusal of the rules
+}
+
+TEST_CASE("jreview events --after: the feed of every instance in seq order, pages with --limit", "[cli][runtime][platform]") {
+  Db db;
+  const std::string a = last_line(jreview("start workflows/four-certificates.yaml --project 甲" + db.at("2026-03-02T09:00")).out);
+  const std::string b = last_line(jreview("start workflows/four-certificates.yaml --project 乙" + db.at("2026-03-02T09:01")).out);
+  REQUIRE(jreview("act " + a + " filing submit" + db.at("2026-03-02T09:02")).code == 0);
+  Run all = jreview("events --after 0 --format json" + db.at("2026-03-02T09:03"));
+  REQUIRE(all.code == 0);
+  const auto j = nlohmann::json::parse(all.out);
+  std::set<std::string> instances;
+  for (std::size_t k = 0; k < j.size(); ++k) {
+    CHECK(j[k]["seq"] == k + 1);
+    instances.insert(j[k]["instance"]);
+  }
+  CHECK(instances == std::set<std::string>{a, b});
+  Run page = jreview("events --after 2 --limit 2 --format json" + db.at("2026-03-02T09:03"));
+  const auto p = nlohmann::json::parse(page.out);
+  REQUIRE(p.size() == 2);
+  CHECK(p[0]["seq"] == 3);
+  Run one = jreview("events " + b + " --after 0 --format json" + db.at("2026-03-02T09:03"));
+  for (const auto& e : nlohmann::json::parse(one.out)) CHECK(e["instance"] == b);
+  Run table = jreview("events --after 0" + db.at("2026-03-02T09:03"));
+  CHECK_THAT(table.out, Catch::Contains("instance"));
+  CHECK(jreview("events" + db.at("2026-03-02T09:03")).code == 2);  // neither an instance nor --after
 }

@@ -4,6 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -370,4 +373,87 @@ TEST_CASE("platform: every error carries a machine-readable reason", "[runtime][
   // An error without a finer reason gives its code's name.
   CHECK(std::string(Error(Error::Code::storage, "x").reason()) == "storage");
   CHECK(std::string(Error(Error::Code::out_of_range, "x").reason()) == "calendar_range");
+}
+
+TEST_CASE("platform: the event feed in seq order across instances, and a durable subscription from a seq",
+          "[runtime][platform][threads]") {
+  TempDir d;
+  const std::string wf = d.file("window.yaml", kWindow);
+  auto clock = FakeClock::at("2026-03-02T09:00");
+  std::int64_t last = 0;
+  {
+    auto e = Engine::open(options(d, clock));
+    const std::string a = e->start(wf, "a"), b = e->start(wf, "b");
+    e->act(req(a, "permit", "submit", "applicant"));
+    e->act(req(b, "permit", "submit", "applicant"));
+    e->act(req(a, "permit", "accept", "住建局"));  // a 5-day clock: its warning and overdue fire later
+    const auto all = e->events_since(0, 10000);
+    REQUIRE(all.size() >= 8);
+    for (std::size_t k = 0; k < all.size(); ++k) CHECK(all[k].seq == static_cast<std::int64_t>(k + 1));
+    const auto page = e->events_since(3, 2);
+    REQUIRE(page.size() == 2);
+    CHECK(page[0].seq == 4);
+    CHECK(page[1].seq == 5);
+    last = all.back().seq;
+  }
+  // The forwarder handled up to seq 4, then stopped. The engine opens a week
+  // later and fires the missed timers at open: a subscriber that resumes
+  // from 4 gets everything after it, once, in order, the missed timers'
+  // rows included, then the new ones.
+  clock->set(FakeClock::at("2026-03-12T09:00")->now());
+  auto e = Engine::open(options(d, clock));
+  const auto now = e->events_since(0, 10000);
+  REQUIRE(static_cast<std::int64_t>(now.size()) > last);  // the timers fired at open
+  std::mutex m;
+  std::condition_variable cv;
+  std::vector<std::int64_t> got;
+  std::set<std::string> kinds;
+  const int token = e->subscribe(
+      [&](const EventRecord& ev) {
+        std::lock_guard<std::mutex> lk(m);
+        got.push_back(ev.seq);
+        kinds.insert(ev.kind);
+        cv.notify_all();
+      },
+      4);
+  const std::string c = e->start(wf, "c");  // a live one after subscribing
+  const std::int64_t head = e->events_since(0, 10000).back().seq;
+  {
+    std::unique_lock<std::mutex> lk(m);
+    REQUIRE(cv.wait_for(lk, std::chrono::seconds(20), [&] { return !got.empty() && got.back() >= head; }));
+  }
+  e->unsubscribe(token);
+  std::vector<std::int64_t> want;
+  for (std::int64_t s = 5; s <= head; ++s) want.push_back(s);
+  CHECK(got == want);  // each once, in order, nothing before 5
+  CHECK(kinds.count("overdue") == 1);  // fired at open, while nobody listened
+  (void)c;
+}
+
+TEST_CASE("platform: a slow durable subscriber stalls nobody", "[runtime][platform][threads]") {
+  TempDir d;
+  const std::string wf = d.file("window.yaml", kWindow);
+  auto e = Engine::open(options(d, FakeClock::at("2026-03-02T09:00")));
+  std::atomic<int> slow_seen{0};
+  std::atomic<bool> release{false};
+  const int slow = e->subscribe(
+      [&](const EventRecord&) {
+        ++slow_seen;
+        while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      },
+      0);
+  std::atomic<int> fast_seen{0};
+  const int fast = e->subscribe([&](const EventRecord&) { ++fast_seen; }, 0);
+  for (int k = 0; k < 20; ++k) e->start(wf, "p" + std::to_string(k));  // not held up by the slow one
+  const auto total = static_cast<int>(e->events_since(0, 10000).size());
+  for (int waited = 0; fast_seen < total && waited < 20000; waited += 5)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK(fast_seen == total);
+  CHECK(slow_seen == 1);  // still on its first event
+  release = true;
+  for (int waited = 0; slow_seen < total && waited < 20000; waited += 5)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK(slow_seen == total);
+  e->unsubscribe(slow);
+  e->unsubscribe(fast);
 }

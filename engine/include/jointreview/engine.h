@@ -476,10 +476,24 @@ class JR_EXPORT Engine {
   virtual std::vector<InstanceStatus> instances() = 0;
   virtual std::vector<EventRecord> events(const std::string& instance) = 0;
 
-  // Calls `fn` for every event recorded after this call, after its commit.
-  // Returns a token for unsubscribe().
+  // Calls `fn` for every event recorded after this call, after its commit,
+  // on the engine's thread (a slow `fn` holds up every caller). Returns a
+  // token for unsubscribe().
   virtual int subscribe(Subscriber fn) = 0;
+  // A durable subscription: `fn` gets every event with a seq above
+  // `after_seq` (0: from the first), in seq order, each once: first those
+  // already in the database (including what the engine fired when it
+  // opened), then each new one after its commit. It runs on a thread of its
+  // own that reads the log from the database, so a slow subscriber only
+  // falls behind (it never stalls the engine or other subscribers, and its
+  // memory is one page of rows). A forwarder that restarts subscribes again
+  // with the last seq it handled. What `fn` throws is ignored. Delivery
+  // ends at unsubscribe() or when the engine closes.
+  virtual int subscribe(Subscriber fn, std::int64_t after_seq) = 0;
   virtual void unsubscribe(int token) = 0;
+  // The events of every instance with a seq above `after_seq`, in seq
+  // order, at most `limit` (at most 10000).
+  virtual std::vector<EventRecord> events_since(std::int64_t after_seq, std::size_t limit = 1000) = 0;
 
   // Fires every timer due at the clock's current time (for FakeClock users).
   virtual void fire_due_timers() = 0;

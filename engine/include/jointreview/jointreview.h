@@ -359,6 +359,79 @@ JR_API jr_status jr_engine_subscribe(jr_engine* engine, jr_event_callback callba
    on the engine's thread at that moment, when called from another thread). */
 JR_API jr_status jr_engine_unsubscribe(jr_engine* engine, int token, jr_error** err);
 
+/* A durable subscription: the callback gets every event with a seq above
+   after_seq (0: from the first), in seq order, each once: those already in
+   the database first (including what the engine fired when it opened),
+   then each new one after its commit. It runs on a thread of its own that
+   reads the log from the database, so a slow callback only falls behind; it
+   stalls neither the engine nor other subscribers. A forwarder that
+   restarts subscribes again with the last "seq" it handled. Ends with
+   jr_engine_unsubscribe(*token) (which may be called from the callback) or
+   jr_engine_close(). */
+JR_API jr_status jr_engine_subscribe_from(jr_engine* engine, int64_t after_seq, jr_event_callback callback,
+                                          void* user_data, int* token, jr_error** err);
+
+/* Every instance's events with a seq above after_seq, in seq order, at
+   most limit (1..10000; 0 means 1000), as a JSON array of event objects.
+   Caller frees *out. */
+JR_API jr_status jr_engine_events_since(jr_engine* engine, int64_t after_seq, size_t limit, char** out,
+                                        size_t* out_len, jr_error** err);
+
+/* ------------------------------------------------------ request objects */
+
+/* A start request, for the options jr_engine_start does not take (a
+   business key). One thread at a time; free with jr_start_request_free. */
+typedef struct jr_start_request jr_start_request;
+JR_API jr_status jr_start_request_create(jr_start_request** out, jr_error** err);
+JR_API void jr_start_request_free(jr_start_request* request);
+JR_API jr_status jr_start_request_set_workflow_file(jr_start_request* r, const char* path, size_t len);
+JR_API jr_status jr_start_request_set_project(jr_start_request* r, const char* project, size_t len);
+JR_API jr_status jr_start_request_set_applicant(jr_start_request* r, const char* applicant, size_t len);
+JR_API jr_status jr_start_request_set_green(jr_start_request* r, int green);
+/* A business key, unique per workflow id: starting with a key in use starts
+   nothing and answers the existing instance (*existed = 1). */
+JR_API jr_status jr_start_request_set_key(jr_start_request* r, const char* key, size_t len);
+/* Starts as described; *instance_id (caller frees), *version and *existed
+   (each may be NULL) receive the answer. */
+JR_API jr_status jr_engine_start_request(jr_engine* engine, const jr_start_request* request, char** instance_id,
+                                         size_t* instance_id_len, uint64_t* version, int* existed, jr_error** err);
+
+/* An action request: every field of jr_engine_act and jr_engine_exclude,
+   plus a request id and an expected version. */
+typedef struct jr_act_request jr_act_request;
+JR_API jr_status jr_act_request_create(jr_act_request** out, jr_error** err);
+JR_API void jr_act_request_free(jr_act_request* request);
+JR_API jr_status jr_act_request_set_instance(jr_act_request* r, const char* instance_id, size_t len);
+JR_API jr_status jr_act_request_set_step(jr_act_request* r, const char* step, size_t len);
+JR_API jr_status jr_act_request_set_action(jr_act_request* r, const char* action, size_t len);
+JR_API jr_status jr_act_request_set_actor(jr_act_request* r, const char* actor, size_t len);
+JR_API jr_status jr_act_request_set_note(jr_act_request* r, const char* note, size_t len);
+JR_API jr_status jr_act_request_set_material(jr_act_request* r, const char* material, size_t len);
+JR_API jr_status jr_act_request_set_days(jr_act_request* r, double days);
+JR_API jr_status jr_act_request_set_ground(jr_act_request* r, const char* ground, size_t len);
+/* Idempotency: a retry with the same id is answered with the first outcome
+   (the same success, or the same error) and writes nothing (*repeated = 1). */
+JR_API jr_status jr_act_request_set_request_id(jr_act_request* r, const char* id, size_t len);
+/* Optimistic concurrency: >= 0, the instance's version ("version" in its
+   status) the caller read; another one gives JR_CONFLICT and logs nothing.
+   -1 (default): no check. */
+JR_API jr_status jr_act_request_set_expected_version(jr_act_request* r, int64_t version);
+/* Applies the action; *version (the instance's after it) and *repeated may
+   be NULL. */
+JR_API jr_status jr_engine_apply(jr_engine* engine, const jr_act_request* request, uint64_t* version,
+                                 int* repeated, jr_error** err);
+
+/* Claims: a staff member ("DEPT/ID") takes a step their department
+   handles, so that only they act on it for the department (others get
+   JR_CONFLICT, reason "claimed") until jr_engine_release or its decision.
+   *version (may be NULL): the instance's version after it. */
+JR_API jr_status jr_engine_claim(jr_engine* engine, const char* instance_id, size_t instance_id_len,
+                                 const char* step, size_t step_len, const char* actor, size_t actor_len,
+                                 uint64_t* version, jr_error** err);
+JR_API jr_status jr_engine_release(jr_engine* engine, const char* instance_id, size_t instance_id_len,
+                                   const char* step, size_t step_len, const char* actor, size_t actor_len,
+                                   uint64_t* version, jr_error** err);
+
 /* Counters since open, as a JSON object: {"transactions", "calls", "events",
    "checkpoints", "failed_transactions", "replayed_inputs", "instances",
    "pending_checkpoint"} (docs/runtime.md). Caller frees *out. */

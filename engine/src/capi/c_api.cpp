@@ -41,6 +41,14 @@ struct jr_engine_options {
   std::optional<std::string> clock;  // fake clock start, local time
 };
 
+struct jr_start_request {
+  jointreview::StartRequest request;
+};
+
+struct jr_act_request {
+  jointreview::ActRequest request;
+};
+
 struct jr_engine {
   std::unique_ptr<jointreview::Engine> engine;
   std::shared_ptr<jointreview::FakeClock> fake_clock;  // null with the system clock
@@ -293,6 +301,17 @@ jointreview::Engine& live(jr_engine* e) {
 }  // namespace
 
 // ================================================================ C entry
+
+namespace {
+// A setter of a request object: NULL is JR_INVALID_ARGUMENT.
+template <class R, class F>
+jr_status set_field(R* r, F&& f) {
+  return guard(nullptr, [&] {
+    if (r == nullptr) throw BadArgument{"request is NULL"};
+    f(r->request);
+  });
+}
+}  // namespace
 
 extern "C" {
 
@@ -740,6 +759,145 @@ jr_status jr_engine_subscribe(jr_engine* engine, jr_event_callback callback, voi
       } catch (...) {
       }
     });
+  });
+}
+
+jr_status jr_engine_subscribe_from(jr_engine* engine, int64_t after_seq, jr_event_callback callback, void* user_data,
+                                   int* token, jr_error** err) {
+  return guard(err, [&] {
+    need_out(token, "token");
+    if (callback == nullptr) throw BadArgument{"callback is NULL"};
+    if (after_seq < 0) throw BadArgument{"after_seq is a seq, 0 or more"};
+    jointreview::Engine& e = live(engine);
+    *token = e.subscribe(
+        [callback, user_data](const jointreview::EventRecord& ev) {
+          try {
+            std::string text = event_object(ev);
+            callback(text.c_str(), text.size(), user_data);
+          } catch (...) {
+          }
+        },
+        after_seq);
+  });
+}
+
+jr_status jr_engine_events_since(jr_engine* engine, int64_t after_seq, size_t limit, char** out, size_t* out_len,
+                                 jr_error** err) {
+  if (out) *out = nullptr;
+  return guard(err, [&] {
+    need_out(out, "out");
+    if (after_seq < 0) throw BadArgument{"after_seq is a seq, 0 or more"};
+    if (limit > 10000) throw BadArgument{"limit is at most 10000"};
+    out_string(jointreview::events_json(live(engine).events_since(after_seq, limit == 0 ? 1000 : limit), -1), out,
+               out_len);
+  });
+}
+
+jr_status jr_start_request_create(jr_start_request** out, jr_error** err) {
+  if (out) *out = nullptr;
+  return guard(err, [&] {
+    need_out(out, "out");
+    *out = new jr_start_request;
+  });
+}
+void jr_start_request_free(jr_start_request* request) { delete request; }
+
+jr_status jr_start_request_set_workflow_file(jr_start_request* r, const char* path, size_t len) {
+  return set_field(r, [&](auto& q) { q.workflow_file = in(path, len); });
+}
+jr_status jr_start_request_set_project(jr_start_request* r, const char* project, size_t len) {
+  return set_field(r, [&](auto& q) { q.project = in(project, len); });
+}
+jr_status jr_start_request_set_applicant(jr_start_request* r, const char* applicant, size_t len) {
+  return set_field(r, [&](auto& q) { q.applicant = applicant ? in(applicant, len) : std::string("applicant"); });
+}
+jr_status jr_start_request_set_green(jr_start_request* r, int green) {
+  return set_field(r, [&](auto& q) { q.green = green != 0; });
+}
+jr_status jr_start_request_set_key(jr_start_request* r, const char* key, size_t len) {
+  return set_field(r, [&](auto& q) { q.key = in(key, len); });
+}
+
+jr_status jr_engine_start_request(jr_engine* engine, const jr_start_request* request, char** instance_id,
+                                  size_t* instance_id_len, uint64_t* version, int* existed, jr_error** err) {
+  if (instance_id) *instance_id = nullptr;
+  return guard(err, [&] {
+    if (request == nullptr) throw BadArgument{"request is NULL"};
+    if (request->request.workflow_file.empty()) throw BadArgument{"the request names no workflow file"};
+    const jointreview::StartResult r = live(engine).start_instance(request->request);
+    if (version) *version = r.version;
+    if (existed) *existed = r.existed ? 1 : 0;
+    if (instance_id) out_string(r.instance, instance_id, instance_id_len);
+  });
+}
+
+jr_status jr_act_request_create(jr_act_request** out, jr_error** err) {
+  if (out) *out = nullptr;
+  return guard(err, [&] {
+    need_out(out, "out");
+    *out = new jr_act_request;
+  });
+}
+void jr_act_request_free(jr_act_request* request) { delete request; }
+
+jr_status jr_act_request_set_instance(jr_act_request* r, const char* v, size_t len) {
+  return set_field(r, [&](auto& q) { q.instance = in(v, len); });
+}
+jr_status jr_act_request_set_step(jr_act_request* r, const char* v, size_t len) {
+  return set_field(r, [&](auto& q) { q.step = in(v, len); });
+}
+jr_status jr_act_request_set_action(jr_act_request* r, const char* v, size_t len) {
+  return set_field(r, [&](auto& q) { q.action = in(v, len); });
+}
+jr_status jr_act_request_set_actor(jr_act_request* r, const char* v, size_t len) {
+  return set_field(r, [&](auto& q) { q.actor = in(v, len); });
+}
+jr_status jr_act_request_set_note(jr_act_request* r, const char* v, size_t len) {
+  return set_field(r, [&](auto& q) { q.note = in(v, len); });
+}
+jr_status jr_act_request_set_material(jr_act_request* r, const char* v, size_t len) {
+  return set_field(r, [&](auto& q) { q.material = in(v, len); });
+}
+jr_status jr_act_request_set_days(jr_act_request* r, double days) {
+  return set_field(r, [&](auto& q) { q.days = days; });
+}
+jr_status jr_act_request_set_ground(jr_act_request* r, const char* v, size_t len) {
+  return set_field(r, [&](auto& q) { q.ground = in(v, len); });
+}
+jr_status jr_act_request_set_request_id(jr_act_request* r, const char* v, size_t len) {
+  return set_field(r, [&](auto& q) { q.request_id = in(v, len); });
+}
+jr_status jr_act_request_set_expected_version(jr_act_request* r, int64_t version) {
+  return set_field(r, [&](auto& q) { q.expected_version = version < 0 ? -1 : version; });
+}
+
+jr_status jr_engine_apply(jr_engine* engine, const jr_act_request* request, uint64_t* version, int* repeated,
+                          jr_error** err) {
+  return guard(err, [&] {
+    if (request == nullptr) throw BadArgument{"request is NULL"};
+    const jointreview::ActResult r = live(engine).apply(request->request);
+    if (version) *version = r.version;
+    if (repeated) *repeated = r.repeated ? 1 : 0;
+  });
+}
+
+jr_status jr_engine_claim(jr_engine* engine, const char* instance_id, size_t instance_id_len, const char* step,
+                          size_t step_len, const char* actor, size_t actor_len, uint64_t* version, jr_error** err) {
+  return guard(err, [&] {
+    const jointreview::ActResult r =
+        live(engine).claim(need(instance_id, instance_id_len, "instance_id"), need(step, step_len, "step"),
+                           need(actor, actor_len, "actor"));
+    if (version) *version = r.version;
+  });
+}
+
+jr_status jr_engine_release(jr_engine* engine, const char* instance_id, size_t instance_id_len, const char* step,
+                            size_t step_len, const char* actor, size_t actor_len, uint64_t* version, jr_error** err) {
+  return guard(err, [&] {
+    const jointreview::ActResult r =
+        live(engine).release(need(instance_id, instance_id_len, "instance_id"), need(step, step_len, "step"),
+                             need(actor, actor_len, "actor"));
+    if (version) *version = r.version;
   });
 }
 

@@ -188,6 +188,8 @@ void EngineImpl::on_committed(std::exception_ptr err) {
   f.waiting.clear();
   f.active = false;
   for (auto& w : waiting) w(err);
+  if (!err && !f.batch.events.empty())
+    for (auto& [token, feed] : feeds_) feed->notify(last_seq_);
   if (!err)
     for (const auto& e : f.batch.events)
       for (auto& [token, fn] : subscribers_) {

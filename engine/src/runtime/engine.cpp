@@ -140,6 +140,22 @@ void EngineImpl::run_loop() {
 }
 
 void EngineImpl::stop() {
+  // Durable subscriptions end first, while the engine still answers the
+  // calls their subscribers may be making.
+  if (thread_.joinable() && !io_.stopped()) {
+    std::map<int, std::shared_ptr<Feed>> feeds;
+    std::promise<void> moved;
+    asio::post(io_, [this, &feeds, &moved] {
+      feeds.swap(feeds_);
+      moved.set_value();
+    });
+    moved.get_future().wait();
+    feeds.clear();
+  }
+  {
+    std::lock_guard<std::mutex> lk(retired_mutex_);
+    retired_.clear();
+  }
   if (thread_.joinable() && !io_.stopped() && !opt_.read_only) {
     // Everything committed and a last checkpoint, so that the next open
     // has nothing to replay.
@@ -247,11 +263,39 @@ int EngineImpl::subscribe(Subscriber fn) {
   });
 }
 
-void EngineImpl::unsubscribe(int token) {
-  call([&] {
-    subscribers_.erase(token);
-    return 0;
+int EngineImpl::subscribe(Subscriber fn, std::int64_t after_seq) {
+  if (after_seq < 0) throw Error(Error::Code::invalid_argument, "after_seq is a seq, 0 or more", "bad_value");
+  return call([&] {
+    // Opened here, on the engine's thread, so that the head it starts from
+    // is exactly what has been committed.
+    auto feed = std::make_shared<Feed>(opt_.database, after_seq, last_seq_, std::move(fn));
+    int token = ++last_token_;
+    feeds_.emplace(token, std::move(feed));
+    return token;
   });
+}
+
+void EngineImpl::unsubscribe(int token) {
+  std::shared_ptr<Feed> feed = call([&] {
+    subscribers_.erase(token);
+    std::shared_ptr<Feed> f;
+    if (auto it = feeds_.find(token); it != feeds_.end()) {
+      f = std::move(it->second);
+      feeds_.erase(it);
+    }
+    return f;
+  });
+  if (!feed) return;
+  feed->stop();  // joins, unless this is the feed's own thread
+  if (feed->on_own_thread()) {
+    std::lock_guard<std::mutex> lk(retired_mutex_);
+    retired_.push_back(std::move(feed));
+  }
+}
+
+std::vector<EventRecord> EngineImpl::events_since(std::int64_t after_seq, std::size_t limit) {
+  if (limit > 10000) limit = 10000;
+  return call([&] { return on_writer([&] { return store_->events_after(after_seq, limit); }); });
 }
 
 void EngineImpl::fire_due_timers() {

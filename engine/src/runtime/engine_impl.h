@@ -48,6 +48,7 @@
 #include "jointreview/error.h"
 #include "jointreview/workflow.h"
 #include "machine/state_machine.h"
+#include "runtime/feed.h"
 #include "runtime/instance.h"
 #include "storage/store.h"
 
@@ -86,6 +87,8 @@ class EngineImpl final : public Engine {
   std::vector<InstanceStatus> instances() override;
   std::vector<EventRecord> events(const std::string& id) override;
   int subscribe(Subscriber fn) override;
+  int subscribe(Subscriber fn, std::int64_t after_seq) override;
+  std::vector<EventRecord> events_since(std::int64_t after_seq, std::size_t limit) override;
   void unsubscribe(int token) override;
   void fire_due_timers() override;
   std::string today() override;
@@ -376,6 +379,9 @@ class EngineImpl final : public Engine {
   std::unique_ptr<asio::steady_timer> ckpt_timer_;
 
   std::map<int, Subscriber> subscribers_;
+  std::map<int, std::shared_ptr<Feed>> feeds_;  // durable subscriptions (event-loop thread)
+  std::mutex retired_mutex_;
+  std::vector<std::shared_ptr<Feed>> retired_;  // feeds unsubscribed from their own callback: joined at close
   std::mutex load_mutex_;  // start() loads on the caller's thread
   std::map<std::string, std::shared_ptr<const LoadedFile>> load_cache_;
   int last_token_ = 0;
