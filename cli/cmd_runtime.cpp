@@ -1,4 +1,5 @@
 // jreview start / act / status / events: live instances in a SQLite database.
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -133,7 +134,7 @@ struct StartOpts {
 void add_start(CLI::App& app, Runner& run) {
   auto o = std::make_shared<StartOpts>();
   auto* sub = app.add_subcommand("start", "Start an approval instance of a workflow; prints its id on the last line");
-  sub->add_option("file", o->file, "workflow file")->required();
+  sub->add_option("file", o->file, "workflow file, or a deployed workflow: ID, ID@HASH or ID@vN")->required();
   sub->add_option("--project", o->project, "the project's name (default: the workflow's title)");
   sub->add_option("--applicant", o->applicant, "the applicant's name (for --as applicant:NAME)");
   sub->add_flag("--green", o->green, "green channel (绿色通道): first in every department's queue");
@@ -143,12 +144,24 @@ void add_start(CLI::App& app, Runner& run) {
   add_engine_flags(sub, o->e);
   with_engine(sub, run, o, [](jointreview::Engine& engine, const auto& o) {
     jointreview::StartRequest r;
-    r.workflow_file = o.file;
+    // A file, or else a workflow deployed in the database (jreview deploy).
+    std::error_code ec;
+    if (std::filesystem::exists(o.file, ec))
+      r.workflow_file = o.file;
+    else
+      r.workflow = o.file;
     r.project = o.project;
     r.applicant = o.applicant;
     r.green = o.green;
     r.key = o.key;
-    const jointreview::StartResult started = engine.start_instance(r);
+    jointreview::StartResult started;
+    try {
+      started = engine.start_instance(r);
+    } catch (const jointreview::Error& e) {
+      if (std::string(e.reason()) != "unknown_workflow") throw;
+      throw jointreview::Error(e.code(), "'" + o.file + "' is neither a workflow file nor a deployed workflow: " +
+                                             e.what(), e.reason());
+    }
     const std::string& id = started.instance;
     if (started.existed) {
       std::cerr << "key '" << o.key << "' is in use: instance " << id << " already existed; nothing was started\n";

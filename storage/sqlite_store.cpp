@@ -347,6 +347,13 @@ CREATE TABLE requests(
   time TEXT NOT NULL
 );
 CREATE INDEX requests_by_time ON requests(time);
+CREATE TABLE deployments(
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  hash TEXT NOT NULL REFERENCES workflows(hash),
+  deployed TEXT NOT NULL,
+  PRIMARY KEY(id, version)
+);
 )sql",
 };
 
@@ -490,6 +497,13 @@ class SqliteStore final : public Store {
 
   ChainCheck verify_chain() override { return walk_chain(db_); }
 
+  std::vector<DeploymentRecord> deployments() override {
+    Stmt s(db_, "SELECT id,version,hash,deployed FROM deployments ORDER BY id, version");
+    std::vector<DeploymentRecord> out;
+    while (s.step()) out.push_back(DeploymentRecord{s.text(0), s.integer(1), s.text(2), s.text(3)});
+    return out;
+  }
+
   std::vector<RequestRecord> requests(const std::string& since, bool prune) override {
     if (prune && !read_only_) {
       Stmt d(db_, "DELETE FROM requests WHERE time < ?1");
@@ -580,6 +594,8 @@ class SqliteStore final : public Store {
             .bind(12, i.version)
             .bind(13, i.claims)
             .run();
+      for (const auto& d : b.deployments)
+        st("ins_dep").bind(1, d.id).bind(2, d.version).bind(3, d.hash).bind(4, d.deployed).run();
       for (const auto& r : b.requests)
         st("ins_req")
             .bind(1, r.id)
@@ -747,6 +763,7 @@ class SqliteStore final : public Store {
         "key,version,claims) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13) ON CONFLICT(id) DO UPDATE SET "
         "state=excluded.state, finished=excluded.finished, snapshot=excluded.snapshot, version=excluded.version, "
         "claims=excluded.claims");
+    add("ins_dep", "INSERT INTO deployments(id,version,hash,deployed) VALUES(?1,?2,?3,?4)");
     add("ins_req",
         "INSERT OR IGNORE INTO requests(id,instance,call,code,reason,message,version,time) "
         "VALUES(?1,?2,?3,?4,?5,?6,?7,?8)");

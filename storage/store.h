@@ -50,6 +50,15 @@ struct InstanceRecord {
   std::string claims;         // the steps its departments' staff claimed, JSON (runtime)
 };
 
+// A deployed workflow version (Engine::deploy): the workflow row `hash`
+// is version `version` of workflow `id`.
+struct DeploymentRecord {
+  std::string id;
+  std::int64_t version = 0;
+  std::string hash;
+  std::string deployed;  // local ISO time
+};
+
 // The first outcome of a call made with a request id (ActRequest::request_id):
 // a retry with the same id is answered with it and writes nothing.
 struct RequestRecord {
@@ -85,6 +94,7 @@ struct Batch {
   std::vector<StepRecord> steps;          // upserted
   std::vector<EventRecord> events;        // appended; seq assigned by commit()
   std::vector<RequestRecord> requests;    // inserted
+  std::vector<DeploymentRecord> deployments;  // inserted
   // Beside each event (same index; may be shorter than events: missing =
   // empty): the state machine input that row records, for replay, or empty
   // for rows that only report what an input caused.
@@ -95,7 +105,7 @@ struct Batch {
   std::optional<std::int64_t> checkpoint_seq;
   bool empty() const {
     return workflows.empty() && calendars.empty() && instances.empty() && steps.empty() && events.empty() &&
-           requests.empty() && !checkpoint_seq;
+           requests.empty() && deployments.empty() && !checkpoint_seq;
   }
 };
 
@@ -149,6 +159,8 @@ class Store {
   // base set to 1.
   virtual void convert_time_base(const std::vector<std::pair<std::int64_t, std::string>>& inputs, Batch& batch) = 0;
 
+  // Every deployment, by id and version.
+  virtual std::vector<DeploymentRecord> deployments() = 0;
   // The request ids recorded at `since` (local ISO time, compared as text)
   // or later; with `prune`, older ones are deleted first (kept 7 days).
   virtual std::vector<RequestRecord> requests(const std::string& since, bool prune) = 0;

@@ -852,6 +852,36 @@ static void test_engine_platform(void) {
     OK(jr_engine_release(e, id, JR_NTS, "filing", JR_NTS, "发展改革委/张三", JR_NTS, NULL, &err));
     jr_act_request_free(a);
 
+    /* A deployed workflow, started by id. */
+    char* dep = NULL;
+    if (OK(jr_engine_deploy(e, file, JR_NTS, &dep, NULL, &err))) {
+      CHECK(contains(dep, "\"id\":\"four-certificates\""));
+      CHECK(contains(dep, "\"version\":1"));
+    }
+    jr_string_free(dep);
+    dep = NULL;
+    CHECK(jr_engine_deploy_texts(e, "{\"files\": {\"m.yaml\": \"workflow: x\\nsteps: [\"}, \"main\": \"m.yaml\"}",
+                                 JR_NTS, &dep, NULL, &err) == JR_INVALID_WORKFLOW);
+    CHECK(err != NULL && contains(jr_error_message(err, NULL), "m.yaml:"));
+    jr_error_free(err);
+    err = NULL;
+    if (OK(jr_engine_workflows(e, &dep, NULL, &err))) CHECK(contains(dep, "\"latest\":true"));
+    jr_string_free(dep);
+    jr_start_request* byid = NULL;
+    OK(jr_start_request_create(&byid, &err));
+    jr_start_request_set_workflow(byid, "four-certificates@v1", JR_NTS);
+    jr_start_request_set_project(byid, "按编号", JR_NTS);
+    char* id3 = NULL;
+    OK(jr_engine_start_request(e, byid, &id3, NULL, NULL, NULL, &err));
+    CHECK(id3 != NULL);
+    jr_string_free(id3);
+    jr_start_request_set_workflow(byid, "no-such", JR_NTS);
+    CHECK(jr_engine_start_request(e, byid, NULL, NULL, NULL, NULL, &err) == JR_NOT_FOUND);
+    CHECK(err != NULL && strcmp(jr_error_reason(err), "unknown_workflow") == 0);
+    jr_error_free(err);
+    err = NULL;
+    jr_start_request_free(byid);
+
     /* The feed: a page, and a durable subscription from seq 2. */
     char* out = NULL;
     if (OK(jr_engine_events_since(e, 2, 1, &out, NULL, &err))) CHECK(contains(out, "\"seq\":3,"));

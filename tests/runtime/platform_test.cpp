@@ -457,3 +457,59 @@ TEST_CASE("platform: a slow durable subscriber stalls nobody", "[runtime][platfo
   e->unsubscribe(slow);
   e->unsubscribe(fast);
 }
+
+TEST_CASE("platform: a deployed workflow starts by id without its file; versions by id, hash or vN",
+          "[runtime][platform]") {
+  TempDir d;
+  const std::string wf = d.file("window.yaml", kWindow);
+  auto clock = FakeClock::at("2026-03-02T09:00");
+  std::string v1_hash;
+  {
+    auto e = Engine::open(options(d, clock));
+    CHECK(e->workflows().empty());
+    const DeployedWorkflow v1 = e->deploy(wf);
+    CHECK(v1.id == "window");
+    CHECK(v1.version == 1);
+    CHECK(v1.title == "窗口联审");
+    CHECK(v1.latest);
+    CHECK_FALSE(v1.existed);
+    v1_hash = v1.hash;
+    CHECK(e->deploy(wf).existed);  // the same texts: nothing new
+    // A second version from texts (a platform keeping its texts in its own
+    // database): the main file and an include, by name.
+    std::string text = kWindow;
+    text.replace(text.find("days: 5"), 7, "days: 7");
+    const DeployedWorkflow v2 = e->deploy_texts({{"main.yaml", text}}, "main.yaml");
+    CHECK(v2.version == 2);
+    CHECK(v2.hash != v1_hash);
+    const Caught bad = caught([&] { e->deploy_texts({{"main.yaml", "workflow: x\nsteps: [\n"}}, "main.yaml"); });
+    CHECK(bad.code == Error::Code::invalid_workflow);
+    CHECK_THAT(bad.message, Catch::Contains("main.yaml:"));
+    CHECK(caught([&] { e->deploy_texts({{"a.yaml", "x"}}, "main.yaml"); }).reason == "bad_value");
+  }
+  std::filesystem::remove(wf);  // the platform keeps no file
+  auto e = Engine::open(options(d, clock));
+  const auto all = e->workflows();
+  REQUIRE(all.size() == 2);
+  CHECK_FALSE(all[0].latest);
+  CHECK(all[1].latest);
+  StartRequest s;
+  s.workflow = "window";
+  s.project = "按编号启动";
+  const std::string latest = e->start_instance(s).instance;
+  CHECK(e->status(latest).steps[0].days_limit == 7);
+  s.workflow = "window@" + v1_hash;
+  const std::string by_hash = e->start_instance(s).instance;
+  CHECK(e->status(by_hash).workflow_hash == v1_hash);
+  s.workflow = "window@v1";
+  CHECK(e->status(e->start_instance(s).instance).steps[0].days_limit == 5);
+  s.workflow = "window@v9";
+  CHECK(caught([&] { e->start_instance(s); }).reason == "unknown_workflow");
+  s.workflow = "nope";
+  CHECK(caught([&] { e->start_instance(s); }).code == Error::Code::not_found);
+  const auto listed = e->workflows();
+  CHECK(listed[0].running == 2);
+  CHECK(listed[1].running == 1);
+  e->act(req(latest, "permit", "submit", "applicant"));
+  CHECK(nlohmann::json::parse(deployed_list_json(listed)).size() == 2);
+}

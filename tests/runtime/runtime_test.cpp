@@ -922,7 +922,7 @@ TEST_CASE("a version-1 database is migrated: its tables were current, nothing is
                     "DROP TABLE calendars; DROP TABLE meta; ALTER TABLE events DROP COLUMN input; "
                     "ALTER TABLE events DROP COLUMN hash; DROP TABLE requests; DROP INDEX instances_by_key; "
                     "ALTER TABLE instances DROP COLUMN workflow_id; ALTER TABLE instances DROP COLUMN key; "
-                    "ALTER TABLE instances DROP COLUMN version; ALTER TABLE instances DROP COLUMN claims; "
+                    "ALTER TABLE instances DROP COLUMN version; ALTER TABLE instances DROP COLUMN claims; DROP TABLE deployments; "
                     "PRAGMA user_version=1;");
   CHECK(sql_scalar(d.db(), "PRAGMA user_version") == "1");
   auto e = Engine::open(options(d, clock));

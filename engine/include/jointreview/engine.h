@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -192,6 +193,22 @@ struct StartRequest {
   // case number): starting again with a key in use creates nothing and
   // answers the existing instance (StartResult::existed).
   std::string key;
+  // Or a deployed workflow (Engine::deploy), when workflow_file is empty:
+  // "ID" (its latest version), "ID@HASH" (that content hash) or "ID@vN"
+  // (version N). Needs no file on disk.
+  std::string workflow;
+};
+
+// A workflow version deployed into the database (Engine::deploy).
+struct DeployedWorkflow {
+  std::string id;        // workflow id
+  int version = 0;       // 1, 2, ... per id, in the order deployed
+  std::string hash;      // content hash of its texts
+  std::string title;
+  std::string deployed;  // local ISO time
+  std::size_t running = 0;  // running instances of this version
+  bool latest = false;   // the version a start by id alone uses
+  bool existed = false;  // deploy(): the same texts were already the latest version; nothing was stored
 };
 
 struct StartResult {
@@ -345,6 +362,9 @@ JR_EXPORT std::string events_json(const std::vector<EventRecord>& events, int in
 //                    "repeat_notices_this_week"}]}
 // (an overdue contact task's "state" reads "contact task overdue (首退必联)").
 JR_EXPORT std::string worklist_json(const Worklist& w, int indent = 2);
+// deployed: {"id", "version", "hash", "title", "deployed", "running", "latest", "existed"}; the list: an array.
+JR_EXPORT std::string deployed_json(const DeployedWorkflow& w, int indent = 2);
+JR_EXPORT std::string deployed_list_json(const std::vector<DeployedWorkflow>& all, int indent = 2);
 JR_EXPORT std::string weekly_report_json(const WeeklyReport& r, int indent = 2);
 
 // A working-day calendar the database holds (docs/calendar.md#the-database-
@@ -450,6 +470,20 @@ class JR_EXPORT Engine {
   virtual void act(const ActRequest& request) = 0;
   // act() with the answer: the instance's version after the action.
   virtual ActResult apply(const ActRequest& request) = 0;
+
+  // Deployed workflows: the texts of a workflow (its file and includes) and
+  // its calendar stored in the database as the next version of its id, so
+  // that instances start from the database alone (StartRequest::workflow).
+  // Deploying the texts of the latest version again stores nothing
+  // (existed). Throws Error(invalid_workflow) with the loader's
+  // FILE:LINE:COLUMN messages when the workflow does not load.
+  virtual DeployedWorkflow deploy(const std::string& workflow_file) = 0;
+  // The same from texts: `files` maps names to texts (the main file and
+  // what it includes, by the names its includes use), `main` names the main
+  // one.
+  virtual DeployedWorkflow deploy_texts(const std::map<std::string, std::string>& files, const std::string& main) = 0;
+  // Every deployed version, by id and version.
+  virtual std::vector<DeployedWorkflow> workflows() = 0;
 
   // Claims: a department's staff member (actor "DEPT/ID") takes a step the
   // department handles, so that only they act on it for the department

@@ -391,6 +391,9 @@ JR_API jr_status jr_start_request_set_green(jr_start_request* r, int green);
 /* A business key, unique per workflow id: starting with a key in use starts
    nothing and answers the existing instance (*existed = 1). */
 JR_API jr_status jr_start_request_set_key(jr_start_request* r, const char* key, size_t len);
+/* A deployed workflow instead of a file (jr_engine_deploy): "ID" (its
+   latest version), "ID@HASH" or "ID@vN". Used when no workflow file is set. */
+JR_API jr_status jr_start_request_set_workflow(jr_start_request* r, const char* ref, size_t len);
 /* Starts as described; *instance_id (caller frees), *version and *existed
    (each may be NULL) receive the answer. */
 JR_API jr_status jr_engine_start_request(jr_engine* engine, const jr_start_request* request, char** instance_id,
@@ -420,6 +423,22 @@ JR_API jr_status jr_act_request_set_expected_version(jr_act_request* r, int64_t 
    be NULL. */
 JR_API jr_status jr_engine_apply(jr_engine* engine, const jr_act_request* request, uint64_t* version,
                                  int* repeated, jr_error** err);
+
+/* Deployed workflows (docs/runtime.md#deployed-workflows): stores the
+   workflow in workflow_file (its texts and calendar) as the next version of
+   its id; *out (caller frees) is {"id", "version", "hash", "title",
+   "deployed", "running", "latest", "existed"} ("existed": true when these
+   texts were the latest version already: nothing stored).
+   JR_INVALID_WORKFLOW with every FILE:LINE:COLUMN line when it does not load. */
+JR_API jr_status jr_engine_deploy(jr_engine* engine, const char* workflow_file, size_t workflow_file_len, char** out,
+                                  size_t* out_len, jr_error** err);
+/* The same from texts: texts_json is {"files": {"NAME": "TEXT", ...},
+   "main": "NAME"} (the main file and its includes, by the names its
+   includes use). */
+JR_API jr_status jr_engine_deploy_texts(jr_engine* engine, const char* texts_json, size_t texts_json_len, char** out,
+                                        size_t* out_len, jr_error** err);
+/* Every deployed version, a JSON array of the objects above. Caller frees *out. */
+JR_API jr_status jr_engine_workflows(jr_engine* engine, char** out, size_t* out_len, jr_error** err);
 
 /* Claims: a staff member ("DEPT/ID") takes a step their department
    handles, so that only they act on it for the department (others get

@@ -818,12 +818,55 @@ jr_status jr_start_request_set_key(jr_start_request* r, const char* key, size_t 
   return set_field(r, [&](auto& q) { q.key = in(key, len); });
 }
 
+jr_status jr_start_request_set_workflow(jr_start_request* r, const char* ref, size_t len) {
+  return set_field(r, [&](auto& q) { q.workflow = in(ref, len); });
+}
+
+jr_status jr_engine_deploy(jr_engine* engine, const char* workflow_file, size_t workflow_file_len, char** out,
+                           size_t* out_len, jr_error** err) {
+  if (out) *out = nullptr;
+  return guard(err, [&] {
+    need_out(out, "out");
+    out_string(jointreview::deployed_json(live(engine).deploy(need(workflow_file, workflow_file_len, "workflow_file")),
+                                          -1),
+               out, out_len);
+  });
+}
+
+jr_status jr_engine_deploy_texts(jr_engine* engine, const char* texts_json, size_t texts_json_len, char** out,
+                                 size_t* out_len, jr_error** err) {
+  if (out) *out = nullptr;
+  return guard(err, [&] {
+    need_out(out, "out");
+    const json j = json::parse(need(texts_json, texts_json_len, "texts_json"));
+    if (!j.is_object() || !j.contains("files") || !j["files"].is_object() || !j.contains("main") ||
+        !j["main"].is_string())
+      throw BadArgument{"texts_json is {\"files\": {\"NAME\": \"TEXT\", ...}, \"main\": \"NAME\"}"};
+    std::map<std::string, std::string> files;
+    for (auto it = j["files"].begin(); it != j["files"].end(); ++it) {
+      if (!it.value().is_string()) throw BadArgument{"texts_json: the text of '" + it.key() + "' is not a string"};
+      files[it.key()] = it.value().get<std::string>();
+    }
+    out_string(jointreview::deployed_json(live(engine).deploy_texts(files, j["main"].get<std::string>()), -1), out,
+               out_len);
+  });
+}
+
+jr_status jr_engine_workflows(jr_engine* engine, char** out, size_t* out_len, jr_error** err) {
+  if (out) *out = nullptr;
+  return guard(err, [&] {
+    need_out(out, "out");
+    out_string(jointreview::deployed_list_json(live(engine).workflows(), -1), out, out_len);
+  });
+}
+
 jr_status jr_engine_start_request(jr_engine* engine, const jr_start_request* request, char** instance_id,
                                   size_t* instance_id_len, uint64_t* version, int* existed, jr_error** err) {
   if (instance_id) *instance_id = nullptr;
   return guard(err, [&] {
     if (request == nullptr) throw BadArgument{"request is NULL"};
-    if (request->request.workflow_file.empty()) throw BadArgument{"the request names no workflow file"};
+    if (request->request.workflow_file.empty() && request->request.workflow.empty())
+      throw BadArgument{"the request names no workflow file and no deployed workflow"};
     const jointreview::StartResult r = live(engine).start_instance(request->request);
     if (version) *version = r.version;
     if (existed) *existed = r.existed ? 1 : 0;

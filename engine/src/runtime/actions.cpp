@@ -67,15 +67,17 @@ void check_text(const std::string& value, const char* field, bool multiline = fa
 }
 }  // namespace
 
-StartResult EngineImpl::start_job(const StartRequest& req, const LoadedFile& loaded) {
+StartResult EngineImpl::start_job(const StartRequest& req, const LoadedFile* loaded) {
   refuse_if_read_only("start");
   check_text(req.project, "project name (StartRequest::project)");
   check_text(req.applicant, "applicant (StartRequest::applicant)");
   check_text(req.key, "business key (StartRequest::key)");
   {
-    const std::string& hash = loaded.hash;
-    const std::string& bundle_text = loaded.bundle_text;
-    const auto& wf = loaded.workflow;
+    // From a file, or a deployed version (its texts and calendar are in the
+    // database already).
+    const storage::DeploymentRecord* dep = loaded ? nullptr : &deployed(req.workflow);
+    const std::string hash = loaded ? loaded->hash : dep->hash;
+    std::shared_ptr<const Workflow> wf = loaded ? loaded->workflow : definition(hash).compiled->source;
     if (!req.key.empty()) {
       // The key in use: the instance it started, and nothing written.
       auto k = keys_.find(key_of(wf->id, req.key));
@@ -84,9 +86,8 @@ StartResult EngineImpl::start_job(const StartRequest& req, const LoadedFile& loa
         return StartResult{in.id, in.version, true};
       }
     }
-    storage::WorkflowRecord wrec{hash, wf->id, wf->title, req.workflow_file, bundle_text};
-    Definition& def = definition(hash, wf);
-    compare_with_folder(*wf);  // a newer calendar file beside it: said, not used
+    Definition& def = loaded ? definition(hash, wf) : definition(hash);
+    if (loaded) compare_with_folder(*wf);  // a newer calendar file beside it: said, not used
     fire_due();
     const std::string prefix = local_date_compact(job_now_) + "-";
     std::int64_t& n = next_number_[prefix];
@@ -111,9 +112,8 @@ StartResult EngineImpl::start_job(const StartRequest& req, const LoadedFile& loa
       throw Error(Error::Code::storage, "instance id " + id + " is in use");  // never: the loop above skips them
     p->new_in_batch = true;
     if (!p->key.empty()) keys_[key_of(wf->id, p->key)] = id;
-    if (pending_wf_.count(hash) == 0 && !stored_wf_.count(hash)) {
-      pending_wf_[hash] = wrec;
-    }
+    if (loaded && pending_wf_.count(hash) == 0 && !stored_wf_.count(hash))
+      pending_wf_[hash] = storage::WorkflowRecord{hash, wf->id, wf->title, req.workflow_file, loaded->bundle_text};
     snapshot_before(*p);
     p->last_second = seconds_of(job_now_);
     Input input;

@@ -217,6 +217,7 @@ void EngineImpl::clear_keeping_capacity(storage::Batch& b) {
   b.events.clear();
   b.inputs.clear();
   b.requests.clear();
+  b.deployments.clear();
   b.checkpoint_seq.reset();
 }
 

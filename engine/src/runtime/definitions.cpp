@@ -73,6 +73,41 @@ std::shared_ptr<const EngineImpl::LoadedFile> EngineImpl::load(const std::string
   return out;
 }
 
+// A workflow given as texts (Engine::deploy_texts): loaded from them alone.
+std::shared_ptr<const EngineImpl::LoadedFile> EngineImpl::load_texts(const std::map<std::string, std::string>& files,
+                                                                     const std::string& main) {
+  if (files.find(main) == files.end())
+    throw Error(Error::Code::invalid_argument, "the texts hold no file '" + main + "', the one named main",
+                "bad_value");
+  auto out = std::make_shared<LoadedFile>();
+  LoadOptions lo;
+  lo.warnings = false;
+  lo.calendar_dirs = opt_.calendar.search_path;
+  lo.allow_includes_outside = true;  // names, not paths on this machine
+  lo.read_file = [&files, &out](const std::string& file, std::string& text, std::string& why) {
+    auto f = files.find(file);
+    if (f == files.end() && file.rfind("./", 0) == 0) f = files.find(file.substr(2));
+    if (f == files.end()) {
+      why = "not among the texts given";
+      return false;
+    }
+    text = f->second;
+    out->files[file] = text;
+    return true;
+  };
+  auto r = load_workflow_file(main, lo);
+  if (!r.ok()) {
+    std::string msg = "the workflow does not load:";
+    for (const auto& d : r.diagnostics) msg += "\n" + d.str();
+    throw Error(Error::Code::invalid_workflow, msg);
+  }
+  nlohmann::ordered_json bundle = {{"main", main}, {"files", out->files}};
+  out->bundle_text = bundle.dump();
+  out->hash = hex64(fnv1a(out->bundle_text));
+  out->workflow = std::make_shared<const Workflow>(std::move(*r.workflow));
+  return out;
+}
+
 Definition& EngineImpl::definition(const std::string& hash, std::shared_ptr<const Workflow> wf) {
   auto it = defs_.find(hash);
   if (it != defs_.end()) return *it->second;

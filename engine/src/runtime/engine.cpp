@@ -61,6 +61,7 @@ EngineImpl::EngineImpl(const EngineOptions& o)
     }
   }
   replay();
+  for (auto& d : store_->deployments()) deployments_[d.id].push_back(std::move(d));
   // The request ids of the last 7 days answer retries; older ones go.
   for (auto& r : store_->requests(format_local(clock_->now() - std::chrono::hours(24 * 7), opt_.utc_offset_minutes),
                                   !opt_.read_only))
@@ -179,9 +180,30 @@ void EngineImpl::stop() {
 std::string EngineImpl::start(const StartRequest& req) { return start_instance(req).instance; }
 
 StartResult EngineImpl::start_instance(const StartRequest& req) {
+  if (req.workflow_file.empty() && !req.workflow.empty())
+    return call([&] { return start_job(req, nullptr); });
   // Load and validate outside the event loop: it reads files.
   std::shared_ptr<const LoadedFile> loaded = load(req.workflow_file);
-  return call([&] { return start_job(req, *loaded); });
+  return call([&] { return start_job(req, loaded.get()); });
+}
+
+DeployedWorkflow EngineImpl::deploy(const std::string& workflow_file) {
+  std::shared_ptr<const LoadedFile> loaded = load(workflow_file);
+  return call([&] { return deploy_job(*loaded); });
+}
+
+DeployedWorkflow EngineImpl::deploy_texts(const std::map<std::string, std::string>& files, const std::string& main) {
+  std::shared_ptr<const LoadedFile> loaded = load_texts(files, main);
+  return call([&] { return deploy_job(*loaded); });
+}
+
+std::vector<DeployedWorkflow> EngineImpl::workflows() {
+  return call([&] {
+    std::vector<DeployedWorkflow> out;
+    for (const auto& [id, versions] : deployments_)
+      for (const auto& d : versions) out.push_back(describe(d));
+    return out;
+  });
 }
 
 ActResult EngineImpl::apply(const ActRequest& req) {
@@ -199,12 +221,12 @@ ActResult EngineImpl::release(const std::string& instance, const std::string& st
 void EngineImpl::start_async(const StartRequest& req, StartDone done) {
   std::shared_ptr<const LoadedFile> loaded;
   try {
-    loaded = load(req.workflow_file);
+    if (!req.workflow_file.empty() || req.workflow.empty()) loaded = load(req.workflow_file);
   } catch (...) {
     asio::post(io_, [done = std::move(done), err = std::current_exception()] { notify(done, std::string(), err); });
     return;
   }
-  submit([this, req, loaded] { return start_job(req, *loaded); },
+  submit([this, req, loaded] { return start_job(req, loaded.get()); },
          [done = std::move(done)](StartResult r, std::exception_ptr err) { notify(done, r.instance, err); });
 }
 

@@ -79,6 +79,9 @@ class EngineImpl final : public Engine {
   StartResult start_instance(const StartRequest& req) override;
   ActResult apply(const ActRequest& req) override;
   ActResult claim(const std::string& instance, const std::string& step, const std::string& actor) override;
+  DeployedWorkflow deploy(const std::string& workflow_file) override;
+  DeployedWorkflow deploy_texts(const std::map<std::string, std::string>& files, const std::string& main) override;
+  std::vector<DeployedWorkflow> workflows() override;
   ActResult release(const std::string& instance, const std::string& step, const std::string& actor) override;
   void start_async(const StartRequest& req, StartDone done) override;
   void act_async(const ActRequest& req, ActDone done) override;
@@ -197,7 +200,11 @@ class EngineImpl final : public Engine {
   }
 
   // ---- actions.cpp
-  StartResult start_job(const StartRequest& req, const LoadedFile& loaded);
+  // `loaded` null: req.workflow names a deployed workflow.
+  StartResult start_job(const StartRequest& req, const LoadedFile* loaded);
+  DeployedWorkflow deploy_job(const LoadedFile& loaded);
+  const storage::DeploymentRecord& deployed(const std::string& ref) const;
+  DeployedWorkflow describe(const storage::DeploymentRecord& d);
   ActResult act_job(const ActRequest& req);
   ActResult act_rules(const ActRequest& req);
   ActResult claim_job(const std::string& instance, const std::string& step, const std::string& actor, bool take);
@@ -275,6 +282,8 @@ class EngineImpl final : public Engine {
 
   // ---- definitions.cpp
   std::shared_ptr<const LoadedFile> load(const std::string& path);
+  std::shared_ptr<const LoadedFile> load_texts(const std::map<std::string, std::string>& files,
+                                               const std::string& main);
   Definition& definition(const std::string& hash, std::shared_ptr<const Workflow> wf = nullptr);
 
   // ---- calendars.cpp: the calendars the database holds
@@ -323,6 +332,7 @@ class EngineImpl final : public Engine {
   std::unordered_map<std::string, std::unique_ptr<Instance>> instances_;
   std::unordered_map<std::string, std::string> keys_;  // key_of(workflow id, business key) -> instance
   std::unordered_map<std::string, storage::RequestRecord> requests_;  // by request id, the last 7 days
+  std::map<std::string, std::vector<storage::DeploymentRecord>> deployments_;  // by workflow id, by version
   std::map<std::string, std::int64_t> next_number_;
   std::priority_queue<HeapEntry, std::vector<HeapEntry>, std::greater<>> heap_;
   std::uint64_t heap_order_ = 0;

@@ -267,4 +267,21 @@ std::string calendar_update_json(const CalendarUpdate& u, int indent) {
   return o.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+namespace {
+ordered_json deployed_object(const DeployedWorkflow& w) {
+  return {{"id", w.id},           {"version", w.version},   {"hash", w.hash},     {"title", w.title},
+          {"deployed", w.deployed}, {"running", w.running}, {"latest", w.latest}, {"existed", w.existed}};
+}
+}  // namespace
+
+std::string deployed_json(const DeployedWorkflow& w, int indent) {
+  return deployed_object(w).dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string deployed_list_json(const std::vector<DeployedWorkflow>& all, int indent) {
+  ordered_json a = ordered_json::array();
+  for (const auto& w : all) a.push_back(deployed_object(w));
+  return a.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace jointreview
