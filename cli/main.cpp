@@ -24,7 +24,10 @@ std::string in_flags(std::string message) {
       {"SimulationOptions::capacity", "--capacity"},       {"CalendarOptions::weekend_fallback", "--weekend-fallback"},
       {"ActRequest::note", "--note"},                      {"ActRequest::actor", "--as"},
       {"EngineOptions::read_only", "--read-only"},         {"ActRequest::expected_version", "--expect-version"},
-      {"ActRequest::request_id", "--request-id"},          {"StartRequest::key", "--key"}};
+      {"ActRequest::request_id", "--request-id"},          {"StartRequest::key", "--key"},
+      {"InstanceFilter::state", "--state"},                {"InstanceFilter::flag", "--flag"},
+      {"InstanceFilter::after", "--after"},                {"InstanceFilter::order", "--order"},
+      {"InstanceFilter::limit", "--limit"},                {"InstanceFilter", "--started-from/--started-to/--finished-from/--finished-to"}};
   for (const auto& [field, flag] : kFlags)
     for (std::size_t at; (at = message.find(field)) != std::string::npos;)
       message.replace(at, std::strlen(field), flag);

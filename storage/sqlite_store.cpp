@@ -347,6 +347,25 @@ CREATE TABLE requests(
   time TEXT NOT NULL
 );
 CREATE INDEX requests_by_time ON requests(time);
+ALTER TABLE instances ADD COLUMN deadline TEXT NOT NULL DEFAULT '';
+ALTER TABLE instances ADD COLUMN approved INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE instances ADD COLUMN total INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE instances ADD COLUMN flags TEXT NOT NULL DEFAULT '';
+CREATE INDEX instances_by_started ON instances(started, id);
+CREATE INDEX instances_by_state ON instances(state, started, id);
+CREATE INDEX instances_by_workflow ON instances(workflow_id, started, id);
+CREATE INDEX instances_by_deadline ON instances(deadline, id);
+CREATE TABLE instance_flags(
+  flag TEXT NOT NULL,
+  instance TEXT NOT NULL,
+  PRIMARY KEY(flag, instance)
+) WITHOUT ROWID;
+CREATE TABLE open_work(
+  department TEXT NOT NULL,
+  instance TEXT NOT NULL,
+  PRIMARY KEY(department, instance)
+) WITHOUT ROWID;
+INSERT INTO meta(key, value) VALUES('query_tables', CASE WHEN EXISTS(SELECT 1 FROM instances) THEN 0 ELSE 1 END);
 CREATE TABLE deployments(
   id TEXT NOT NULL,
   version INTEGER NOT NULL,
@@ -414,6 +433,14 @@ class WriterLock {
  private:
   int fd_ = -1;
 };
+
+// ",a,b," for a list of flags (a LIKE-free form that reads back easily).
+std::string joined(const std::vector<std::string>& v) {
+  if (v.empty()) return "";
+  std::string out = ",";
+  for (const auto& x : v) out += x + ",";
+  return out;
+}
 
 class SqliteStore final : public Store {
  public:
@@ -497,6 +524,80 @@ class SqliteStore final : public Store {
 
   ChainCheck verify_chain() override { return walk_chain(db_); }
 
+  QueryResult query(const QueryFilter& f) override {
+    // One statement per filter shape; the values are bound, never spliced.
+    std::string where = " WHERE 1";
+    std::vector<std::string> args;
+    auto add = [&](const char* clause, const std::string& v) {
+      where += clause;
+      args.push_back(v);
+    };
+    if (!f.state.empty()) add(" AND i.state=?", f.state);
+    if (!f.workflow_id.empty()) add(" AND i.workflow_id=?", f.workflow_id);
+    if (!f.project.empty()) {
+      std::string like = "%";
+      for (char c : f.project) {
+        if (c == '%' || c == '_' || c == '\\') like += '\\';
+        like += c;
+      }
+      add(" AND i.project LIKE ? ESCAPE '\\'", like + "%");
+    }
+    if (!f.applicant.empty()) add(" AND i.applicant=?", f.applicant);
+    if (f.green >= 0) add(" AND i.green=?", f.green ? "1" : "0");
+    if (!f.started_from.empty()) add(" AND substr(i.started,1,10)>=?", f.started_from);
+    if (!f.started_to.empty()) add(" AND substr(i.started,1,10)<=?", f.started_to);
+    if (!f.finished_from.empty()) add(" AND i.finished<>'' AND substr(i.finished,1,10)>=?", f.finished_from);
+    if (!f.finished_to.empty()) add(" AND i.finished<>'' AND substr(i.finished,1,10)<=?", f.finished_to);
+    if (!f.department.empty())
+      add(" AND EXISTS(SELECT 1 FROM open_work w WHERE w.department=? AND w.instance=i.id)", f.department);
+    if (!f.flag.empty()) add(" AND EXISTS(SELECT 1 FROM instance_flags g WHERE g.flag=? AND g.instance=i.id)", f.flag);
+    const std::string sort = f.by_deadline ? "(CASE WHEN i.deadline='' THEN '9999-12-31~' ELSE i.deadline END)"
+                                           : "i.started";
+    QueryResult out;
+    {
+      Stmt c(db_, ("SELECT count(*) FROM instances i" + where).c_str());
+      for (std::size_t k = 0; k < args.size(); ++k) c.bind(static_cast<int>(k + 1), args[k]);
+      if (c.step()) out.total = c.integer(0);
+    }
+    std::string page = where;
+    std::vector<std::string> page_args = args;
+    if (!f.after_id.empty()) {
+      page += " AND (" + sort + ">? OR (" + sort + "=? AND i.id>?))";
+      page_args.insert(page_args.end(), {f.after_key, f.after_key, f.after_id});
+    }
+    Stmt s(db_, ("SELECT i.id,i.workflow_id,i.project,i.applicant,i.state,i.started,i.finished,i.deadline,i.key,"
+                 "i.flags,i.green,i.version,i.approved,i.total," +
+                 sort + " FROM instances i" + page + " ORDER BY " + sort + ", i.id LIMIT ?")
+                    .c_str());
+    std::size_t k = 0;
+    for (; k < page_args.size(); ++k) s.bind(static_cast<int>(k + 1), page_args[k]);
+    s.bind(static_cast<int>(k + 1), static_cast<std::int64_t>(f.limit + 1));
+    while (s.step()) {
+      if (out.rows.size() == f.limit) {
+        out.more = true;
+        break;
+      }
+      QueryRow r;
+      r.id = s.text(0);
+      r.workflow_id = s.text(1);
+      r.project = s.text(2);
+      r.applicant = s.text(3);
+      r.state = s.text(4);
+      r.started = s.text(5);
+      r.finished = s.text(6);
+      r.deadline = s.text(7);
+      r.key = s.text(8);
+      r.flags = s.text(9);
+      r.green = s.integer(10) != 0;
+      r.version = s.integer(11);
+      r.approved = static_cast<int>(s.integer(12));
+      r.total = static_cast<int>(s.integer(13));
+      r.sort_key = s.text(14);
+      out.rows.push_back(std::move(r));
+    }
+    return out;
+  }
+
   std::vector<DeploymentRecord> deployments() override {
     Stmt s(db_, "SELECT id,version,hash,deployed FROM deployments ORDER BY id, version");
     std::vector<DeploymentRecord> out;
@@ -528,6 +629,12 @@ class SqliteStore final : public Store {
   void keep_setting(const std::string& key, std::int64_t value) override {
     if (read_only_) return;  // read as it is; nothing stored
     Stmt s(db_, "INSERT OR IGNORE INTO meta(key, value) VALUES(?1, ?2)");
+    s.bind(1, key).bind(2, value).run();
+  }
+
+  void put_setting(const std::string& key, std::int64_t value) override {
+    if (read_only_) return;
+    Stmt s(db_, "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value=excluded.value");
     s.bind(1, key).bind(2, value).run();
   }
 
@@ -593,7 +700,17 @@ class SqliteStore final : public Store {
             .bind(11, i.key)
             .bind(12, i.version)
             .bind(13, i.claims)
+            .bind(14, i.deadline)
+            .bind(15, std::int64_t{i.approved})
+            .bind(16, std::int64_t{i.total})
+            .bind(17, joined(i.flags))
             .run();
+      for (const auto& i : b.instances) {
+        st("del_flags").bind(1, i.id).run();
+        for (const auto& f : i.flags) st("ins_flag").bind(1, f).bind(2, i.id).run();
+        st("del_work").bind(1, i.id).run();
+        for (const auto& d : i.open_departments) st("ins_work").bind(1, d).bind(2, i.id).run();
+      }
       for (const auto& d : b.deployments)
         st("ins_dep").bind(1, d.id).bind(2, d.version).bind(3, d.hash).bind(4, d.deployed).run();
       for (const auto& r : b.requests)
@@ -760,9 +877,14 @@ class SqliteStore final : public Store {
     add("ins_wf", "INSERT OR IGNORE INTO workflows(hash,id,title,file,bundle) VALUES(?1,?2,?3,?4,?5)");
     add("up_inst",
         "INSERT INTO instances(id,workflow_hash,project,applicant,green,state,started,finished,snapshot,workflow_id,"
-        "key,version,claims) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13) ON CONFLICT(id) DO UPDATE SET "
-        "state=excluded.state, finished=excluded.finished, snapshot=excluded.snapshot, version=excluded.version, "
-        "claims=excluded.claims");
+        "key,version,claims,deadline,approved,total,flags) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
+        "?16,?17) ON CONFLICT(id) DO UPDATE SET state=excluded.state, finished=excluded.finished, "
+        "snapshot=excluded.snapshot, version=excluded.version, claims=excluded.claims, deadline=excluded.deadline, "
+        "approved=excluded.approved, total=excluded.total, flags=excluded.flags");
+    add("del_flags", "DELETE FROM instance_flags WHERE instance=?1");
+    add("ins_flag", "INSERT OR IGNORE INTO instance_flags(flag,instance) VALUES(?1,?2)");
+    add("del_work", "DELETE FROM open_work WHERE instance=?1");
+    add("ins_work", "INSERT OR IGNORE INTO open_work(department,instance) VALUES(?1,?2)");
     add("ins_dep", "INSERT INTO deployments(id,version,hash,deployed) VALUES(?1,?2,?3,?4)");
     add("ins_req",
         "INSERT OR IGNORE INTO requests(id,instance,call,code,reason,message,version,time) "

@@ -48,6 +48,35 @@ struct InstanceRecord {
   std::string key;            // the business key of its start ("" for none)
   std::int64_t version = 0;   // accepted changes so far (the input rows of its log)
   std::string claims;         // the steps its departments' staff claimed, JSON (runtime)
+  // For queries (Store::query), as of the checkpoint:
+  std::string deadline;       // the project's deadline, "" for none
+  int approved = 0, total = 0;
+  std::vector<std::string> flags;             // "overdue", "warned", "statutory_overdue" ...
+  std::vector<std::string> open_departments;  // departments with work to do on it
+};
+
+// What Store::query selects (every field optional: empty / -1 = any).
+struct QueryFilter {
+  std::string state, workflow_id, project /* substring */, applicant, department, flag;
+  std::string started_from, started_to, finished_from, finished_to;  // dates, inclusive
+  int green = -1;
+  bool by_deadline = false;  // order by the project deadline (none last), else by the start
+  std::string after_key, after_id;  // the keyset cursor: the sort key and id of the last row seen
+  std::size_t limit = 50;
+};
+
+struct QueryRow {
+  std::string id, workflow_id, project, applicant, state, started, finished, deadline, key, flags;
+  bool green = false;
+  std::int64_t version = 0;
+  int approved = 0, total = 0;
+  std::string sort_key;
+};
+
+struct QueryResult {
+  std::vector<QueryRow> rows;
+  std::int64_t total = 0;  // matches of the filter (the cursor aside)
+  bool more = false;       // rows follow the last one
 };
 
 // A deployed workflow version (Engine::deploy): the workflow row `hash`
@@ -159,6 +188,9 @@ class Store {
   // base set to 1.
   virtual void convert_time_base(const std::vector<std::pair<std::int64_t, std::string>>& inputs, Batch& batch) = 0;
 
+  // The instances matching a filter, from the checkpoint's tables (indexed),
+  // in order, a page after the cursor.
+  virtual QueryResult query(const QueryFilter& filter) = 0;
   // Every deployment, by id and version.
   virtual std::vector<DeploymentRecord> deployments() = 0;
   // The request ids recorded at `since` (local ISO time, compared as text)
@@ -172,6 +204,8 @@ class Store {
   virtual std::optional<std::int64_t> setting(const std::string& key) = 0;
   // Stores it (in its own transaction) when it is not stored yet.
   virtual void keep_setting(const std::string& key, std::int64_t value) = 0;
+  // Stores it, replacing what was stored.
+  virtual void put_setting(const std::string& key, std::int64_t value) = 0;
 };
 
 // The hash of one event row chained to the previous row's hash (hex, 64

@@ -881,6 +881,21 @@ static void test_engine_platform(void) {
     jr_error_free(err);
     err = NULL;
     jr_start_request_free(byid);
+    /* Queries. */
+    char* page = NULL;
+    if (OK(jr_engine_query(e, "{\"workflow\": \"four-certificates\", \"limit\": 1}", JR_NTS, &page, NULL, &err))) {
+      CHECK(contains(page, "\"total\":2"));
+      CHECK(contains(page, "\"next\":\""));
+    }
+    jr_string_free(page);
+    page = NULL;
+    CHECK(jr_engine_query(e, "{\"colour\": 1}", JR_NTS, &page, NULL, &err) == JR_INVALID_ARGUMENT);
+    jr_error_free(err);
+    err = NULL;
+    CHECK(jr_engine_query(e, "{\"flag\": \"bogus\"}", JR_NTS, &page, NULL, &err) == JR_INVALID_ARGUMENT);
+    CHECK(err != NULL && strcmp(jr_error_reason(err), "bad_value") == 0);
+    jr_error_free(err);
+    err = NULL;
 
     /* The feed: a page, and a durable subscription from seq 2. */
     char* out = NULL;

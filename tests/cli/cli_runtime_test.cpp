@@ -330,3 +330,37 @@ TEST_CASE("jreview events --after: the feed of every instance in seq order, page
   CHECK_THAT(table.out, Catch::Contains("instance"));
   CHECK(jreview("events" + db.at("2026-03-02T09:03")).code == 2);  // neither an instance nor --after
 }
+
+TEST_CASE("jreview list: filters, pages and the JSON of the platform API", "[cli][runtime][platform]") {
+  Db db;
+  std::vector<std::string> ids;
+  for (int k = 0; k < 3; ++k)
+    ids.push_back(last_line(jreview("start workflows/four-certificates.yaml --project 项目" + std::to_string(k) +
+                                    db.at("2026-03-02T09:0" + std::to_string(k)))
+                                .out));
+  REQUIRE(jreview("act " + ids[0] + " filing submit" + db.at("2026-03-02T09:10")).code == 0);
+  Run all = jreview("list --format json" + db.at("2026-03-02T09:11"));
+  REQUIRE(all.code == 0);
+  const auto j = nlohmann::json::parse(all.out);
+  CHECK(j["total"] == 3);
+  CHECK(j["next"].is_null());
+  for (const char* k : {"instance", "project", "workflow", "state", "progress", "deadline", "flags"})
+    CHECK(j["instances"][0].contains(k));
+  Run dept = jreview("list --department 发展改革委 --format json" + db.at("2026-03-02T09:11"));
+  const auto d = nlohmann::json::parse(dept.out);
+  REQUIRE(d["instances"].size() == 1);
+  CHECK(d["instances"][0]["instance"] == ids[0]);
+  Run first = jreview("list --limit 2 --format json" + db.at("2026-03-02T09:11"));
+  const auto p1 = nlohmann::json::parse(first.out);
+  REQUIRE(p1["next"].is_string());
+  Run second = jreview("list --limit 2 --after " + p1["next"].get<std::string>() + " --format json" +
+                       db.at("2026-03-02T09:11"));
+  const auto p2 = nlohmann::json::parse(second.out);
+  REQUIRE(p2["instances"].size() == 1);
+  CHECK(p2["instances"][0]["instance"] == ids[2]);
+  Run table = jreview("list" + db.at("2026-03-02T09:11"));
+  CHECK_THAT(table.out, Catch::Contains("3 of 3 matching"));
+  Run bad = jreview("list --flag bogus" + db.at("2026-03-02T09:11"));
+  CHECK(bad.code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("--flag"));
+}

@@ -354,4 +354,11 @@ TEST_CASE("a database this release wrote opens in this build with the same statu
     CHECK(now == nlohmann::json::parse(s));
     CHECK(nlohmann::json::parse(events_json(e->events(id))) == nlohmann::json::parse(v));
   }
+  // The tables queries answer from were filled at the upgrade.
+  InstanceFilter all;
+  const InstancePage page = e->query(all);
+  CHECK(page.total == 2);
+  REQUIRE(page.instances.size() == 2);
+  CHECK(page.instances[0].total == 11);
+  CHECK(sql_scalar(d.db(), "SELECT value FROM meta WHERE key='query_tables'") == "1");
 }

@@ -3,6 +3,7 @@
 // service platform with several clerks and retrying HTTP clients uses them.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -512,4 +513,100 @@ TEST_CASE("platform: a deployed workflow starts by id without its file; versions
   CHECK(listed[1].running == 1);
   e->act(req(latest, "permit", "submit", "applicant"));
   CHECK(nlohmann::json::parse(deployed_list_json(listed)).size() == 2);
+}
+
+TEST_CASE("platform: queries filter, order and page from the indexed tables; pages cover every match once",
+          "[runtime][platform][queries]") {
+  TempDir d;
+  const std::string wf = d.file("window.yaml", kWindow);
+  auto clock = FakeClock::at("2026-03-02T09:00");
+  auto e = Engine::open(options(d, clock));
+  std::vector<std::string> ids;
+  for (int k = 0; k < 25; ++k) {
+    StartRequest s;
+    s.workflow_file = wf;
+    s.project = (k % 5 == 0 ? "城东100%项目" : "城西项目") + std::to_string(k);
+    s.green = k % 7 == 0;
+    ids.push_back(e->start_instance(s).instance);
+    clock->advance(std::chrono::minutes(1));
+  }
+  // Some work: the first ten submitted and accepted (住建局 reviews), the
+  // first two withdrawn.
+  for (int k = 0; k < 10; ++k) {
+    e->act(req(ids[k], "permit", "submit", "applicant"));
+    e->act(req(ids[k], "permit", "accept", "住建局"));
+  }
+  for (int k = 0; k < 2; ++k) {
+    e->act(req(ids[k], "land", "submit", "applicant"));
+    e->act(req(ids[k], "land", "withdraw", "applicant"));
+  }
+  InstanceFilter f;
+  f.limit = 1000;
+  CHECK(e->query(f).total == 25);
+  f.project = "100%";  // a literal %, not a wildcard
+  CHECK(e->query(f).total == 5);
+  f.project.clear();
+  f.green = 1;
+  CHECK(e->query(f).total == 4);  // 0, 7, 14, 21
+  f.green = -1;
+  f.department = "住建局";  // reviews the accepted permits; nothing else waits on it
+  const InstancePage busy = e->query(f);
+  CHECK(busy.total == 8);  // ten accepted, two of them withdrawn
+  for (const auto& s : busy.instances) CHECK(s.state == "running");
+  f.department.clear();
+  f.state = "withdrawn";
+  CHECK(e->query(f).total == 2);
+  f.state.clear();
+  // A week later the accepted permits are red.
+  clock->set(FakeClock::at("2026-03-12T09:00")->now());
+  f.flag = "overdue";
+  const InstancePage red = e->query(f);
+  CHECK(red.total == 8);
+  for (const auto& s : red.instances) {
+    CHECK(std::find(s.flags.begin(), s.flags.end(), "overdue") != s.flags.end());
+    CHECK(s.total == 2);
+  }
+  f.flag = "no_such_flag";
+  CHECK(caught([&] { e->query(f); }).reason == "bad_value");
+  f.flag.clear();
+
+  // Pages of 4 in start order, with instances started between pages: every
+  // instance that existed at the first page is seen exactly once, in order.
+  f.limit = 4;
+  std::vector<std::string> seen;
+  std::string after;
+  int extra = 0;
+  for (;;) {
+    f.after = after;
+    const InstancePage p = e->query(f);
+    for (const auto& s : p.instances) seen.push_back(s.instance);
+    if (extra < 3) {
+      e->start(wf, "late" + std::to_string(extra++));
+      clock->advance(std::chrono::minutes(1));
+    }
+    if (p.next.empty()) break;
+    after = p.next;
+  }
+  std::set<std::string> unique(seen.begin(), seen.end());
+  CHECK(unique.size() == seen.size());
+  for (const auto& id : ids) CHECK(unique.count(id) == 1);
+  CHECK(seen.size() == 28);  // the late ones come at the end
+  CHECK(std::is_sorted(seen.begin(), seen.end()));  // ids of one day follow the start order
+  // Deadline order: instances without a deadline last.
+  f.after.clear();
+  f.order = "deadline";
+  f.limit = 1000;
+  const InstancePage by_deadline = e->query(f);
+  REQUIRE(by_deadline.instances.size() == 28);
+  f.limit = 2;
+  InstanceFilter start_order;
+  start_order.limit = 2;
+  f.after = e->query(start_order).next;  // a cursor of the start order
+  REQUIRE_FALSE(f.after.empty());
+  CHECK(caught([&] { e->query(f); }).reason == "bad_cursor");
+  const std::string json = instance_page_json(by_deadline);
+  const auto j = nlohmann::json::parse(json);
+  CHECK(j["total"] == 28);
+  CHECK(j["next"].is_null());
+  CHECK(j["instances"][0].contains("progress"));
 }

@@ -920,9 +920,14 @@ TEST_CASE("a version-1 database is migrated: its tables were current, nothing is
   // Back to the version-1 schema: no input column, no meta table.
   jr_test::sql_exec(d.db(),
                     "DROP TABLE calendars; DROP TABLE meta; ALTER TABLE events DROP COLUMN input; "
-                    "ALTER TABLE events DROP COLUMN hash; DROP TABLE requests; DROP INDEX instances_by_key; "
-                    "ALTER TABLE instances DROP COLUMN workflow_id; ALTER TABLE instances DROP COLUMN key; "
-                    "ALTER TABLE instances DROP COLUMN version; ALTER TABLE instances DROP COLUMN claims; DROP TABLE deployments; "
+                    "ALTER TABLE events DROP COLUMN hash; DROP TABLE requests; DROP TABLE deployments; "
+                    "DROP TABLE instance_flags; DROP TABLE open_work; DROP INDEX instances_by_key; "
+                    "DROP INDEX instances_by_started; DROP INDEX instances_by_state; DROP INDEX instances_by_workflow; "
+                    "DROP INDEX instances_by_deadline; ALTER TABLE instances DROP COLUMN workflow_id; "
+                    "ALTER TABLE instances DROP COLUMN key; ALTER TABLE instances DROP COLUMN version; "
+                    "ALTER TABLE instances DROP COLUMN claims; ALTER TABLE instances DROP COLUMN deadline; "
+                    "ALTER TABLE instances DROP COLUMN approved; ALTER TABLE instances DROP COLUMN total; "
+                    "ALTER TABLE instances DROP COLUMN flags; "
                     "PRAGMA user_version=1;");
   CHECK(sql_scalar(d.db(), "PRAGMA user_version") == "1");
   auto e = Engine::open(options(d, clock));

@@ -211,6 +211,42 @@ struct DeployedWorkflow {
   bool existed = false;  // deploy(): the same texts were already the latest version; nothing was stored
 };
 
+// Engine::query: which instances, in which order, which page. Every field
+// is optional (empty, or -1: any).
+struct InstanceFilter {
+  std::string state;       // running, completed, rejected, withdrawn, revoked
+  std::string workflow;    // workflow id
+  std::string project;     // a part of the project's name
+  std::string applicant;   // the applicant's name
+  std::string department;  // a department with work to do on it (to accept, review, verify, contact ...)
+  // overdue, warned, statutory_overdue, repeat_notice, verification_overdue, verification_pending,
+  // contact_overdue, material_overdue, review_required, rectifying, clock_stopped, extended, claimed,
+  // waiting_on_applicant
+  std::string flag;
+  std::string started_from, started_to;    // dates YYYY-MM-DD, inclusive
+  std::string finished_from, finished_to;
+  int green = -1;                // 1: green channel only, 0: none of it
+  std::string order = "started";  // or "deadline" (the project's; instances without one last)
+  std::size_t limit = 50;        // 1 to 1000 a page
+  std::string after;             // the `next` of the previous page ("" for the first)
+};
+
+struct InstanceSummary {
+  std::string instance, project, workflow, applicant, state, started, finished;
+  std::string deadline;  // the project's, "" for none
+  std::string key;
+  bool green = false;
+  std::uint64_t version = 0;
+  int approved = 0, total = 0;     // steps
+  std::vector<std::string> flags;  // as InstanceFilter::flag names them
+};
+
+struct InstancePage {
+  std::vector<InstanceSummary> instances;
+  std::string next;        // the cursor of the next page; "" when this is the last
+  std::int64_t total = 0;  // instances matching the filter
+};
+
 struct StartResult {
   std::string instance;
   std::uint64_t version = 0;
@@ -362,6 +398,10 @@ JR_EXPORT std::string events_json(const std::vector<EventRecord>& events, int in
 //                    "repeat_notices_this_week"}]}
 // (an overdue contact task's "state" reads "contact task overdue (首退必联)").
 JR_EXPORT std::string worklist_json(const Worklist& w, int indent = 2);
+// list: {"instances": [{"instance", "project", "workflow", "state", "progress": {"approved", "total"},
+//          "deadline", "flags": [...], "applicant", "green", "started", "finished", "key", "version"}],
+//        "next": CURSOR or null, "total": N}
+JR_EXPORT std::string instance_page_json(const InstancePage& page, int indent = 2);
 // deployed: {"id", "version", "hash", "title", "deployed", "running", "latest", "existed"}; the list: an array.
 JR_EXPORT std::string deployed_json(const DeployedWorkflow& w, int indent = 2);
 JR_EXPORT std::string deployed_list_json(const std::vector<DeployedWorkflow>& all, int indent = 2);
@@ -484,6 +524,14 @@ class JR_EXPORT Engine {
   virtual DeployedWorkflow deploy_texts(const std::map<std::string, std::string>& files, const std::string& main) = 0;
   // Every deployed version, by id and version.
   virtual std::vector<DeployedWorkflow> workflows() = 0;
+
+  // The instances a filter selects, a page at a time, answered from the
+  // database's indexed tables (brought up to date first), not by looking
+  // at every instance. Paging by `after` in the start order sees every
+  // match exactly once while instances change (new ones come at the end);
+  // in deadline order an instance whose deadline moves meanwhile may be
+  // seen again or missed.
+  virtual InstancePage query(const InstanceFilter& filter) = 0;
 
   // Claims: a department's staff member (actor "DEPT/ID") takes a step the
   // department handles, so that only they act on it for the department

@@ -440,6 +440,17 @@ JR_API jr_status jr_engine_deploy_texts(jr_engine* engine, const char* texts_jso
 /* Every deployed version, a JSON array of the objects above. Caller frees *out. */
 JR_API jr_status jr_engine_workflows(jr_engine* engine, char** out, size_t* out_len, jr_error** err);
 
+/* The instances a filter selects, a page at a time (docs/runtime.md#queries).
+   filter_json (NULL or "{}": every instance) may hold "state", "workflow",
+   "project" (a part of the name), "applicant", "department", "flag",
+   "started_from", "started_to", "finished_from", "finished_to" (dates),
+   "green" (true/false), "order" ("started" or "deadline"), "limit" (1..1000)
+   and "after" (the "next" of the previous page). *out: {"instances": [...],
+   "next": CURSOR or null, "total": N}, what `jreview list --format json`
+   prints. Caller frees *out. */
+JR_API jr_status jr_engine_query(jr_engine* engine, const char* filter_json, size_t filter_json_len, char** out,
+                                 size_t* out_len, jr_error** err);
+
 /* Claims: a staff member ("DEPT/ID") takes a step their department
    handles, so that only they act on it for the department (others get
    JR_CONFLICT, reason "claimed") until jr_engine_release or its decision.

@@ -852,6 +852,50 @@ jr_status jr_engine_deploy_texts(jr_engine* engine, const char* texts_json, size
   });
 }
 
+jr_status jr_engine_query(jr_engine* engine, const char* filter_json, size_t filter_json_len, char** out,
+                          size_t* out_len, jr_error** err) {
+  if (out) *out = nullptr;
+  return guard(err, [&] {
+    need_out(out, "out");
+    jointreview::InstanceFilter f;
+    if (filter_json != nullptr) {
+      const json j = json::parse(in(filter_json, filter_json_len));
+      if (!j.is_object()) throw BadArgument{"filter_json is a JSON object"};
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        const std::string& k = it.key();
+        const json& v = it.value();
+        auto text = [&](std::string& field) {
+          if (!v.is_string()) throw BadArgument{"filter_json: \"" + k + "\" is a string"};
+          field = v.get<std::string>();
+        };
+        if (k == "state") text(f.state);
+        else if (k == "workflow") text(f.workflow);
+        else if (k == "project") text(f.project);
+        else if (k == "applicant") text(f.applicant);
+        else if (k == "department") text(f.department);
+        else if (k == "flag") text(f.flag);
+        else if (k == "started_from") text(f.started_from);
+        else if (k == "started_to") text(f.started_to);
+        else if (k == "finished_from") text(f.finished_from);
+        else if (k == "finished_to") text(f.finished_to);
+        else if (k == "order") text(f.order);
+        else if (k == "after") text(f.after);
+        else if (k == "green") {
+          if (!v.is_boolean()) throw BadArgument{"filter_json: \"green\" is true or false"};
+          f.green = v.get<bool>() ? 1 : 0;
+        } else if (k == "limit") {
+          if (!v.is_number_integer() || v.get<long long>() < 1 || v.get<long long>() > 1000)
+            throw BadArgument{"filter_json: \"limit\" is a whole number from 1 to 1000"};
+          f.limit = v.get<std::size_t>();
+        } else {
+          throw BadArgument{"filter_json: unknown key \"" + k + "\""};
+        }
+      }
+    }
+    out_string(jointreview::instance_page_json(live(engine).query(f), -1), out, out_len);
+  });
+}
+
 jr_status jr_engine_workflows(jr_engine* engine, char** out, size_t* out_len, jr_error** err) {
   if (out) *out = nullptr;
   return guard(err, [&] {

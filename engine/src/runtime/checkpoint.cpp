@@ -3,6 +3,7 @@
 #include "runtime/engine_impl.h"
 
 #include <algorithm>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -239,6 +240,49 @@ storage::InstanceRecord EngineImpl::record_of(const Instance& in) {
   r.key = in.key;
   r.version = static_cast<std::int64_t>(in.version);
   r.claims = claims_text(in);
+  // What queries select on (Engine::query): the project deadline, progress,
+  // the flags and the departments with work to do.
+  const InstanceStatus st = describe(in);
+  r.deadline = st.deadline;
+  r.total = static_cast<int>(st.steps.size());
+  std::set<std::string> flags, depts;
+  if (st.overdue) flags.insert("overdue");
+  if (st.warned) flags.insert("warned");
+  for (const StepStatus& x : st.steps) {
+    if (x.state == "approved") ++r.approved;
+    const bool open = !is_final(*parse_step_state(x.state));
+    if (open && x.overdue) flags.insert("overdue");
+    if (open && x.warned && !x.overdue) flags.insert("warned");
+    if (open && x.statutory_overdue) flags.insert("statutory_overdue");
+    if (open && x.repeat_notice) flags.insert("repeat_notice");
+    if (x.verification_overdue) flags.insert("verification_overdue");
+    if (x.verification_pending) flags.insert("verification_pending");
+    if (x.contact_overdue) flags.insert("contact_overdue");
+    if (x.material_overdue) flags.insert("material_overdue");
+    if (x.review_required) flags.insert("review_required");
+    if (x.rectifying) flags.insert("rectifying");
+    if (x.paused) flags.insert("clock_stopped");
+    if (x.extended_days > 0 && open) flags.insert("extended");
+    if (!x.claims.empty()) flags.insert("claimed");
+    if (in.rt.state != InstanceState::running && !x.verification_pending && !x.rectifying && !x.contact_pending)
+      continue;
+    const std::string lead = x.departments.empty() ? std::string() : x.departments.front();
+    if (x.state == "submitted") depts.insert(lead);
+    if (x.state == "accepted")
+      for (const auto& d : x.reviews_pending) depts.insert(d);
+    if (x.verification_pending || x.contact_pending || x.rectifying || x.review_required || x.material_overdue)
+      depts.insert(lead);
+  }
+  if (in.rt.state == InstanceState::running) {
+    bool waits_on_applicant = false;
+    for (const StepStatus& x : st.steps)
+      waits_on_applicant = waits_on_applicant || x.state == "ready" || x.state == "returned" ||
+                           !x.missing_materials.empty();
+    if (waits_on_applicant) flags.insert("waiting_on_applicant");
+  }
+  depts.erase("");
+  r.flags.assign(flags.begin(), flags.end());
+  r.open_departments.assign(depts.begin(), depts.end());
   return r;
 }
 

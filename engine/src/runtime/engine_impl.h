@@ -82,6 +82,7 @@ class EngineImpl final : public Engine {
   DeployedWorkflow deploy(const std::string& workflow_file) override;
   DeployedWorkflow deploy_texts(const std::map<std::string, std::string>& files, const std::string& main) override;
   std::vector<DeployedWorkflow> workflows() override;
+  InstancePage query(const InstanceFilter& filter) override;
   ActResult release(const std::string& instance, const std::string& step, const std::string& actor) override;
   void start_async(const StartRequest& req, StartDone done) override;
   void act_async(const ActRequest& req, ActDone done) override;

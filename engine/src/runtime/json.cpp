@@ -284,4 +284,26 @@ std::string deployed_list_json(const std::vector<DeployedWorkflow>& all, int ind
   return a.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+std::string instance_page_json(const InstancePage& page, int indent) {
+  ordered_json a = ordered_json::array();
+  for (const auto& s : page.instances)
+    a.push_back({{"instance", s.instance},
+                 {"project", s.project},
+                 {"workflow", s.workflow},
+                 {"state", s.state},
+                 {"progress", {{"approved", s.approved}, {"total", s.total}}},
+                 {"deadline", date_or_null(s.deadline)},
+                 {"flags", s.flags},
+                 {"applicant", s.applicant},
+                 {"green", s.green},
+                 {"started", s.started},
+                 {"finished", text_or_null(s.finished)},
+                 {"key", text_or_null(s.key)},
+                 {"version", s.version}});
+  ordered_json o = {{"instances", a},
+                    {"next", page.next.empty() ? ordered_json(nullptr) : ordered_json(page.next)},
+                    {"total", page.total}};
+  return o.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace jointreview
