@@ -41,14 +41,14 @@ void add_queue(CLI::App& app, Runner& run) {
     for (const auto& i : w.items) {
       rows.push_back({std::to_string(++n), i.green ? "green" : "", i.statutory_overdue ? "RED 违法超期" : i.overdue ? "RED" : i.warned ? "yellow" : "",
                       i.instance, i.project, i.name, jointreview::describe(i.task),
-                      dated(i.deadline, i.deadline_provisional), i.since.substr(0, 16)});
+                      dated(i.deadline, i.deadline_provisional), i.since.substr(0, 16), i.claimed_by});
       provisional = provisional || i.deadline_provisional;
     }
     std::cout << o.department << ": " << w.items.size() << " item(s)\n";
     if (!rows.empty())
       std::cout << jointreview::render_table(
-          {"#", "channel", "flag", "instance", "project", "step", "task", "deadline", "since"}, rows,
-          {true, false, false, false, false, false, false, false, false});
+          {"#", "channel", "flag", "instance", "project", "step", "task", "deadline", "since", "claimed by"}, rows,
+          {true, false, false, false, false, false, false, false, false, false});
     if (provisional) std::cout << kProvisionalNote;
     return 0;
   });

@@ -332,6 +332,13 @@ TEST_CASE("platform: a claimed step is acted on by its claimer only, until relea
       CHECK(x.reason == "claimed");
     }
     CHECK(count(d, "1") == rows);
+    // The worklist shows who has it.
+    const Worklist w = e->worklist("住建局");
+    REQUIRE(w.items.size() == 1);
+    CHECK(w.items[0].claimed_by == "住建局/张三");
+    CHECK(w.items[0].version == e->status(id).version);
+    CHECK(nlohmann::json::parse(worklist_json(w))[0]["claimed_by"] == "住建局/张三");
+    CHECK(e->worklist("自然资源局").items[0].claimed_by.empty());
     // The other department of the joint step is not held up.
     e->act(req(id, "land", "approve", "自然资源局/王五"));
     CHECK(caught([&] { e->release(id, "land", "住建局/李四"); }).reason == "claimed");

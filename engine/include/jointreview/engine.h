@@ -300,6 +300,8 @@ struct WorkItem {
   bool overdue = false;  // the step is red
   bool warned = false;   // the step is yellow
   bool statutory_overdue = false;  // past the law's limit (违法超期)
+  std::string claimed_by;          // the staff member of the department who claimed the step, "" for none
+  std::uint64_t version = 0;       // the instance's (ActRequest::expected_version)
 };
 
 struct Worklist {
@@ -386,7 +388,7 @@ JR_EXPORT std::string status_json(const InstanceStatus& s, int indent = 2);
 JR_EXPORT std::string statuses_json(const std::vector<InstanceStatus>& all, int indent = 2);
 JR_EXPORT std::string events_json(const std::vector<EventRecord>& events, int indent = 2);
 // worklist: [{"instance", "project", "step", "name", "task" (describe()), "state", "deadline", "since",
-//             "green", "overdue", "warned", "statutory_overdue"}]
+//             "green", "overdue", "warned", "statutory_overdue", "claimed_by" (or null), "version"}]
 // weekly report: {"week", "from", "to", "friday",
 //   "projects": [{"instance", "project", "workflow", "state", "green", "approved", "total",
 //                 "approved_this_week", "promised_by", "project_overdue", "project_warned",

@@ -164,7 +164,9 @@ std::string worklist_json(const Worklist& w, int indent) {
                  {"green", i.green},
                  {"overdue", i.overdue},
                  {"warned", i.warned},
-                 {"statutory_overdue", i.statutory_overdue}});
+                 {"statutory_overdue", i.statutory_overdue},
+                 {"claimed_by", text_or_null(i.claimed_by)},
+                 {"version", i.version}});
   return a.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

@@ -57,6 +57,9 @@ Worklist EngineImpl::department_worklist(const std::string& department) {
         item.overdue = r.overdue;
         item.warned = r.warned;
         item.statutory_overdue = r.statutory_overdue;
+        for (const Claim& c : in->claims)
+          if (c.step == i && c.dept == cw.dept_of(i, static_cast<std::uint32_t>(slot))) item.claimed_by = c.staff;
+        item.version = in->version;
         w.items.push_back(std::move(item));
       };
       if (running) {
