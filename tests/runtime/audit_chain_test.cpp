@@ -362,3 +362,43 @@ TEST_CASE("a database this release wrote opens in this build with the same statu
   CHECK(page.instances[0].total == 11);
   CHECK(sql_scalar(d.db(), "SELECT value FROM meta WHERE key='query_tables'") == "1");
 }
+
+TEST_CASE("a schema-5 database this release wrote opens in this build with the same statuses, trail, list and versions",
+          "[runtime][upgrade]") {
+  // tests/runtime/fixtures/make_schema5.sh wrote it (deployed versions, keys,
+  // claims, request ids); every later build must open it and show this.
+  TempDir d;
+  const fs::path fx = fs::path(JR_SOURCE_DIR) / "tests/runtime/fixtures";
+  fs::copy_file(fx / "schema5.db", d.db());
+  std::vector<std::string> ids;
+  {
+    std::ifstream in(fx / "schema5.ids");
+    for (std::string id; in >> id;) ids.push_back(id);
+  }
+  REQUIRE(ids.size() == 2);
+  CHECK(verify_audit_trail(d.db()).ok);
+  auto slurp = [](const fs::path& p) {
+    std::ifstream in(p);
+    return nlohmann::json::parse(in);
+  };
+  auto e = Engine::open(options(d, FakeClock::at("2026-12-30T09:00")));
+  for (const auto& id : ids) {
+    INFO(id);
+    CHECK(nlohmann::json::parse(status_json(e->status(id))) == slurp(fx / ("schema5-" + id + ".status.json")));
+    CHECK(nlohmann::json::parse(events_json(e->events(id))) == slurp(fx / ("schema5-" + id + ".events.json")));
+  }
+  CHECK(nlohmann::json::parse(instance_page_json(e->query(InstanceFilter{}))) == slurp(fx / "schema5.list.json"));
+  CHECK(nlohmann::json::parse(deployed_list_json(e->workflows())) == slurp(fx / "schema5.workflows.json"));
+  // The keys still answer, the claims still hold.
+  StartRequest again;
+  again.workflow = "four-certificates";
+  again.key = "CASE-A";
+  CHECK(e->start_instance(again).existed);
+  ActRequest other{ids[0], "site_selection", "approve", "自然资源局/someone-else"};
+  try {
+    e->act(other);
+    FAIL("the claim should hold");
+  } catch (const Error& x) {
+    CHECK(x.code() == Error::Code::conflict);
+  }
+}
