@@ -31,6 +31,21 @@ std::string hex64(std::uint64_t v) {
 
 }  // namespace
 
+// The loader's answer made a LoadedFile whose texts the loader's reads put
+// in `out.files`: the bundle, its hash and the model; or invalid_workflow
+// with every FILE:LINE:COLUMN message.
+void EngineImpl::seal(LoadedFile& out, LoadResult&& r, const std::string& main) {
+  if (!r.ok()) {
+    std::string msg = "the workflow does not load:";
+    for (const auto& d : r.diagnostics) msg += "\n" + d.str();
+    throw Error(Error::Code::invalid_workflow, msg);
+  }
+  nlohmann::ordered_json bundle = {{"main", main}, {"files", out.files}};
+  out.bundle_text = bundle.dump();
+  out.hash = hex64(fnv1a(out.bundle_text));
+  out.workflow = std::make_shared<const Workflow>(std::move(*r.workflow));
+}
+
 // Loads a workflow file, reusing the last load of the same path when none
 // of its files changed (compared by content, so an edit is never missed).
 std::shared_ptr<const EngineImpl::LoadedFile> EngineImpl::load(const std::string& path) {
@@ -58,16 +73,7 @@ std::shared_ptr<const EngineImpl::LoadedFile> EngineImpl::load(const std::string
     out->files[file] = text;
     return true;
   };
-  auto r = load_workflow_file(path, lo);
-  if (!r.ok()) {
-    std::string msg = "the workflow does not load:";
-    for (const auto& d : r.diagnostics) msg += "\n" + d.str();
-    throw Error(Error::Code::invalid_workflow, msg);
-  }
-  nlohmann::ordered_json bundle = {{"main", path}, {"files", out->files}};
-  out->bundle_text = bundle.dump();
-  out->hash = hex64(fnv1a(out->bundle_text));
-  out->workflow = std::make_shared<const Workflow>(std::move(*r.workflow));
+  seal(*out, load_workflow_file(path, lo), path);
   std::lock_guard<std::mutex> lock(load_mutex_);
   load_cache_[path] = out;
   return out;
@@ -95,16 +101,7 @@ std::shared_ptr<const EngineImpl::LoadedFile> EngineImpl::load_texts(const std::
     out->files[file] = text;
     return true;
   };
-  auto r = load_workflow_file(main, lo);
-  if (!r.ok()) {
-    std::string msg = "the workflow does not load:";
-    for (const auto& d : r.diagnostics) msg += "\n" + d.str();
-    throw Error(Error::Code::invalid_workflow, msg);
-  }
-  nlohmann::ordered_json bundle = {{"main", main}, {"files", out->files}};
-  out->bundle_text = bundle.dump();
-  out->hash = hex64(fnv1a(out->bundle_text));
-  out->workflow = std::make_shared<const Workflow>(std::move(*r.workflow));
+  seal(*out, load_workflow_file(main, lo), main);
   return out;
 }
 

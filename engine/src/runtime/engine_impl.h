@@ -12,7 +12,9 @@
 //   checkpoint.cpp   the current-state tables and the replay of the log at open
 //   definitions.cpp  workflow files loaded and definitions cached by hash
 //   status.cpp       an instance as InstanceStatus (status, instances)
-//   queries.cpp      a department's worklist, the weekly dispatch report
+//   queries.cpp      a department's worklist, the weekly dispatch report, query()
+//   deployments.cpp  deployed workflow versions
+//   feed.cpp         durable subscriptions, each on a thread of its own
 //   codec.cpp        snapshots and logged inputs, binary
 //   clock.cpp, working_time.cpp   clocks, and instants as working-day time
 //
@@ -46,6 +48,7 @@
 
 #include "jointreview/engine.h"
 #include "jointreview/error.h"
+#include "jointreview/loader.h"
 #include "jointreview/workflow.h"
 #include "machine/state_machine.h"
 #include "runtime/feed.h"
@@ -283,6 +286,7 @@ class EngineImpl final : public Engine {
 
   // ---- definitions.cpp
   std::shared_ptr<const LoadedFile> load(const std::string& path);
+  static void seal(LoadedFile& out, LoadResult&& r, const std::string& main);
   std::shared_ptr<const LoadedFile> load_texts(const std::map<std::string, std::string>& files,
                                                const std::string& main);
   Definition& definition(const std::string& hash, std::shared_ptr<const Workflow> wf = nullptr);

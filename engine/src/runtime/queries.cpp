@@ -202,4 +202,124 @@ WeeklyReport EngineImpl::report_of_week(Date monday) {
   return rep;
 }
 
+// ---- Engine::query: instances by filter, from the store's indexed tables
+
+namespace {
+std::string hex_of(const std::string& s) {
+  static const char* d = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : s) {
+    out += d[c >> 4];
+    out += d[c & 15];
+  }
+  return out;
+}
+bool unhex(const std::string& h, std::string& out) {
+  if (h.size() % 2) return false;
+  out.clear();
+  for (std::size_t k = 0; k < h.size(); k += 2) {
+    auto v = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1; };
+    const int a = v(h[k]), b = v(h[k + 1]);
+    if (a < 0 || b < 0) return false;
+    out += static_cast<char>(a * 16 + b);
+  }
+  return true;
+}
+bool is_date(const std::string& s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  for (std::size_t k : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (s[k] < '0' || s[k] > '9') return false;
+  return true;
+}
+const char* const kFlags[] = {"overdue",          "warned",          "statutory_overdue", "repeat_notice",
+                              "verification_overdue", "verification_pending", "contact_overdue", "material_overdue",
+                              "review_required",  "rectifying",      "clock_stopped",     "extended",
+                              "claimed",          "waiting_on_applicant"};
+}  // namespace
+
+InstancePage EngineImpl::query(const InstanceFilter& f) {
+  auto bad = [](const std::string& why) { return Error(Error::Code::invalid_argument, why, "bad_value"); };
+  storage::QueryFilter q;
+  if (!f.state.empty() && f.state != "running" && f.state != "completed" && f.state != "rejected" &&
+      f.state != "withdrawn" && f.state != "revoked")
+    throw bad("unknown state '" + f.state + "' (InstanceFilter::state); the states are running, completed, rejected, "
+              "withdrawn, revoked");
+  if (!f.flag.empty()) {
+    bool known = false;
+    std::string all;
+    for (const char* k : kFlags) {
+      known = known || f.flag == k;
+      all += (all.empty() ? "" : ", ") + std::string(k);
+    }
+    if (!known) throw bad("unknown flag '" + f.flag + "' (InstanceFilter::flag); the flags are " + all);
+  }
+  for (const std::string* d : {&f.started_from, &f.started_to, &f.finished_from, &f.finished_to})
+    if (!d->empty() && !is_date(*d)) throw bad("'" + *d + "' is not a date YYYY-MM-DD (InstanceFilter)");
+  if (f.order != "started" && f.order != "deadline")
+    throw bad("order by 'started' or 'deadline', not '" + f.order + "' (InstanceFilter::order)");
+  if (f.limit < 1 || f.limit > 1000) throw bad("a page holds 1 to 1000 instances (InstanceFilter::limit)");
+  q.state = f.state;
+  q.workflow_id = f.workflow;
+  q.project = f.project;
+  q.applicant = f.applicant;
+  q.department = f.department;
+  q.flag = f.flag;
+  q.started_from = f.started_from;
+  q.started_to = f.started_to;
+  q.finished_from = f.finished_from;
+  q.finished_to = f.finished_to;
+  q.green = f.green < 0 ? -1 : (f.green ? 1 : 0);
+  q.by_deadline = f.order == "deadline";
+  q.limit = f.limit;
+  if (!f.after.empty()) {
+    std::string raw;
+    const auto sep1 = unhex(f.after, raw) ? raw.find('\x1f') : std::string::npos;
+    const auto sep2 = sep1 == std::string::npos ? std::string::npos : raw.find('\x1f', sep1 + 1);
+    if (sep2 == std::string::npos || raw.substr(0, sep1) != f.order)
+      throw Error(Error::Code::invalid_argument,
+                  "'" + f.after + "' is not a cursor of this order (InstanceFilter::after): pass the 'next' of the "
+                  "previous page, with the same order",
+                  "bad_cursor");
+    q.after_key = raw.substr(sep1 + 1, sep2 - sep1 - 1);
+    q.after_id = raw.substr(sep2 + 1);
+  }
+  // The tables answer as of the last checkpoint: one is written first when
+  // instances changed since.
+  if (!opt_.read_only)
+    call([&] {
+      fire_due();
+      if (!ckpt_list_.empty()) force_ckpt_ = true;
+      return 0;
+    });
+  const storage::QueryResult r = call([&] { return on_writer([&] { return store_->query(q); }); });
+  InstancePage page;
+  page.total = r.total;
+  for (const auto& row : r.rows) {
+    InstanceSummary s;
+    s.instance = row.id;
+    s.project = row.project;
+    s.workflow = row.workflow_id;
+    s.applicant = row.applicant;
+    s.state = row.state;
+    s.started = row.started;
+    s.finished = row.finished;
+    s.deadline = row.deadline;
+    s.key = row.key;
+    s.green = row.green;
+    s.version = static_cast<std::uint64_t>(row.version);
+    s.approved = row.approved;
+    s.total = row.total;
+    for (std::size_t a = 1; a < row.flags.size();) {
+      const std::size_t b = row.flags.find(',', a);
+      if (b == std::string::npos) break;
+      s.flags.push_back(row.flags.substr(a, b - a));
+      a = b + 1;
+    }
+    page.instances.push_back(std::move(s));
+  }
+  if (r.more && !r.rows.empty())
+    page.next = hex_of(f.order + '\x1f' + r.rows.back().sort_key + '\x1f' + r.rows.back().id);
+  return page;
+}
+
 }  // namespace jointreview::runtime
