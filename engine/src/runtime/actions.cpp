@@ -254,11 +254,8 @@ ActResult EngineImpl::claim_job(const std::string& instance, const std::string& 
                 held == in.claims.end() ? "not_claimed" : "claimed");
   }
   const std::int64_t now_second = seconds_of(job_now_);
-  if (now_second < in.last_second)
-    throw Error(Error::Code::invalid_argument,
-                "the clock reads " + format_local(job_now_, opt_.utc_offset_minutes) +
-                    ", before the instance's latest event; time cannot run backwards",
-                "clock_backwards");
+  if (const std::string why = clock_behind(in); !why.empty())
+    throw Error(Error::Code::invalid_argument, why, "clock_backwards");
   snapshot_before(in);
   in.last_second = now_second;
   if (take)
@@ -344,14 +341,11 @@ ActResult EngineImpl::act_rules(const ActRequest& req) {
     // latest event, of any kind (a warning or an overdue a timer logged
     // counts as much as a change of state).
     const std::int64_t now_second = seconds_of(job_now_);
-    if (now_second < in.last_second) {
+    std::string latest;
+    if (const std::string why = clock_behind(in, &latest); !why.empty()) {
       // Refused like any action, and logged: the row is dated at the
       // instance's latest event (never before it), its detail says what the
       // clock read.
-      const std::string latest =
-          format_local(WallTime(std::chrono::seconds(in.last_second)), opt_.utc_offset_minutes);
-      const std::string why = "the clock reads " + format_local(job_now_, opt_.utc_offset_minutes) +
-                              ", before the instance's latest event (" + latest + "); time cannot run backwards";
       snapshot_before(in);
       record_refusal(in, req, why, &latest);
       pending_error_ = std::make_exception_ptr(Error(Error::Code::invalid_argument, why, "clock_backwards"));
@@ -495,6 +489,16 @@ Actor EngineImpl::parse_actor(const Instance& in, const std::string& who, std::s
   for (std::uint32_t d = 0; d < cw.n_departments; ++d) names += (names.empty() ? "" : ", ") + cw.dept_name(d);
   err = "'" + dept + "' is not a department of workflow '" + cw.source->id + "'; its departments are " + names;
   return Actor::system();
+}
+
+// Why the job's clock may not act on the instance: it reads before the
+// instance's latest event ("" when it does not). `latest`: that event's time.
+std::string EngineImpl::clock_behind(const Instance& in, std::string* latest) const {
+  if (seconds_of(job_now_) >= in.last_second) return "";
+  const std::string at = format_local(WallTime(std::chrono::seconds(in.last_second)), opt_.utc_offset_minutes);
+  if (latest) *latest = at;
+  return "the clock reads " + format_local(job_now_, opt_.utc_offset_minutes) + ", before the instance's latest event (" +
+         at + "); time cannot run backwards";
 }
 
 // The time of the instance's latest state change, in working days.

@@ -224,6 +224,7 @@ class EngineImpl final : public Engine {
   Refusal apply_input(Instance& in, const Event& e, const std::string& when, bool live = false);
   Actor parse_actor(const Instance& in, const std::string& who, std::string& err);
   static std::int64_t seconds_of(Clock::time_point t);
+  std::string clock_behind(const Instance& in, std::string* latest = nullptr) const;
   std::int64_t last_number(const std::string& prefix) const;
 
   // ---- audit.cpp
