@@ -214,7 +214,15 @@ void add_act(CLI::App& app, Runner& run) {
       ->check(CLI::NonNegativeNumber);
   add_engine_flags(sub, o->e);
   with_engine(sub, run, o, [](jointreview::Engine& engine, const auto& o) {
-    jointreview::ActRequest r{o.instance, o.step, o.action, o.actor, o.note, o.material, o.days, o.ground};
+    jointreview::ActRequest r;
+    r.instance = o.instance;
+    r.step = o.step;
+    r.action = o.action;
+    r.actor = o.actor;
+    r.note = o.note;
+    r.material = o.material;
+    r.days = o.days;
+    r.ground = o.ground;
     r.request_id = o.request_id;
     r.expected_version = o.expect_version;
     const jointreview::ActResult done = engine.apply(r);

@@ -706,6 +706,7 @@ class SqliteStore final : public Store {
             .bind(17, joined(i.flags))
             .run();
       for (const auto& i : b.instances) {
+        if (!i.query_rows) continue;
         st("del_flags").bind(1, i.id).run();
         for (const auto& f : i.flags) st("ins_flag").bind(1, f).bind(2, i.id).run();
         st("del_work").bind(1, i.id).run();

@@ -53,6 +53,7 @@ struct InstanceRecord {
   int approved = 0, total = 0;
   std::vector<std::string> flags;             // "overdue", "warned", "statutory_overdue" ...
   std::vector<std::string> open_departments;  // departments with work to do on it
+  bool query_rows = true;  // write the flag and open-work rows (false: unchanged since the last checkpoint)
 };
 
 // What Store::query selects (every field optional: empty / -1 = any).

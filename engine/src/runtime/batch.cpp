@@ -144,7 +144,10 @@ void EngineImpl::on_committed(std::exception_ptr err) {
     // Nothing of it was written. What the next batch applied on top of it
     // goes first, then every instance it touched goes back to how it was.
     ++stats_.failed_transactions;
-    for (Instance* in : f.ckpt_written) mark_all_steps(*in);
+    for (Instance* in : f.ckpt_written) {
+      mark_all_steps(*in);
+      in->query_rows_written.clear();  // not written after all
+    }
     std::exception_ptr later;
     try {
       std::rethrow_exception(err);

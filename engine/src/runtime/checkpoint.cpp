@@ -176,7 +176,10 @@ void EngineImpl::checkpoint() {
     store_->commit(b);
     last_ckpt_ = std::chrono::steady_clock::now();
   } catch (...) {
-    for (Instance* in : ckpt_written_) mark_all_steps(*in);
+    for (Instance* in : ckpt_written_) {
+      mark_all_steps(*in);
+      in->query_rows_written.clear();  // not written after all
+    }
   }
   ckpt_written_.clear();
 }
@@ -225,7 +228,7 @@ void EngineImpl::schedule_checkpoint() {
   });
 }
 
-storage::InstanceRecord EngineImpl::record_of(const Instance& in) {
+storage::InstanceRecord EngineImpl::record_of(Instance& in) {
   storage::InstanceRecord r;
   r.id = in.id;
   r.workflow_hash = in.def->hash;
@@ -283,6 +286,12 @@ storage::InstanceRecord EngineImpl::record_of(const Instance& in) {
   depts.erase("");
   r.flags.assign(flags.begin(), flags.end());
   r.open_departments.assign(depts.begin(), depts.end());
+  std::string rows;
+  for (const auto& f : r.flags) rows += f + ',';
+  rows += '\n';
+  for (const auto& d : r.open_departments) rows += d + ',';
+  r.query_rows = rows != in.query_rows_written;
+  in.query_rows_written = std::move(rows);
   return r;
 }
 

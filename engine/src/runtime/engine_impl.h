@@ -282,7 +282,7 @@ class EngineImpl final : public Engine {
   bool checkpoint_due() const;
   void add_checkpoint(storage::Batch& b);
   void schedule_checkpoint();
-  storage::InstanceRecord record_of(const Instance& in);
+  storage::InstanceRecord record_of(Instance& in);
   storage::StepRecord step_record(const Instance& in, int idx);
 
   // ---- definitions.cpp

@@ -73,6 +73,9 @@ struct Instance {
   // step rows changed (one flag per step, sized on first use).
   bool ckpt_dirty = false;
   std::vector<char> ckpt_steps;
+  // Its flag and open-work rows as the last checkpoint wrote them (joined;
+  // "" unknown): written again only when they change.
+  std::string query_rows_written;
   // While the current batch is open: where its state before the batch is
   // kept (an index into EngineImpl::saved_), and whether the batch started it.
   std::int32_t batch_slot = -1;
