@@ -374,6 +374,15 @@ CREATE TABLE deployments(
   PRIMARY KEY(id, version)
 );
 )sql",
+    // 5 -> 6: the instances the engine holds in memory (resident = 1: running,
+    // or with a timer or a claim pending); the others are read on demand.
+    // Rows of a database from before are all resident until a checkpoint
+    // rewrites them.
+    R"sql(
+ALTER TABLE instances ADD COLUMN resident INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX instances_resident ON instances(id) WHERE resident = 1;
+CREATE INDEX instances_by_finished ON instances(finished, id) WHERE resident = 0;
+)sql",
 };
 
 // The writer's lock: an OS lock on PATH.lock held while the store is open
@@ -704,6 +713,7 @@ class SqliteStore final : public Store {
             .bind(15, std::int64_t{i.approved})
             .bind(16, std::int64_t{i.total})
             .bind(17, joined(i.flags))
+            .bind(18, std::int64_t{i.resident ? 1 : 0})
             .run();
       for (const auto& i : b.instances) {
         if (!i.query_rows) continue;
@@ -778,12 +788,62 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  std::vector<InstanceRecord> instances() override {
-    Stmt& s = st("all_inst");
+  std::vector<InstanceRecord> instances() override { return instance_rows(st("all_inst")); }
+
+  static std::vector<InstanceRecord> instance_rows(Stmt& s) {
     std::vector<InstanceRecord> out;
     while (s.step()) out.push_back(read_instance(s));
     s.reset();
     return out;
+  }
+
+  std::vector<InstanceRecord> resident_instances() override { return instance_rows(st("resident_inst")); }
+
+  std::optional<InstanceRecord> instance(const std::string& id) override {
+    Stmt& s = st("one_inst");
+    s.bind(1, id);
+    std::vector<InstanceRecord> r = instance_rows(s);
+    if (r.empty()) return std::nullopt;
+    return std::move(r.front());
+  }
+
+  std::optional<InstanceRecord> instance_by_key(const std::string& workflow_id, const std::string& key) override {
+    Stmt& s = st("key_inst");
+    s.bind(1, workflow_id).bind(2, key);
+    std::vector<InstanceRecord> r = instance_rows(s);
+    if (r.empty()) return std::nullopt;
+    return std::move(r.front());
+  }
+
+  std::vector<InstanceRecord> finished_between(const std::string& from, const std::string& to) override {
+    Stmt& s = st("finished_inst");
+    s.bind(1, from).bind(2, to);
+    return instance_rows(s);
+  }
+
+  std::vector<InputRow> inputs_of(const std::string& instance) override {
+    Stmt& s = st("inputs_of");
+    s.bind(1, instance);
+    std::vector<InputRow> out;
+    while (s.step()) out.push_back(InputRow{s.integer(0), s.text(1), s.text(2), s.blob(3)});
+    s.reset();
+    return out;
+  }
+
+  std::map<std::string, std::int64_t> settled_by_workflow() override {
+    Stmt s(db_, "SELECT workflow_hash, count(*) FROM instances WHERE resident = 0 GROUP BY workflow_hash");
+    std::map<std::string, std::int64_t> out;
+    while (s.step()) out[s.text(0)] = s.integer(1);
+    return out;
+  }
+
+  std::int64_t last_number(const std::string& prefix) override {
+    Stmt& s = st("last_number");
+    s.bind(1, prefix).bind(2, static_cast<std::int64_t>(prefix.size() + 1));
+    std::int64_t n = 0;
+    if (s.step() && sqlite3_column_type(s.handle(), 0) != SQLITE_NULL) n = s.integer(0);
+    s.reset();
+    return n;
   }
 
   std::vector<EventRecord> events(const std::string& instance) override {
@@ -878,10 +938,10 @@ class SqliteStore final : public Store {
     add("ins_wf", "INSERT OR IGNORE INTO workflows(hash,id,title,file,bundle) VALUES(?1,?2,?3,?4,?5)");
     add("up_inst",
         "INSERT INTO instances(id,workflow_hash,project,applicant,green,state,started,finished,snapshot,workflow_id,"
-        "key,version,claims,deadline,approved,total,flags) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
-        "?16,?17) ON CONFLICT(id) DO UPDATE SET state=excluded.state, finished=excluded.finished, "
+        "key,version,claims,deadline,approved,total,flags,resident) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,"
+        "?14,?15,?16,?17,?18) ON CONFLICT(id) DO UPDATE SET state=excluded.state, finished=excluded.finished, "
         "snapshot=excluded.snapshot, version=excluded.version, claims=excluded.claims, deadline=excluded.deadline, "
-        "approved=excluded.approved, total=excluded.total, flags=excluded.flags");
+        "approved=excluded.approved, total=excluded.total, flags=excluded.flags, resident=excluded.resident");
     add("del_flags", "DELETE FROM instance_flags WHERE instance=?1");
     add("ins_flag", "INSERT OR IGNORE INTO instance_flags(flag,instance) VALUES(?1,?2)");
     add("del_work", "DELETE FROM open_work WHERE instance=?1");
@@ -902,9 +962,19 @@ class SqliteStore final : public Store {
     add("get_ckpt", "SELECT value FROM meta WHERE key='checkpoint_seq'");
     add("inputs_after", "SELECT seq,instance,time,input FROM events WHERE seq>?1 AND input IS NOT NULL ORDER BY seq");
     add("get_wf", "SELECT hash,id,title,file,bundle FROM workflows WHERE hash=?1");
-    add("all_inst",
+    const std::string inst_cols =
         "SELECT id,workflow_hash,project,applicant,green,state,started,finished,snapshot,workflow_id,key,version,"
-        "claims FROM instances ORDER BY rowid");
+        "claims,resident FROM instances ";
+    add("all_inst", (inst_cols + "ORDER BY rowid").c_str());
+    add("resident_inst", (inst_cols + "WHERE resident = 1 ORDER BY id").c_str());
+    add("one_inst", (inst_cols + "WHERE id = ?1").c_str());
+    add("key_inst", (inst_cols + "WHERE workflow_id = ?1 AND key = ?2 AND key <> ''").c_str());
+    add("finished_inst",
+        (inst_cols + "WHERE resident = 0 AND finished >= ?1 AND started <= ?2 ORDER BY id").c_str());
+    add("inputs_of", "SELECT seq,instance,time,input FROM events WHERE instance=?1 AND input IS NOT NULL ORDER BY seq");
+    add("last_number",
+        "SELECT max(CAST(substr(id, ?2) AS INTEGER)) FROM instances WHERE id > ?1 AND id < ?1 || ':' AND "
+        "substr(id, ?2) NOT GLOB '*[^0-9]*'");
     add("get_ev",
         "SELECT seq,instance,time,actor,kind,action,step,from_state,to_state,note,material,detail FROM events "
         "WHERE instance=?1 ORDER BY seq");
@@ -987,6 +1057,7 @@ class SqliteStore final : public Store {
     r.key = s.text(10);
     r.version = s.integer(11);
     r.claims = s.text(12);
+    r.resident = s.integer(13) != 0;
     return r;
   }
 

@@ -54,6 +54,9 @@ struct InstanceRecord {
   std::vector<std::string> flags;             // "overdue", "warned", "statutory_overdue" ...
   std::vector<std::string> open_departments;  // departments with work to do on it
   bool query_rows = true;  // write the flag and open-work rows (false: unchanged since the last checkpoint)
+  // Schema 6: held in memory by the engine (running, or a timer or claim
+  // pending); false once nothing of it can change by itself.
+  bool resident = true;
 };
 
 // What Store::query selects (every field optional: empty / -1 = any).
@@ -166,6 +169,20 @@ class Store {
   virtual void commit(Batch& batch) = 0;
   virtual std::optional<WorkflowRecord> workflow(const std::string& hash) = 0;
   virtual std::vector<InstanceRecord> instances() = 0;
+  // The instances the engine holds in memory (InstanceRecord::resident).
+  virtual std::vector<InstanceRecord> resident_instances() = 0;
+  // One instance's row; by its start's business key.
+  virtual std::optional<InstanceRecord> instance(const std::string& id) = 0;
+  virtual std::optional<InstanceRecord> instance_by_key(const std::string& workflow_id, const std::string& key) = 0;
+  // The instances not resident that finished at `from` or later and started
+  // at `to` or earlier (local ISO times, compared as text), by id.
+  virtual std::vector<InstanceRecord> finished_between(const std::string& from, const std::string& to) = 0;
+  // One instance's input rows, in log order.
+  virtual std::vector<InputRow> inputs_of(const std::string& instance) = 0;
+  // How many instances not resident each workflow hash has.
+  virtual std::map<std::string, std::int64_t> settled_by_workflow() = 0;
+  // The largest number N of an instance id PREFIX + N (digits only); 0 for none.
+  virtual std::int64_t last_number(const std::string& prefix) = 0;
   virtual std::vector<EventRecord> events(const std::string& instance) = 0;
   // Every instance's events after `seq`, in seq order, at most `limit`.
   virtual std::vector<EventRecord> events_after(std::int64_t seq, std::size_t limit) = 0;

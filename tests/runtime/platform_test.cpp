@@ -617,3 +617,85 @@ TEST_CASE("platform: queries filter, order and page from the indexed tables; pag
   CHECK(j["next"].is_null());
   CHECK(j["instances"][0].contains("progress"));
 }
+
+TEST_CASE("platform: settled instances are not held; status, events, keys, acts and reports read them back",
+          "[runtime][platform][memory]") {
+  TempDir d;
+  const std::string wf = d.file("window.yaml", kWindow);
+  auto clock = FakeClock::at("2026-03-02T09:00");
+  EngineOptions o = options(d, clock);
+  o.checkpoint_instances = 1;  // a checkpoint with every commit: settled instances go at once
+  auto e = Engine::open(o);
+  std::vector<std::string> ids;
+  for (int k = 0; k < 6; ++k) {
+    StartRequest s;
+    s.workflow_file = wf;
+    s.project = "项目" + std::to_string(k);
+    s.key = "K" + std::to_string(k);
+    ids.push_back(e->start_instance(s).instance);
+    clock->advance(std::chrono::minutes(1));
+  }
+  // The last three (the highest ids) withdrawn: finished, nothing pending.
+  for (int k = 3; k < 6; ++k) {
+    e->act(req(ids[k], "land", "submit", "applicant"));
+    e->act(req(ids[k], "land", "withdraw", "applicant"));
+  }
+  std::vector<std::string> before;
+  for (const auto& id : ids) before.push_back(status_json(e->status(id)));
+  const std::string all_before = statuses_json(e->instances());
+  const std::size_t trail = e->events(ids[5]).size();
+  CHECK(e->stats().instances == 3);
+  CHECK(e->stats().unloaded == 3);
+
+  SECTION("read back as they were") {
+    for (std::size_t k = 0; k < ids.size(); ++k) CHECK(status_json(e->status(ids[k])) == before[k]);
+    CHECK(e->events(ids[5]).size() == trail);
+    CHECK(statuses_json(e->instances()) == all_before);  // in id order, held and settled alike
+    CHECK(caught([&] { e->status("20260302-999999"); }).reason == "unknown_instance");
+    CHECK(caught([&] { e->events("20260302-999999"); }).reason == "unknown_instance");
+    InstanceFilter f;
+    f.state = "withdrawn";
+    CHECK(e->query(f).total == 3);
+    // This week's report counts them: they finished in it.
+    const WeeklyReport rep = e->weekly_report("2026-W10");
+    CHECK(rep.projects.size() == 6);
+    // A week after they finished, they have no part in it.
+    CHECK(e->weekly_report("2026-W12").projects.size() == 3);
+    CHECK(e->stats().loaded == 0);  // reading does not hold them
+  }
+  SECTION("a key of a settled instance answers it, and writes nothing") {
+    const long long rows = count(d, "1");
+    StartRequest s;
+    s.workflow_file = wf;
+    s.key = "K4";
+    const StartResult r = e->start_instance(s);
+    CHECK(r.existed);
+    CHECK(r.instance == ids[4]);
+    CHECK(count(d, "1") == rows);
+  }
+  SECTION("an action on a settled instance is refused as on a held one, then it goes again") {
+    const Caught c = caught([&] { e->act(req(ids[5], "permit", "submit", "applicant")); });
+    CHECK(c.thrown);
+    CHECK(c.reason == "instance_closed");
+    CHECK(count(d, "kind='refused' AND instance='" + ids[5] + "'") == 1);
+    CHECK(e->stats().loaded == 1);
+    CHECK(e->stats().instances == 3);  // its checkpoint let it go again
+    CHECK(status_json(e->status(ids[5])) == before[5]);  // a refusal changes nothing
+  }
+  SECTION("reopened, only the running ones are read; new ids follow the settled ones") {
+    e.reset();
+    e = Engine::open(o);
+    CHECK(e->stats().instances == 3);
+    CHECK(e->stats().unloaded == 0);
+    for (std::size_t k = 0; k < ids.size(); ++k) CHECK(status_json(e->status(ids[k])) == before[k]);
+    const std::string next = e->start(wf, "新项目");
+    CHECK(next > ids[5]);
+  }
+  SECTION("a settled instance whose row cannot be read is rebuilt from its log") {
+    e.reset();
+    sql_exec(d.db(), "UPDATE instances SET snapshot = x'00' WHERE id = '" + ids[5] + "'");
+    e = Engine::open(o);
+    CHECK(status_json(e->status(ids[5])) == before[5]);
+    CHECK(e->stats().rebuilt_instances == 1);
+  }
+}

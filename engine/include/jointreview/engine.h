@@ -263,8 +263,12 @@ struct EngineStats {
   std::uint64_t failed_transactions = 0;
   std::uint64_t replayed_inputs = 0;  // inputs replayed at open (logged after the last checkpoint)
   std::uint64_t rebuilt_instances = 0;  // instances whose snapshot this build could not read, rebuilt from the log at open
-  std::size_t instances = 0;          // in memory (every instance of the database)
+  std::size_t instances = 0;          // in memory: running, or with a timer or a claim pending (not settled)
   std::size_t pending_checkpoint = 0; // instances changed since the last checkpoint
+  // Settled instances (finished, nothing pending) are not held in memory:
+  // how many were let go since open, and how many were read back for a call.
+  std::uint64_t unloaded = 0;
+  std::uint64_t loaded = 0;
 };
 
 // ---- a department's worklist (Engine::worklist)

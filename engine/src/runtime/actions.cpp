@@ -85,6 +85,9 @@ StartResult EngineImpl::start_job(const StartRequest& req, const LoadedFile* loa
         const Instance& in = *instances_.at(k->second);
         return StartResult{in.id, in.version, true};
       }
+      // A settled instance is not held: its row has the key.
+      if (auto rec = reader().instance_by_key(wf->id, req.key))
+        return StartResult{rec->id, static_cast<std::uint64_t>(rec->version), true};
     }
     Definition& def = loaded ? definition(hash, wf) : definition(hash);
     if (loaded) compare_with_folder(*wf);  // a newer calendar file beside it: said, not used
@@ -210,9 +213,9 @@ ActResult EngineImpl::claim_job(const std::string& instance, const std::string& 
   check_text(step, "step id");
   check_text(actor, "actor (ActRequest::actor)");
   fire_due();
-  auto it = instances_.find(instance);
-  if (it == instances_.end()) throw Error(Error::Code::not_found, "no instance '" + instance + "'", "unknown_instance");
-  Instance& in = *it->second;
+  Instance* found = find_instance(instance);
+  if (!found) throw Error(Error::Code::not_found, "no instance '" + instance + "'", "unknown_instance");
+  Instance& in = *found;
   const CompiledWorkflow& cw = *in.def->compiled;
   const long si = cw.source->find_step(step);
   if (si < 0)
@@ -291,10 +294,9 @@ ActResult EngineImpl::act_rules(const ActRequest& req) {
   check_text(req.ground, "ground (ActRequest::ground)");
   {
     fire_due();
-    auto it = instances_.find(req.instance);
-    if (it == instances_.end())
-      throw Error(Error::Code::not_found, "no instance '" + req.instance + "'", "unknown_instance");
-    Instance& in = *it->second;
+    Instance* found = find_instance(req.instance);
+    if (!found) throw Error(Error::Code::not_found, "no instance '" + req.instance + "'", "unknown_instance");
+    Instance& in = *found;
     const CompiledWorkflow& cw = *in.def->compiled;
     if (req.expected_version >= 0 && static_cast<std::uint64_t>(req.expected_version) != in.version)
       throw Error(Error::Code::conflict,
@@ -506,9 +508,10 @@ std::int64_t EngineImpl::seconds_of(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
-// The largest number of an instance id with this prefix (0 if none).
-std::int64_t EngineImpl::last_number(const std::string& prefix) const {
-  std::int64_t n = 0;
+// The largest number of an instance id with this prefix (0 if none): of
+// the rows (settled instances are not held) and of the instances held.
+std::int64_t EngineImpl::last_number(const std::string& prefix) {
+  std::int64_t n = reader().last_number(prefix);
   for (const auto& [id, in] : instances_)
     if (id.size() > prefix.size() && id.compare(0, prefix.size(), prefix) == 0) {
       const std::string digits = id.substr(prefix.size());

@@ -186,11 +186,13 @@ void EngineImpl::on_committed(std::exception_ptr err) {
   f.pending_cal.clear();
   f.undo_hooks.clear();
   f.new_timers.clear();
+  std::vector<Instance*> written = std::move(f.ckpt_written);
   f.ckpt_written.clear();
   auto waiting = std::move(f.waiting);
   f.waiting.clear();
   f.active = false;
   for (auto& w : waiting) w(err);
+  if (!err) unload_settled(written);  // their rows hold all of them now
   if (!err && !f.batch.events.empty())
     for (auto& [token, feed] : feeds_) feed->notify(last_seq_);
   if (!err)

@@ -316,6 +316,7 @@ CalendarUpdate EngineImpl::update_calendar(const std::string& file) {
 std::vector<StoredCalendar> EngineImpl::calendars() {
   return call([&] {
     std::vector<storage::CalendarRecord> all = on_writer([&] { return store_->calendars(true); });
+    const std::map<std::string, std::int64_t> settled = reader().settled_by_workflow();  // not held
     std::vector<StoredCalendar> out;
     for (const auto& [id, h] : calendars_) {
       StoredCalendar c;
@@ -338,6 +339,8 @@ std::vector<StoredCalendar> EngineImpl::calendars() {
           ++c.instances;
           if (in->rt.state == InstanceState::running) ++c.running;
         }
+      for (const auto& [hash, n] : settled)
+        if (definition(hash).calendar == h.calendar) c.instances += static_cast<std::size_t>(n);
       out.push_back(std::move(c));
     }
     return out;

@@ -16,64 +16,70 @@ namespace jointreview::runtime {
 // logged after the last checkpoint go through the state machine again, in
 // log order, with the timers each instance had pending fired on the way
 // exactly as the live engine fires them (every timer due by an input's
-// time fires before it). Nothing is written but a new checkpoint.
+// time fires before it). A settled instance the log names is read back
+// from its checkpoint row first. Nothing is written but a new checkpoint.
 void EngineImpl::replay() {
   const std::int64_t from = store_->checkpoint_seq();
   last_seq_ = from;
   bool any = false;
-  std::vector<storage::InputRow> rows = store_->inputs_after(from);
-  if (!rebuild_.empty()) {
-    // The instances to rebuild go through their whole log, from their start;
-    // the others from the checkpoint on. In log order all the same.
-    std::vector<storage::InputRow> early;
-    for (auto& row : store_->inputs_after(0)) {
-      if (row.seq > from) break;
-      if (rebuild_.count(row.instance)) early.push_back(std::move(row));
-    }
-    early.insert(early.end(), std::make_move_iterator(rows.begin()), std::make_move_iterator(rows.end()));
-    rows = std::move(early);
+  for (const auto& row : store_->inputs_after(from)) {
+    replay_input(row, nullptr);
+    last_seq_ = std::max(last_seq_, row.seq);
+    ++stats_.replayed_inputs;
+    any = true;
   }
-  for (const auto& row : rows) {
-    Input input = decode_input(row.input);
-    if (input.legacy && !legacy_time_)
-      throw Error(Error::Code::storage, "event " + std::to_string(row.seq) +
-                                            " still counts working days from an old calendar's first year; "
-                                            "the database's conversion to schema 3 did not finish");
-    const Event& e = input.event;
-    Instance* in = nullptr;
-    if (input.record != Input::Record::input) {
-      auto it = instances_.find(row.instance);
-      if (it == instances_.end())
-        throw Error(Error::Code::storage, "the log refers to instance " + row.instance + ", which it never started");
-      in = it->second.get();
-      resolve_time(input, *in->def->time);
-      fire_pending(*in, e.at, nullptr);
-      if (e.step >= in->rt.steps.size() || e.actor.dept >= in->def->compiled->n_departments)
-        throw Error(Error::Code::storage, "event " + std::to_string(row.seq) + " claims a step or department instance " +
-                                              row.instance + " does not have");
-      auto held = std::find_if(in->claims.begin(), in->claims.end(),
-                               [&](const Claim& c) { return c.step == e.step && c.dept == e.actor.dept; });
-      if (input.record == Input::Record::claim) {
-        if (held == in->claims.end()) in->claims.push_back(Claim{e.step, e.actor.dept, input.staff, row.time});
-      } else if (held != in->claims.end()) {
-        in->claims.erase(held);
-      }
-      ++in->version;
-      mark_ckpt(*in);
-    } else if (e.action == Action::start) {
-      if (instances_.count(row.instance))
+  if (any && !legacy_time_) checkpoint();  // (a conversion writes its own)
+}
+
+void EngineImpl::replay_input(const storage::InputRow& row, Instance* target) {
+  Input input = decode_input(row.input);
+  if (input.legacy && !legacy_time_)
+    throw Error(Error::Code::storage, "event " + std::to_string(row.seq) +
+                                          " still counts working days from an old calendar's first year; "
+                                          "the database's conversion to schema 3 did not finish");
+  const Event& e = input.event;
+  const auto named = [&]() -> Instance& {
+    Instance* in = target ? target : find_instance(row.instance);
+    if (!in)
+      throw Error(Error::Code::storage, "the log refers to instance " + row.instance + ", which it never started");
+    return *in;
+  };
+  Instance* in = nullptr;
+  if (input.record != Input::Record::input) {
+    in = &named();
+    resolve_time(input, *in->def->time);
+    fire_pending(*in, e.at, nullptr);
+    if (e.step >= in->rt.steps.size() || e.actor.dept >= in->def->compiled->n_departments)
+      throw Error(Error::Code::storage, "event " + std::to_string(row.seq) + " claims a step or department instance " +
+                                            row.instance + " does not have");
+    auto held = std::find_if(in->claims.begin(), in->claims.end(),
+                             [&](const Claim& c) { return c.step == e.step && c.dept == e.actor.dept; });
+    if (input.record == Input::Record::claim) {
+      if (held == in->claims.end()) in->claims.push_back(Claim{e.step, e.actor.dept, input.staff, row.time});
+    } else if (held != in->claims.end()) {
+      in->claims.erase(held);
+    }
+    ++in->version;
+    mark_ckpt(*in);
+  } else if (e.action == Action::start) {
+    if (target) {
+      // Rebuilding: the instance as its start made it.
+      in = target;
+      if (in->def->hash != input.workflow_hash)
+        throw Error(Error::Code::storage, "the log starts instance " + row.instance + " with workflow " +
+                                              input.workflow_hash + ", its row names " + in->def->hash);
+    } else {
+      if (find_instance(row.instance))
         throw Error(Error::Code::storage, "the log starts instance " + row.instance + " twice");
       in = &add_instance(row.instance, input.workflow_hash, input.project, input.applicant, row.time);
-      in->def->machine->reset(in->rt, input.green);
-      in->key = input.key;
-      if (!in->key.empty()) keys_[key_of(in->def->compiled->source->id, in->key)] = in->id;
-    } else {
-      auto it = instances_.find(row.instance);
-      if (it == instances_.end())
-        throw Error(Error::Code::storage, "the log refers to instance " + row.instance + ", which it never started");
-      in = it->second.get();
     }
-    if (input.record == Input::Record::input) {
+    in->def->machine->reset(in->rt, input.green);
+    in->key = input.key;
+    if (!in->key.empty() && !target) keys_[key_of(in->def->compiled->source->id, in->key)] = in->id;
+  } else {
+    in = &named();
+  }
+  if (input.record == Input::Record::input) {
     resolve_time(input, *in->def->time);
     if (e.action == Action::timer) {
       // The timers that fired before it, then the timer itself (applied as
@@ -94,24 +100,95 @@ void EngineImpl::replay() {
                                             in->def->machine->explain(in->rt, e, r) + ")");
     ++in->version;
     mark_all_steps(*in);
-    }
-    try {
-      in->last_second = std::max(in->last_second,
-                                 seconds_of(parse_local_time(row.time.substr(0, 19), opt_.utc_offset_minutes)));
-    } catch (const Error&) {
-      // A row time this build cannot read: the order check keeps the older bound.
-    }
-    last_seq_ = std::max(last_seq_, row.seq);
-    ++stats_.replayed_inputs;
-    any = true;
   }
-  for (const std::string& id : rebuild_) {
-    if (!instances_.count(id))
-      throw Error(Error::Code::storage, "instance " + id + " cannot be read, and the log holds no start to rebuild it from");
-    ++stats_.rebuilt_instances;
+  try {
+    in->last_second =
+        std::max(in->last_second, seconds_of(parse_local_time(row.time.substr(0, 19), opt_.utc_offset_minutes)));
+  } catch (const Error&) {
+    // A row time this build cannot read: the order check keeps the older bound.
   }
-  rebuild_.clear();
-  if (any && !legacy_time_) checkpoint();  // (a conversion writes its own)
+}
+
+storage::Store& EngineImpl::reader() {
+  if (!reader_) reader_ = storage::open_sqlite_store(opt_.database, "full", true);
+  return *reader_;
+}
+
+std::unique_ptr<Instance> EngineImpl::instance_from(const storage::InstanceRecord& rec, std::int64_t upto) {
+  auto inst = std::make_unique<Instance>();
+  Instance& in = *inst;
+  in.id = rec.id;
+  in.def = &definition(rec.workflow_hash);
+  in.project = rec.project;
+  in.applicant = rec.applicant;
+  in.started = rec.started;
+  in.finished = rec.finished;
+  in.key = rec.key;
+  in.version = static_cast<std::uint64_t>(rec.version);
+  try {
+    decode(rec.snapshot, in);
+    read_claims(in, rec.claims);
+    return inst;
+  } catch (const Error& e) {
+    if (e.code() != Error::Code::storage) throw;
+  }
+  // A snapshot of another layout or version (or a damaged one): the log is
+  // the record of truth, and the instance is rebuilt from it.
+  auto fresh = std::make_unique<Instance>();
+  fresh->id = rec.id;
+  fresh->def = in.def;
+  fresh->project = rec.project;
+  fresh->applicant = rec.applicant;
+  fresh->started = rec.started;
+  bool started = false;
+  for (const auto& row : reader().inputs_of(rec.id)) {
+    if (row.seq > upto) break;
+    if (!started) {
+      const Input first = decode_input(row.input);
+      if (first.record != Input::Record::input || first.event.action != Action::start)
+        throw Error(Error::Code::storage, "instance " + rec.id +
+                                              " cannot be read, and its log does not begin with its start to "
+                                              "rebuild it from");
+      started = true;
+    }
+    replay_input(row, fresh.get());
+  }
+  if (!started)
+    throw Error(Error::Code::storage,
+                "instance " + rec.id + " cannot be read, and the log holds no start to rebuild it from");
+  // What was not logged: when it finished (the state row's time).
+  fresh->finished = rec.finished;
+  ++stats_.rebuilt_instances;
+  return fresh;
+}
+
+Instance* EngineImpl::find_instance(const std::string& id) {
+  if (auto it = instances_.find(id); it != instances_.end()) return it->second.get();
+  std::optional<storage::InstanceRecord> rec = reader().instance(id);
+  if (!rec) return nullptr;
+  std::unique_ptr<Instance> inst = instance_from(*rec, INT64_MAX);
+  Instance* p = inst.get();
+  instances_.emplace(id, std::move(inst));
+  if (!p->key.empty()) keys_[key_of(p->def->compiled->source->id, p->key)] = id;
+  // Held until its next checkpoint, which lets it go again if it is still
+  // settled then.
+  mark_ckpt(*p);
+  ++stats_.loaded;
+  return p;
+}
+
+void EngineImpl::unload_settled(const std::vector<Instance*>& written) {
+  if (opt_.read_only) return;
+  std::vector<Instance*> go;
+  for (Instance* in : written)
+    if (settled(*in) && !in->ckpt_dirty && in->batch_slot < 0 && !in->new_in_batch) go.push_back(in);
+  if (go.empty()) return;
+  for (Instance* in : go) {
+    if (!in->key.empty()) keys_.erase(key_of(in->def->compiled->source->id, in->key));
+    instances_.erase(in->id);  // destroys it
+  }
+  stats_.unloaded += go.size();
+  rebuild_heap();  // entries of timers it dropped may still point at it
 }
 
 // An instance read back from the database (checkpoint or log).
@@ -180,8 +257,12 @@ void EngineImpl::checkpoint() {
       mark_all_steps(*in);
       in->query_rows_written.clear();  // not written after all
     }
+    ckpt_written_.clear();
+    return;
   }
+  std::vector<Instance*> written = std::move(ckpt_written_);
   ckpt_written_.clear();
+  unload_settled(written);
 }
 
 bool EngineImpl::checkpoint_due() const {
@@ -243,6 +324,7 @@ storage::InstanceRecord EngineImpl::record_of(Instance& in) {
   r.key = in.key;
   r.version = static_cast<std::int64_t>(in.version);
   r.claims = claims_text(in);
+  r.resident = !settled(in);
   // What queries select on (Engine::query): the project deadline, progress,
   // the flags and the departments with work to do.
   const InstanceStatus st = describe(in);

@@ -113,7 +113,7 @@ Definition& EngineImpl::definition(const std::string& hash, std::shared_ptr<cons
   const bool from_files = wf != nullptr;  // start(): the workflow's folder can be compared with the held copy
   if (!wf) {
     // Reload the exact texts the instance started with.
-    auto stored = store_->workflow(hash);
+    auto stored = reader().workflow(hash);  // the event loop's own connection
     if (!stored) throw Error(Error::Code::storage, "workflow " + hash + " is missing from the database");
     std::map<std::string, std::string> files;
     std::string main_file;

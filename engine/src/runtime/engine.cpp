@@ -42,23 +42,13 @@ EngineImpl::EngineImpl(const EngineOptions& o)
   // closed is fired.
   load_held_calendars();
   legacy_time_ = store_->time_base() == 0;
-  for (auto& rec : store_->instances()) {
-    Instance& in = add_instance(rec.id, rec.workflow_hash, rec.project, rec.applicant, rec.started);
-    in.finished = rec.finished;
-    in.key = rec.key;
-    in.version = static_cast<std::uint64_t>(rec.version);
-    if (!in.key.empty()) keys_[key_of(in.def->compiled->source->id, in.key)] = in.id;
-    try {
-      decode(rec.snapshot, in);
-      read_claims(in, rec.claims);
-    } catch (const Error& e) {
-      // A snapshot of another layout or version (or a damaged one): the log
-      // is the record of truth, and the instance is rebuilt from it.
-      if (e.code() != Error::Code::storage) throw;
-      if (!in.key.empty()) keys_.erase(key_of(in.def->compiled->source->id, in.key));
-      instances_.erase(rec.id);
-      rebuild_.insert(rec.id);
-    }
+  // Only the instances not settled are held: a settled one (finished,
+  // nothing pending) is read back when a call needs it (find_instance).
+  const std::int64_t ckpt_seq = store_->checkpoint_seq();
+  for (auto& rec : store_->resident_instances()) {
+    std::unique_ptr<Instance> in = instance_from(rec, ckpt_seq);
+    if (!in->key.empty()) keys_[key_of(in->def->compiled->source->id, in->key)] = in->id;
+    instances_.emplace(rec.id, std::move(in));
   }
   replay();
   for (auto& d : store_->deployments()) deployments_[d.id].push_back(std::move(d));
@@ -91,6 +81,14 @@ EngineImpl::EngineImpl(const EngineOptions& o)
     for (auto& [id, in] : instances_) mark_all_steps(*in);
     checkpoint();
     if (ckpt_list_.empty()) store_->put_setting("query_tables", 1);
+  }
+  if (!opt_.read_only) {
+    // Instances settled before this build let them go (a database from
+    // before schema 6 holds every one), or while the engine was closed:
+    // checkpointed once more, and let go.
+    for (auto& [id, in] : instances_)
+      if (settled(*in)) mark_ckpt(*in);
+    checkpoint();
   }
   for (auto& [id, in] : instances_)
     for (const auto& t : in->timers) push_heap(in.get(), t);
@@ -182,6 +180,7 @@ void EngineImpl::stop() {
   writer_work_.reset();
   writer_io_.stop();
   if (writer_.joinable()) writer_.join();
+  reader_.reset();  // before the writer's connection, which closes last
 }
 
 std::string EngineImpl::start(const StartRequest& req) { return start_instance(req).instance; }
@@ -248,16 +247,29 @@ InstanceStatus EngineImpl::status(const std::string& id) {
   return call([&] {
     fire_due();
     auto it = instances_.find(id);
-    if (it == instances_.end()) throw Error(Error::Code::not_found, "no instance '" + id + "'");
-    return describe(*it->second);
+    if (it != instances_.end()) return describe(*it->second);
+    // Settled: read from its row, described, and not held.
+    std::optional<storage::InstanceRecord> rec = reader().instance(id);
+    if (!rec) throw Error(Error::Code::not_found, "no instance '" + id + "'", "unknown_instance");
+    return describe(*instance_from(*rec, INT64_MAX));
   });
 }
 
 std::vector<InstanceStatus> EngineImpl::instances() {
   return call([&] {
     fire_due();
+    // The held instances, and the settled ones read from their rows one at
+    // a time (Engine::query pages without reading them).
     std::vector<InstanceStatus> out;
-    for (const Instance* i : sorted_instances()) out.push_back(describe(*i));
+    std::vector<const Instance*> held = sorted_instances();
+    std::vector<storage::InstanceRecord> rows = reader().instances();
+    std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    auto h = held.begin();
+    for (const auto& rec : rows) {
+      for (; h != held.end() && (*h)->id <= rec.id; ++h) out.push_back(describe(**h));
+      if (!instances_.count(rec.id)) out.push_back(describe(*instance_from(rec, INT64_MAX)));
+    }
+    for (; h != held.end(); ++h) out.push_back(describe(**h));
     return out;
   });
 }
@@ -279,7 +291,8 @@ WeeklyReport EngineImpl::weekly_report(const std::string& week) {
 
 std::vector<EventRecord> EngineImpl::events(const std::string& id) {
   return call([&] {
-    if (!instances_.count(id)) throw Error(Error::Code::not_found, "no instance '" + id + "'");
+    if (!instances_.count(id) && !reader().instance(id))
+      throw Error(Error::Code::not_found, "no instance '" + id + "'", "unknown_instance");
     return on_writer([&] { return store_->events(id); });
   });
 }

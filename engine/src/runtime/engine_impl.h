@@ -225,7 +225,7 @@ class EngineImpl final : public Engine {
   Actor parse_actor(const Instance& in, const std::string& who, std::string& err);
   static std::int64_t seconds_of(Clock::time_point t);
   std::string clock_behind(const Instance& in, std::string* latest = nullptr) const;
-  std::int64_t last_number(const std::string& prefix) const;
+  std::int64_t last_number(const std::string& prefix);
 
   // ---- audit.cpp
   std::string row_time(const Instance& in, double at);
@@ -271,9 +271,27 @@ class EngineImpl final : public Engine {
 
   // ---- checkpoint.cpp
   void replay();
-  std::set<std::string> rebuild_;  // instances to rebuild from their whole log at open (unreadable snapshots)
+  // One logged input applied again: to `target` when given (an instance
+  // being rebuilt from its log), else to the instance the row names.
+  void replay_input(const storage::InputRow& row, Instance* target);
   Instance& add_instance(const std::string& id, const std::string& workflow_hash, const std::string& project,
                          const std::string& applicant, const std::string& started);
+  // An instance read back from its checkpoint row, not held: its snapshot
+  // decoded or, when that cannot be read, rebuilt from its log up to `upto`.
+  std::unique_ptr<Instance> instance_from(const storage::InstanceRecord& rec, std::int64_t upto);
+  // Settled: finished, and nothing of it can fire or is held (no timer, no
+  // claim). A settled instance is let go from memory once checkpointed.
+  static bool settled(const Instance& in) {
+    return in.rt.state != InstanceState::running && in.timers.empty() && in.claims.empty();
+  }
+  // The instance with this id: held, or read back (and held until its next
+  // checkpoint) when settled; null when there is none.
+  Instance* find_instance(const std::string& id);
+  // The settled instances among those a committed checkpoint wrote, let go.
+  void unload_settled(const std::vector<Instance*>& written);
+  // The database's reading connection (event-loop thread): settled
+  // instances, keys and workflow texts, without waiting for the writer.
+  storage::Store& reader();
   void fire_pending(Instance& in, double at, const Timer* until);
   void mark_ckpt(Instance& in);
   void mark_step(Instance& in, std::uint32_t step);
@@ -325,6 +343,9 @@ class EngineImpl final : public Engine {
   EngineOptions opt_;
   std::shared_ptr<Clock> clock_;
   std::unique_ptr<storage::Store> store_;
+  // reader(): declared after store_, so closed before it (the writer's
+  // connection, closing last, folds the write-ahead log into the file).
+  std::unique_ptr<storage::Store> reader_;
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   asio::io_context writer_io_;  // the writer thread: commits while the loop goes on

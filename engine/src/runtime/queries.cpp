@@ -104,7 +104,16 @@ WeeklyReport EngineImpl::report_of_week(Date monday) {
   rep.to = sunday.str();
   rep.friday = (monday + 4).str();
   std::map<std::string, DepartmentLoad> load;  // by name
-  for (const Instance* in : sorted_instances()) {
+  // The instances held, and the settled ones that finished in the week or
+  // later, read from their rows (one that settled before the week has no
+  // part in it).
+  std::vector<std::unique_ptr<Instance>> settled_rows;
+  for (const auto& rec : reader().finished_between(rep.from, rep.to + "T24"))
+    if (!instances_.count(rec.id)) settled_rows.push_back(instance_from(rec, INT64_MAX));
+  std::vector<const Instance*> all = sorted_instances();
+  for (const auto& in : settled_rows) all.push_back(in.get());
+  std::sort(all.begin(), all.end(), [](const Instance* a, const Instance* b) { return a->id < b->id; });
+  for (const Instance* in : all) {
     const CompiledWorkflow& cw = *in->def->compiled;
     for (std::uint32_t i = 0; i < cw.n_steps; ++i)
       for (std::uint32_t k = 0; k < cw.dept_count(i); ++k) load[cw.dept_name(cw.dept_of(i, k))];
