@@ -996,16 +996,23 @@ class SqliteStore final : public Store {
   }
 
   // Rows without a hash (a database from before schema 4) get theirs, in
-  // order, in one transaction.
+  // order, in one transaction. Looked for once per database (the search
+  // reads the whole log): `chain_filled` in meta says it was done, and every
+  // row written since has its hash.
   void fill_chain() {
+    if (setting("chain_filled").value_or(0) == 1) return;
     Stmt s(db_, "SELECT MIN(seq) FROM events WHERE hash IS NULL");
-    if (!s.step() || sqlite3_column_type(s_handle(s), 0) == SQLITE_NULL) return;
+    if (!s.step() || sqlite3_column_type(s_handle(s), 0) == SQLITE_NULL) {
+      put_setting("chain_filled", 1);
+      return;
+    }
     const std::int64_t from = s.integer(0);
     exec("BEGIN IMMEDIATE");
     try {
       exec("DROP TRIGGER events_append_only_update");
       rechain(from);
       exec(kAppendOnlyUpdate);
+      put_setting("chain_filled", 1);
       exec("COMMIT");
     } catch (...) {
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);

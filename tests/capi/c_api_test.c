@@ -540,6 +540,8 @@ static void test_engine(void) {
       CHECK(contains(stats, "\"transactions\":"));
       CHECK(contains(stats, "\"instances\":2"));
       CHECK(contains(stats, "\"failed_transactions\":0"));
+      CHECK(contains(stats, "\"unloaded\":"));
+      CHECK(contains(stats, "\"loaded\":"));
     }
     jr_string_free(stats);
 

@@ -262,7 +262,7 @@ struct EngineStats {
   std::uint64_t checkpoints = 0;      // committed with a checkpoint of the current-state tables
   std::uint64_t failed_transactions = 0;
   std::uint64_t replayed_inputs = 0;  // inputs replayed at open (logged after the last checkpoint)
-  std::uint64_t rebuilt_instances = 0;  // instances whose snapshot this build could not read, rebuilt from the log at open
+  std::uint64_t rebuilt_instances = 0;  // instances whose snapshot this build could not read, rebuilt from their log (at open or read back)
   std::size_t instances = 0;          // in memory: running, or with a timer or a claim pending (not settled)
   std::size_t pending_checkpoint = 0; // instances changed since the last checkpoint
   // Settled instances (finished, nothing pending) are not held in memory:
@@ -560,7 +560,10 @@ class JR_EXPORT Engine {
   virtual void start_async(const StartRequest& request, StartDone done) = 0;
   virtual void act_async(const ActRequest& request, ActDone done) = 0;
 
+  // One instance, held or settled (a settled one is read from its row).
   virtual InstanceStatus status(const std::string& instance) = 0;
+  // Every instance of the database, by id: settled ones are read from their
+  // rows, so this costs the whole history; query() pages instead.
   virtual std::vector<InstanceStatus> instances() = 0;
   virtual std::vector<EventRecord> events(const std::string& instance) = 0;
 

@@ -1003,8 +1003,11 @@ jr_status jr_engine_stats(jr_engine* engine, char** out, size_t* out_len, jr_err
               {"checkpoints", st.checkpoints},
               {"failed_transactions", st.failed_transactions},
               {"replayed_inputs", st.replayed_inputs},
+              {"rebuilt_instances", st.rebuilt_instances},
               {"instances", st.instances},
-              {"pending_checkpoint", st.pending_checkpoint}};
+              {"pending_checkpoint", st.pending_checkpoint},
+              {"unloaded", st.unloaded},
+              {"loaded", st.loaded}};
     out_string(j.dump(), out, out_len);
   });
 }
