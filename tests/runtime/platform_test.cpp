@@ -699,3 +699,42 @@ TEST_CASE("platform: settled instances are not held; status, events, keys, acts 
     CHECK(e->stats().rebuilt_instances == 1);
   }
 }
+
+TEST_CASE("platform: states and actions as enums in the C++ API", "[runtime][platform]") {
+  TempDir d;
+  const std::string wf = d.file("window.yaml", kWindow);
+  auto clock = FakeClock::at("2026-03-02T09:00");
+  auto e = Engine::open(options(d, clock));
+  const std::string id = e->start(wf, "p");
+  ActRequest submit;
+  submit.instance = id;
+  submit.step = "permit";
+  submit.verb = Action::submit;  // no action string
+  submit.actor = "applicant";
+  e->apply(submit);
+  InstanceStatus s = e->status(id);
+  CHECK(s.instance_state == InstanceState::running);
+  CHECK(step_of(s, "permit").step_state == StepState::submitted);
+  CHECK(step_of(s, "land").step_state == StepState::ready);
+  for (const auto& st : s.steps) CHECK(st.state == to_string(st.step_state));
+  // The trail names the action as the string form would have.
+  CHECK(count(d, "action='submit' AND step='permit'") == 1);
+  ActRequest both = req(id, "permit", "approve", "住建局");
+  both.verb = Action::accept;
+  const Caught c = caught([&] { e->apply(both); });
+  CHECK(c.reason == "bad_value");
+  CHECK(count(d, "kind='refused'") == 0);  // nothing logged for a malformed request
+  both.action = "accept";
+  e->apply(both);
+  CHECK(step_of(e->status(id), "permit").step_state == StepState::accepted);
+  for (int k = 0; k < 2; ++k) {
+    ActRequest w = req(id, "land", "", "applicant");
+    w.verb = k == 0 ? Action::submit : Action::withdraw;
+    e->apply(w);
+  }
+  CHECK(e->status(id).instance_state == InstanceState::withdrawn);
+  InstanceFilter f;
+  const InstancePage p = e->query(f);
+  REQUIRE(p.instances.size() == 1);
+  CHECK(p.instances[0].instance_state == InstanceState::withdrawn);
+}

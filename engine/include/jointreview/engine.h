@@ -129,6 +129,7 @@ struct StepStatus {
     std::string since;  // local ISO time
   };
   std::vector<ClaimStatus> claims;             // staff who took the step for their department (Engine::claim)
+  StepState step_state = StepState::blocked;   // `state` as the enum
 };
 
 struct InstanceStatus {
@@ -153,6 +154,7 @@ struct InstanceStatus {
   bool warned = false;
   bool overdue = false;
   std::vector<StepStatus> steps;
+  InstanceState instance_state = InstanceState::running;  // `state` as the enum
 };
 
 struct ActRequest {
@@ -175,6 +177,9 @@ struct ActRequest {
   // Optimistic concurrency: when >= 0 and the instance's version differs,
   // Error(conflict, reason "conflict"), and nothing is logged.
   std::int64_t expected_version = -1;
+  // The action as the enum, instead of `action` (Action::start: not given).
+  // When both are given they must name the same action.
+  Action verb = Action::start;
 };
 
 // What an accepted action (or claim) leaves: the instance's version after
@@ -239,6 +244,7 @@ struct InstanceSummary {
   std::uint64_t version = 0;
   int approved = 0, total = 0;     // steps
   std::vector<std::string> flags;  // as InstanceFilter::flag names them
+  InstanceState instance_state = InstanceState::running;  // `state` as the enum
 };
 
 struct InstancePage {

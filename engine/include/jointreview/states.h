@@ -92,6 +92,7 @@ JR_EXPORT const char* describe(ExclusionGround g);   // 拍卖, 专家评审 ...
 JR_EXPORT std::optional<ExclusionGround> parse_ground(std::string_view name);
 JR_EXPORT std::optional<Action> parse_action(std::string_view name);
 JR_EXPORT std::optional<StepState> parse_step_state(std::string_view name);
+JR_EXPORT std::optional<InstanceState> parse_instance_state(std::string_view name);
 
 inline bool is_final(StepState s) {
   return s == StepState::approved || s == StepState::rejected || s == StepState::revoked ||

@@ -87,6 +87,12 @@ std::optional<Action> parse_action(std::string_view name) {
   return std::nullopt;
 }
 
+std::optional<InstanceState> parse_instance_state(std::string_view name) {
+  for (int i = 0; i <= static_cast<int>(InstanceState::revoked); ++i)
+    if (name == to_string(static_cast<InstanceState>(i))) return static_cast<InstanceState>(i);
+  return std::nullopt;
+}
+
 std::optional<StepState> parse_step_state(std::string_view name) {
   for (int i = 0; i <= static_cast<int>(StepState::stopped); ++i)
     if (name == to_string(static_cast<StepState>(i))) return static_cast<StepState>(i);

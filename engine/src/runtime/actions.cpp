@@ -144,7 +144,20 @@ StartResult EngineImpl::start_job(const StartRequest& req, const LoadedFile* loa
 // outcome the rules gave is recorded (done, or a logged refusal): an error
 // found before (an unknown instance, a conflict) wrote nothing, and a retry
 // is simply judged again.
-ActResult EngineImpl::act_job(const ActRequest& req) {
+ActResult EngineImpl::act_job(const ActRequest& given) {
+  // ActRequest::verb given: its name goes in `action`, which the rules,
+  // the trail and the request id's record read.
+  ActRequest named;
+  if (given.verb != Action::start) {
+    if (!given.action.empty() && parse_action(given.action) != given.verb)
+      throw Error(Error::Code::invalid_argument,
+                  "ActRequest::action '" + given.action + "' and ActRequest::verb '" + to_string(given.verb) +
+                      "' name different actions; give one of them",
+                  "bad_value");
+    named = given;
+    named.action = to_string(given.verb);
+  }
+  const ActRequest& req = given.verb != Action::start ? named : given;
   if (req.request_id.empty()) return act_rules(req);
   check_text(req.request_id, "request id (ActRequest::request_id)");
   if (req.request_id.size() > 200)

@@ -334,8 +334,8 @@ storage::InstanceRecord EngineImpl::record_of(Instance& in) {
   if (st.overdue) flags.insert("overdue");
   if (st.warned) flags.insert("warned");
   for (const StepStatus& x : st.steps) {
-    if (x.state == "approved") ++r.approved;
-    const bool open = !is_final(*parse_step_state(x.state));
+    if (x.step_state == StepState::approved) ++r.approved;
+    const bool open = !is_final(x.step_state);
     if (open && x.overdue) flags.insert("overdue");
     if (open && x.warned && !x.overdue) flags.insert("warned");
     if (open && x.statutory_overdue) flags.insert("statutory_overdue");
@@ -352,8 +352,8 @@ storage::InstanceRecord EngineImpl::record_of(Instance& in) {
     if (in.rt.state != InstanceState::running && !x.verification_pending && !x.rectifying && !x.contact_pending)
       continue;
     const std::string lead = x.departments.empty() ? std::string() : x.departments.front();
-    if (x.state == "submitted") depts.insert(lead);
-    if (x.state == "accepted")
+    if (x.step_state == StepState::submitted) depts.insert(lead);
+    if (x.step_state == StepState::accepted)
       for (const auto& d : x.reviews_pending) depts.insert(d);
     if (x.verification_pending || x.contact_pending || x.rectifying || x.review_required || x.material_overdue)
       depts.insert(lead);
@@ -361,7 +361,7 @@ storage::InstanceRecord EngineImpl::record_of(Instance& in) {
   if (in.rt.state == InstanceState::running) {
     bool waits_on_applicant = false;
     for (const StepStatus& x : st.steps)
-      waits_on_applicant = waits_on_applicant || x.state == "ready" || x.state == "returned" ||
+      waits_on_applicant = waits_on_applicant || x.step_state == StepState::ready || x.step_state == StepState::returned ||
                            !x.missing_materials.empty();
     if (waits_on_applicant) flags.insert("waiting_on_applicant");
   }

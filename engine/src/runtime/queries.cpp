@@ -310,6 +310,7 @@ InstancePage EngineImpl::query(const InstanceFilter& f) {
     s.workflow = row.workflow_id;
     s.applicant = row.applicant;
     s.state = row.state;
+    s.instance_state = parse_instance_state(row.state).value_or(InstanceState::running);
     s.started = row.started;
     s.finished = row.finished;
     s.deadline = row.deadline;

@@ -22,6 +22,7 @@ InstanceStatus EngineImpl::describe(const Instance& in) {
   s.key = in.key;
   s.version = in.version;
   s.state = to_string(in.rt.state);
+  s.instance_state = in.rt.state;
   s.green = in.rt.green;
   s.started = in.started;
   s.finished = in.finished;
@@ -45,6 +46,7 @@ InstanceStatus EngineImpl::describe(const Instance& in) {
     st.id = wf.steps[i].id;
     st.name = wf.steps[i].name;
     st.state = to_string(r.state);
+    st.step_state = r.state;
     st.since = step_since(in, i);
     for (std::uint32_t k = 0; k < cw.dept_count(i); ++k) st.departments.push_back(cw.dept_name(cw.dept_of(i, k)));
     for (const Claim& c : in.claims)
