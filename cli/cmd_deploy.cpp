@@ -72,7 +72,7 @@ void add_workflows(CLI::App& app, Runner& run) {
 
 }  // namespace
 
-JREVIEW_COMMAND(56, add_deploy);
-JREVIEW_COMMAND(57, add_workflows);
+JREVIEW_COMMAND(58, add_deploy);
+JREVIEW_COMMAND(59, add_workflows);
 
 }  // namespace jreview

@@ -42,6 +42,7 @@ void add_list(CLI::App& app, Runner& run) {
   sub->add_option("--after", o->f.after, "the cursor printed as 'next' by the previous page");
   sub->add_option("--format", o->format, "table or json")->check(CLI::IsMember({"table", "json"}));
   add_engine_flags(sub, o->e);
+  add_read_only_flag(sub, o->e);
   with_engine(sub, run, o, [](jointreview::Engine& engine, const auto& o) {
     jointreview::InstanceFilter f = o.f;
     f.green = o.green.empty() ? -1 : o.green == "yes" ? 1 : 0;

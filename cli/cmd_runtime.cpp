@@ -388,7 +388,7 @@ JREVIEW_COMMAND(50, add_start);
 JREVIEW_COMMAND(51, add_act);
 JREVIEW_COMMAND(52, add_status);
 JREVIEW_COMMAND(53, add_events);
-JREVIEW_COMMAND(54, add_claim);
-JREVIEW_COMMAND(55, add_release);
+JREVIEW_COMMAND(56, add_claim);
+JREVIEW_COMMAND(57, add_release);
 
 }  // namespace jreview

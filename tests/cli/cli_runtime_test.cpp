@@ -360,6 +360,9 @@ TEST_CASE("jreview list: filters, pages and the JSON of the platform API", "[cli
   CHECK(p2["instances"][0]["instance"] == ids[2]);
   Run table = jreview("list" + db.at("2026-03-02T09:11"));
   CHECK_THAT(table.out, Catch::Contains("3 of 3 matching"));
+  Run reader = jreview("list --read-only --format json" + db.at("2026-03-02T09:11"));
+  CHECK(reader.code == 0);
+  CHECK(nlohmann::json::parse(reader.out) == nlohmann::json::parse(all.out));
   Run bad = jreview("list --flag bogus" + db.at("2026-03-02T09:11"));
   CHECK(bad.code == 2);
   CHECK_THAT(bad.err, Catch::Contains("--flag"));
