@@ -383,6 +383,18 @@ ALTER TABLE instances ADD COLUMN resident INTEGER NOT NULL DEFAULT 1;
 CREATE INDEX instances_resident ON instances(id) WHERE resident = 1;
 CREATE INDEX instances_by_finished ON instances(finished, id) WHERE resident = 0;
 )sql",
+    // 6 -> 7: access tokens (jreview serve), kept as hashes of their secrets.
+    R"sql(
+CREATE TABLE tokens(
+  id TEXT PRIMARY KEY,
+  actor TEXT NOT NULL,
+  name TEXT NOT NULL DEFAULT '',
+  hash TEXT NOT NULL UNIQUE,
+  created TEXT NOT NULL,
+  expires TEXT NOT NULL DEFAULT '',
+  revoked TEXT NOT NULL DEFAULT ''
+);
+)sql",
 };
 
 // The writer's lock: an OS lock on PATH.lock held while the store is open
@@ -605,6 +617,22 @@ class SqliteStore final : public Store {
       out.rows.push_back(std::move(r));
     }
     return out;
+  }
+
+  std::vector<TokenRecord> tokens() override {
+    Stmt s(db_, "SELECT id,actor,name,hash,created,expires,revoked FROM tokens ORDER BY rowid");
+    std::vector<TokenRecord> out;
+    while (s.step()) out.push_back(TokenRecord{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6)});
+    return out;
+  }
+
+  void put_token(const TokenRecord& t) override {
+    if (read_only_) throw Error(Error::Code::invalid_argument, "the database is open read-only", "read_only");
+    Stmt s(db_,
+           "INSERT INTO tokens(id,actor,name,hash,created,expires,revoked) VALUES(?1,?2,?3,?4,?5,?6,?7) "
+           "ON CONFLICT(id) DO UPDATE SET name=excluded.name, expires=excluded.expires, revoked=excluded.revoked");
+    s.bind(1, t.id).bind(2, t.actor).bind(3, t.name).bind(4, t.hash).bind(5, t.created).bind(6, t.expires)
+        .bind(7, t.revoked).run();
   }
 
   std::vector<DeploymentRecord> deployments() override {

@@ -105,6 +105,18 @@ struct RequestRecord {
   std::string time;          // when (local ISO time)
 };
 
+// An access token (Engine::add_token): only the SHA-256 of its secret is
+// kept. `expires` and `revoked` are "" when not set.
+struct TokenRecord {
+  std::string id;       // "tk_" + 12 hex digits, public
+  std::string actor;    // who the token acts as
+  std::string name;     // what it is for, in words
+  std::string hash;     // SHA-256 of the secret, hex
+  std::string created;  // local ISO time
+  std::string expires;  // last valid date (YYYY-MM-DD), inclusive
+  std::string revoked;  // local ISO time
+};
+
 // The current state of one step, kept for queries (reports) beside the log.
 // The instances and steps tables are a checkpoint of the log: they reflect
 // every event up to checkpoint_seq(); the runtime replays the inputs logged
@@ -224,6 +236,11 @@ class Store {
   virtual void keep_setting(const std::string& key, std::int64_t value) = 0;
   // Stores it, replacing what was stored.
   virtual void put_setting(const std::string& key, std::int64_t value) = 0;
+  // Every access token, revoked ones too, in the order created.
+  virtual std::vector<TokenRecord> tokens() = 0;
+  // Inserts the token, or replaces the row of its id (a revocation), in a
+  // transaction of its own.
+  virtual void put_token(const TokenRecord& token) = 0;
 };
 
 // The hash of one event row chained to the previous row's hash (hex, 64

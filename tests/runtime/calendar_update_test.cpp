@@ -476,7 +476,7 @@ TEST_CASE("a schema-2 database opens converted to civil time, with the same stat
     CHECK(cals[0].version == "2026.1");
     CHECK(cals[0].running == 2);
   }
-  CHECK(sql_scalar(d.db(), "PRAGMA user_version") == "6");
+  CHECK(sql_scalar(d.db(), "PRAGMA user_version") == "7");
   CHECK(sql_scalar(d.db(), "SELECT value FROM meta WHERE key='time_base'") == "1");
   {
     // The chain covers the converted rows, and every row before the conversion.

@@ -145,7 +145,7 @@ TEST_CASE("an instance runs to completion and its audit trail is durable", "[run
   CHECK(j["steps"][3]["department"] == "住房城乡建设局");
   e.reset();  // the engine holds the database exclusively while open
   CHECK(sql_scalar(d.db(), "PRAGMA journal_mode") == "wal");
-  CHECK(sql_scalar(d.db(), "PRAGMA user_version") == "6");
+  CHECK(sql_scalar(d.db(), "PRAGMA user_version") == "7");
 }
 
 TEST_CASE("refusals say why, change nothing, and are logged", "[runtime]") {
@@ -931,7 +931,7 @@ TEST_CASE("a version-1 database is migrated: its tables were current, nothing is
                     "ALTER TABLE instances DROP COLUMN claims; ALTER TABLE instances DROP COLUMN deadline; "
                     "ALTER TABLE instances DROP COLUMN approved; ALTER TABLE instances DROP COLUMN total; "
                     "ALTER TABLE instances DROP COLUMN flags; DROP INDEX instances_resident; "
-                    "DROP INDEX instances_by_finished; ALTER TABLE instances DROP COLUMN resident; "
+                    "DROP INDEX instances_by_finished; ALTER TABLE instances DROP COLUMN resident; DROP TABLE tokens; "
                     "PRAGMA user_version=1;");
   CHECK(sql_scalar(d.db(), "PRAGMA user_version") == "1");
   auto e = Engine::open(options(d, clock));
@@ -946,7 +946,7 @@ TEST_CASE("a version-1 database is migrated: its tables were current, nothing is
   e->act({id, "review_a", "approve", "发展改革委"});
   CHECK(state_of(e->status(id), "review_a") == "approved");
   e.reset();
-  CHECK(sql_scalar(d.db(), "PRAGMA user_version") == "6");
+  CHECK(sql_scalar(d.db(), "PRAGMA user_version") == "7");
   CHECK(sql_scalar(d.db(), "SELECT count(*) FROM events WHERE input IS NOT NULL") == "1");  // the approve
   CHECK(jointreview::storage::verify_chain_file(d.db()).ok);  // the old rows got their hashes
   CHECK(sql_scalar(d.db(), "SELECT id || ' ' || version FROM calendars") == "cn 2026.1");  // stored on the way

@@ -495,6 +495,46 @@ struct BackupResult {
 JR_EXPORT BackupResult backup_database(const std::string& database, const std::string& out);
 JR_EXPORT BackupResult restore_database(const std::string& backup, const std::string& database);
 
+// ---- access tokens (jreview serve; docs/serve.md#identity)
+
+// Who a token acts as, by the form of its actor name:
+//   department  "住建局"                 acts as the department
+//   staff       "住建局/张三"            acts as a staff member of the department
+//   applicant   "applicant:NAME"         acts as the applicant NAME, on its own instances only
+//   steward     "steward:NAME"           a project steward (项目管家): reads everything, starts instances
+//   supervisor  "supervisor[:NAME]"      reads everything, acts on nothing
+//   admin       "admin[:NAME]"           deploys workflows, manages tokens, reads everything
+enum class ActorKind : std::uint8_t { department, staff, applicant, steward, supervisor, admin };
+// "department", "staff", "applicant", "steward", "supervisor", "admin".
+JR_EXPORT const char* to_string(ActorKind k);
+// The kind of an actor name as above. Throws Error(invalid_argument, reason
+// "bad_actor") for a name of none of these forms (empty, a bare "applicant",
+// "steward:" without a name, spaces around it, a control character ...).
+JR_EXPORT ActorKind actor_kind(const std::string& actor);
+
+struct AccessToken {
+  std::string id;        // "tk_" + 12 hex digits: names the token in lists and revoke; not a secret
+  std::string actor;     // who the token acts as
+  std::string name;      // what it is for, in words
+  std::string created;   // local ISO time
+  std::string expires;   // the last day it is valid (YYYY-MM-DD), "" for never
+  std::string revoked;   // local ISO time, "" while not revoked
+  ActorKind kind = ActorKind::department;
+  bool active = false;   // neither revoked nor expired (at the engine's today())
+};
+
+// What Engine::add_token returns: the token, and its secret, which the
+// database does not keep (only its SHA-256) and which is not shown again.
+struct NewToken {
+  AccessToken token;
+  std::string secret;  // "jrt_" + 48 hex digits: the bearer token
+};
+
+// JSON: {"id", "actor", "kind", "name", "created", "expires" (or null), "revoked" (or null), "active"};
+// the list: an array.
+JR_EXPORT std::string access_token_json(const AccessToken& t, int indent = 2);
+JR_EXPORT std::string access_tokens_json(const std::vector<AccessToken>& all, int indent = 2);
+
 class JR_EXPORT Engine {
  public:
   // Opens (or creates) the database, migrates its schema, re-arms timers
@@ -566,6 +606,16 @@ class JR_EXPORT Engine {
   virtual void start_async(const StartRequest& request, StartDone done) = 0;
   virtual void act_async(const ActRequest& request, ActDone done) = 0;
 
+  // The same with the whole answer (a gateway answering with the version):
+  // start_instance(), apply(), claim() and release(), asynchronously.
+  // `claim` true claims, false releases.
+  using StartResultDone = std::function<void(const StartResult& result, std::exception_ptr error)>;
+  using ActResultDone = std::function<void(const ActResult& result, std::exception_ptr error)>;
+  virtual void start_instance_async(const StartRequest& request, StartResultDone done) = 0;
+  virtual void apply_async(const ActRequest& request, ActResultDone done) = 0;
+  virtual void claim_async(const std::string& instance, const std::string& step, const std::string& actor, bool claim,
+                           ActResultDone done) = 0;
+
   // One instance, held or settled (a settled one is read from its row).
   virtual InstanceStatus status(const std::string& instance) = 0;
   // Every instance of the database, by id: settled ones are read from their
@@ -622,6 +672,22 @@ class JR_EXPORT Engine {
   // Error(invalid_argument) with FILE:LINE:COLUMN for a file that does not
   // parse. docs/runtime.md#calendar-updates.
   virtual CalendarUpdate update_calendar(const std::string& file) = 0;
+
+  // Access tokens (docs/serve.md#identity). add_token stores a new token
+  // for `actor` (actor_kind() must accept it), named `name`, valid through
+  // `expires` (YYYY-MM-DD, today or later; "" for never); durable when it
+  // returns. Throws Error(invalid_argument) with reason "bad_actor" or
+  // "bad_value", and on a read-only engine "read_only".
+  virtual NewToken add_token(const std::string& actor, const std::string& name, const std::string& expires) = 0;
+  // Every token, revoked and expired ones too, in the order created.
+  virtual std::vector<AccessToken> tokens() = 0;
+  // Revokes a token by id, for good; revoking it again changes nothing.
+  // Error(not_found, reason "unknown_token") for an id the database does
+  // not hold.
+  virtual AccessToken revoke_token(const std::string& id) = 0;
+  // The active token whose secret this is, or nothing (unknown, revoked,
+  // expired). From any thread; it does not wait for the event loop.
+  virtual std::optional<AccessToken> authenticate(const std::string& secret) = 0;
 };
 
 }  // namespace jointreview

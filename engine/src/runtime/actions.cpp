@@ -485,6 +485,12 @@ Actor EngineImpl::parse_actor(const Instance& in, const std::string& who, std::s
     }
     return Actor::applicant();
   }
+  if (who.rfind("steward:", 0) == 0 || who == "supervisor" || who.rfind("supervisor:", 0) == 0 || who == "admin" ||
+      who.rfind("admin:", 0) == 0) {
+    err = "'" + who + "' is a " + who.substr(0, who.find(':')) +
+          ": it reads instances and acts on no step (only the applicant and the departments act)";
+    return Actor::system();
+  }
   if (who == "system" || who.empty()) {
     err = "name who acts (ActRequest::actor): the applicant, a department, or DEPARTMENT/STAFF";
     return Actor::system();

@@ -52,6 +52,7 @@ EngineImpl::EngineImpl(const EngineOptions& o)
   }
   replay();
   for (auto& d : store_->deployments()) deployments_[d.id].push_back(std::move(d));
+  load_tokens();
   // The request ids of the last 7 days answer retries; older ones go.
   for (auto& r : store_->requests(format_local(clock_->now() - std::chrono::hours(24 * 7), opt_.utc_offset_minutes),
                                   !opt_.read_only))
@@ -239,6 +240,29 @@ void EngineImpl::start_async(const StartRequest& req, StartDone done) {
 void EngineImpl::act_async(const ActRequest& req, ActDone done) {
   submit([this, req] { return act_job(req); },
          [done = std::move(done)](ActResult, std::exception_ptr err) { notify(done, err); });
+}
+
+void EngineImpl::start_instance_async(const StartRequest& req, StartResultDone done) {
+  std::shared_ptr<const LoadedFile> loaded;
+  try {
+    if (!req.workflow_file.empty() || req.workflow.empty()) loaded = load(req.workflow_file);
+  } catch (...) {
+    asio::post(io_, [done = std::move(done), err = std::current_exception()] { notify(done, StartResult{}, err); });
+    return;
+  }
+  submit([this, req, loaded] { return start_job(req, loaded.get()); },
+         [done = std::move(done)](StartResult r, std::exception_ptr err) { notify(done, r, err); });
+}
+
+void EngineImpl::apply_async(const ActRequest& req, ActResultDone done) {
+  submit([this, req] { return act_job(req); },
+         [done = std::move(done)](ActResult r, std::exception_ptr err) { notify(done, r, err); });
+}
+
+void EngineImpl::claim_async(const std::string& instance, const std::string& step, const std::string& actor,
+                             bool claim, ActResultDone done) {
+  submit([this, instance, step, actor, claim] { return claim_job(instance, step, actor, claim); },
+         [done = std::move(done)](ActResult r, std::exception_ptr err) { notify(done, r, err); });
 }
 
 void EngineImpl::act(const ActRequest& req) { apply(req); }

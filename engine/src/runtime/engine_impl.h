@@ -35,6 +35,7 @@
 #include <optional>
 #include <queue>
 #include <set>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -89,6 +90,10 @@ class EngineImpl final : public Engine {
   ActResult release(const std::string& instance, const std::string& step, const std::string& actor) override;
   void start_async(const StartRequest& req, StartDone done) override;
   void act_async(const ActRequest& req, ActDone done) override;
+  void start_instance_async(const StartRequest& req, StartResultDone done) override;
+  void apply_async(const ActRequest& req, ActResultDone done) override;
+  void claim_async(const std::string& instance, const std::string& step, const std::string& actor, bool claim,
+                   ActResultDone done) override;
   void act(const ActRequest& req) override;
   InstanceStatus status(const std::string& id) override;
   std::vector<InstanceStatus> instances() override;
@@ -104,6 +109,10 @@ class EngineImpl final : public Engine {
   WeeklyReport weekly_report(const std::string& week) override;
   std::vector<StoredCalendar> calendars() override;
   CalendarUpdate update_calendar(const std::string& file) override;
+  NewToken add_token(const std::string& actor, const std::string& name, const std::string& expires) override;
+  std::vector<AccessToken> tokens() override;
+  AccessToken revoke_token(const std::string& id) override;
+  std::optional<AccessToken> authenticate(const std::string& secret) override;
 
  private:
   // A workflow file as loaded for start(): its texts (main file and
@@ -326,6 +335,10 @@ class EngineImpl final : public Engine {
   void convert_time_base();
   CalendarUpdate update_calendar_job(const std::string& file);
 
+  // ---- tokens.cpp (any thread, under tokens_mutex_)
+  void load_tokens();
+  AccessToken token_of(const storage::TokenRecord& r, const std::string& today) const;
+
   // ---- status.cpp
   InstanceStatus describe(const Instance& in);
   std::string project_deadline(const Instance& in) const;
@@ -422,6 +435,12 @@ class EngineImpl final : public Engine {
   std::mutex load_mutex_;  // start() loads on the caller's thread
   std::map<std::string, std::shared_ptr<const LoadedFile>> load_cache_;
   int last_token_ = 0;
+
+  // Access tokens: every one, in the order created, and the index of each
+  // by the hash of its secret. Written on the writer thread, then here.
+  mutable std::shared_mutex tokens_mutex_;
+  std::vector<storage::TokenRecord> tokens_;
+  std::unordered_map<std::string, std::size_t> token_by_hash_;
 };
 
 }  // namespace jointreview::runtime

@@ -1,0 +1,410 @@
+// jreview serve's API against a real server on loopback (Server::start on
+// port 0), with a small blocking HTTP client: identity and authorisation,
+// the routes and their errors, ETags and idempotency, the event stream, the
+// OpenAPI document, and shutdown.
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "jointreview/error.h"
+#include "jointreview/server.h"
+#include "runtime/helpers.h"
+#include "server/api.h"
+
+using namespace jointreview;
+using namespace jr_test;
+using json = nlohmann::json;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = boost::asio::ip::tcp;
+
+namespace {
+
+struct Reply {
+  int status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;
+  json j() const { return json::parse(body); }
+  std::string reason() const { return json::parse(body).value("reason", ""); }
+};
+
+// One request on a connection of its own.
+Reply request(unsigned short port, const std::string& method, const std::string& target, const std::string& token = {},
+              const std::string& body = {}, std::map<std::string, std::string> headers = {}) {
+  boost::asio::io_context ioc;
+  tcp::socket socket(ioc);
+  socket.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+  http::request<http::string_body> req(http::string_to_verb(method), target, 11);
+  req.set(http::field::host, "127.0.0.1");
+  if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+  if (!body.empty() && !headers.count("Content-Type")) req.set(http::field::content_type, "application/json");
+  for (const auto& [k, v] : headers) req.set(k, v);
+  req.body() = body;
+  req.prepare_payload();
+  http::write(socket, req);
+  beast::flat_buffer buf;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64 << 20);
+  beast::error_code ec;
+  http::read(socket, buf, parser, ec);
+  Reply r;
+  if (ec) return r;
+  auto& res = parser.get();
+  r.status = res.result_int();
+  r.body = res.body();
+  for (const auto& f : res) r.headers[std::string(f.name_string())] = std::string(f.value());
+  return r;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct Fixture {
+  TempDir d;
+  std::shared_ptr<FakeClock> clock = FakeClock::at("2026-03-02T09:00");
+  std::unique_ptr<Engine> engine;
+  std::unique_ptr<Server> server;
+  std::string admin, applicant, other, dept, staff, supervisor;
+  unsigned short port = 0;
+  Fixture() {
+    engine = Engine::open(options(d, clock));
+    admin = engine->add_token("admin", "ops", "").secret;
+    applicant = engine->add_token("applicant:甲公司", "", "").secret;
+    other = engine->add_token("applicant:乙公司", "", "").secret;
+    dept = engine->add_token("发展改革委", "", "").secret;
+    staff = engine->add_token("发展改革委/张三", "", "").secret;
+    supervisor = engine->add_token("supervisor", "", "").secret;
+    ServerOptions so;
+    so.listen = "127.0.0.1:0";
+    so.max_body = 64 << 10;
+    server = Server::start(*engine, so);
+    port = server->port();
+  }
+  Reply deploy() {
+    return request(port, "POST", "/api/v1/workflows", admin,
+                   read_file(std::string(JR_SOURCE_DIR) + "/workflows/four-certificates.yaml"),
+                   {{"Content-Type", "application/yaml"}, {"X-Name", "four-certificates.yaml"}});
+  }
+  std::string start(const std::string& token, const std::string& project = "厂房") {
+    Reply r = request(port, "POST", "/api/v1/instances", token,
+                      json{{"workflow", "four-certificates"}, {"project", project}}.dump());
+    REQUIRE(r.status == 201);
+    return r.j()["instance"];
+  }
+};
+
+}  // namespace
+
+TEST_CASE("server: health, identity and the token's actor", "[server][threads]") {
+  Fixture f;
+  CHECK(f.server->url() == "http://127.0.0.1:" + std::to_string(f.port));
+  Reply h = request(f.port, "GET", "/api/v1/health");
+  CHECK(h.status == 200);
+  CHECK(h.j()["status"] == "ok");
+
+  Reply none = request(f.port, "GET", "/api/v1/workflows");
+  CHECK(none.status == 401);
+  CHECK(none.reason() == "unauthenticated");
+  CHECK(none.headers["Content-Type"].rfind("application/problem+json", 0) == 0);
+  CHECK(none.headers.count("WWW-Authenticate"));
+  CHECK(request(f.port, "GET", "/api/v1/workflows", "jrt_" + std::string(48, '0')).status == 401);
+  // A revoked token no longer opens anything.
+  NewToken t = f.engine->add_token("supervisor:纪委", "", "");
+  CHECK(request(f.port, "GET", "/api/v1/whoami", t.secret).j()["actor"] == "supervisor:纪委");
+  f.engine->revoke_token(t.token.id);
+  CHECK(request(f.port, "GET", "/api/v1/whoami", t.secret).status == 401);
+
+  // Deploying is the admin's.
+  CHECK(request(f.port, "POST", "/api/v1/workflows", f.dept, "id: x", {{"Content-Type", "application/yaml"}}).status ==
+        403);
+  Reply d = f.deploy();
+  CHECK(d.status == 201);
+  CHECK(d.j()["id"] == "four-certificates");
+  CHECK(d.j()["hash"].get<std::string>().size() > 8);
+  CHECK(f.deploy().status == 200);  // the same texts: nothing stored
+  Reply bad = request(f.port, "POST", "/api/v1/workflows?name=bad.yaml", f.admin, "id: x\nsteps: [\n",
+                      {{"Content-Type", "application/yaml"}});
+  CHECK(bad.status == 422);
+  CHECK(bad.reason() == "invalid_workflow");
+  REQUIRE(bad.j()["errors"].is_array());
+  REQUIRE_FALSE(bad.j()["errors"].empty());
+  CHECK(bad.j()["errors"][0].get<std::string>().rfind("bad.yaml:", 0) == 0);
+  Reply listed = request(f.port, "GET", "/api/v1/workflows", f.supervisor);
+  CHECK(listed.status == 200);
+  CHECK(listed.j().size() == 1);
+
+  // Starting: the applicant's token starts for itself only; a department does not start.
+  const std::string id = f.start(f.applicant);
+  CHECK(f.engine->status(id).applicant == "甲公司");
+  CHECK(request(f.port, "POST", "/api/v1/instances", f.applicant,
+                json{{"workflow", "four-certificates"}, {"project", "x"}, {"applicant", "乙公司"}}.dump())
+            .status == 403);
+  CHECK(request(f.port, "POST", "/api/v1/instances", f.dept,
+                json{{"workflow", "four-certificates"}, {"project", "x"}}.dump())
+            .status == 403);
+
+  // The actor of an action is the token's: the applicant submits, the department accepts.
+  Reply sub = request(f.port, "POST", "/api/v1/instances/" + id + "/steps/filing/actions", f.applicant,
+                      R"({"action":"submit"})");
+  CHECK(sub.status == 200);
+  CHECK(sub.j()["version"] == 2);
+  CHECK(sub.headers["ETag"] == "\"2\"");
+  // Another applicant, a supervisor: 403, logged as refusals in the trail.
+  CHECK(request(f.port, "POST", "/api/v1/instances/" + id + "/steps/filing/actions", f.other,
+                R"({"action":"withdraw"})")
+            .status == 403);
+  Reply sup = request(f.port, "POST", "/api/v1/instances/" + id + "/steps/filing/actions", f.supervisor,
+                      R"({"action":"accept"})");
+  CHECK(sup.status == 403);
+  CHECK(sup.reason() == "wrong_actor");
+  int refusals = 0;
+  for (const auto& e : f.engine->events(id)) refusals += e.kind == "refused" && e.actor != "发展改革委";
+  CHECK(refusals == 2);
+  Reply acc = request(f.port, "POST", "/api/v1/instances/" + id + "/steps/filing/actions", f.staff,
+                      R"({"action":"accept","note":"收件"})");
+  CHECK(acc.status == 200);
+  bool by_staff = false;
+  for (const auto& e : f.engine->events(id)) by_staff = by_staff || (e.action == "accept" && e.actor == "发展改革委/张三");
+  CHECK(by_staff);
+
+  // Reading: an applicant its own instances only.
+  CHECK(request(f.port, "GET", "/api/v1/instances/" + id, f.applicant).status == 200);
+  CHECK(request(f.port, "GET", "/api/v1/instances/" + id, f.other).status == 403);
+  CHECK(request(f.port, "GET", "/api/v1/instances/" + id + "/events", f.other).status == 403);
+  CHECK(request(f.port, "GET", "/api/v1/instances", f.other).j()["total"] == 0);
+  CHECK(request(f.port, "GET", "/api/v1/instances", f.applicant).j()["total"] == 1);
+  CHECK(request(f.port, "GET", "/api/v1/instances?applicant=甲公司", f.other).status == 403);
+  CHECK(request(f.port, "GET", "/api/v1/events", f.applicant).status == 403);
+  // A department reads its own worklist, not another's.
+  CHECK(request(f.port, "GET", "/api/v1/departments/%E5%8F%91%E5%B1%95%E6%94%B9%E9%9D%A9%E5%A7%94/worklist", f.dept)
+            .status == 200);
+  CHECK(request(f.port, "GET", "/api/v1/departments/%E6%B0%B4%E5%88%A9%E5%B1%80/worklist", f.dept).status == 403);
+  CHECK(request(f.port, "GET", "/api/v1/departments/%E6%B0%B4%E5%88%A9%E5%B1%80/worklist", f.supervisor).status ==
+        200);
+  // Tokens are managed by the admin.
+  CHECK(request(f.port, "GET", "/api/v1/tokens", f.supervisor).status == 403);
+  Reply added = request(f.port, "POST", "/api/v1/tokens", f.admin, R"({"actor":"水利局","name":"窗口"})");
+  CHECK(added.status == 201);
+  const std::string secret = added.j()["secret"];
+  CHECK(request(f.port, "GET", "/api/v1/whoami", secret).j()["kind"] == "department");
+  CHECK(request(f.port, "DELETE", "/api/v1/tokens/" + added.j()["token"]["id"].get<std::string>(), f.admin).status ==
+        200);
+  CHECK(request(f.port, "GET", "/api/v1/whoami", secret).status == 401);
+  CHECK(request(f.port, "POST", "/api/v1/tokens", f.admin, R"({"actor":"applicant"})").reason() == "bad_actor");
+}
+
+TEST_CASE("server: versions, idempotency, claims and errors", "[server][threads]") {
+  Fixture f;
+  REQUIRE(f.deploy().status == 201);
+  const std::string id = f.start(f.applicant);
+  const std::string act = "/api/v1/instances/" + id + "/steps/filing/actions";
+
+  // ETag and If-None-Match; If-Match with a stale version: 409, nothing logged.
+  Reply st = request(f.port, "GET", "/api/v1/instances/" + id, f.supervisor);
+  REQUIRE(st.status == 200);
+  CHECK(st.headers["ETag"] == "\"1\"");
+  CHECK(st.j()["instance"] == id);
+  CHECK(request(f.port, "GET", "/api/v1/instances/" + id, f.supervisor, "", {{"If-None-Match", "\"1\""}}).status ==
+        304);
+  CHECK(request(f.port, "POST", act, f.applicant, R"({"action":"submit"})", {{"If-Match", "\"7\""}}).reason() ==
+        "conflict");
+  CHECK(f.engine->status(id).version == 1);
+  CHECK(request(f.port, "POST", act, f.applicant, R"({"action":"submit"})", {{"If-Match", "seven"}}).status == 400);
+
+  // Idempotency-Key: the retry is answered with the first outcome.
+  Reply a = request(f.port, "POST", act, f.applicant, R"({"action":"submit"})", {{"Idempotency-Key", "k-1"}});
+  Reply b = request(f.port, "POST", act, f.applicant, R"({"action":"submit"})", {{"Idempotency-Key", "k-1"}});
+  CHECK(a.status == 200);
+  CHECK(b.status == 200);
+  CHECK(a.j()["repeated"] == false);
+  CHECK(b.j()["repeated"] == true);
+  CHECK(b.j()["version"] == a.j()["version"]);
+  CHECK(request(f.port, "POST", act, f.applicant, R"({"action":"withdraw"})", {{"Idempotency-Key", "k-1"}}).status ==
+        422);
+
+  // Claims: the staff member who claimed; another gets 409 claimed.
+  const std::string claim = "/api/v1/instances/" + id + "/steps/filing/claim";
+  NewToken li = f.engine->add_token("发展改革委/李四", "", "");
+  CHECK(request(f.port, "POST", claim, f.staff).status == 200);
+  Reply taken = request(f.port, "POST", act, li.secret, R"({"action":"accept"})");
+  CHECK(taken.status == 409);
+  CHECK(taken.reason() == "claimed");
+  CHECK(request(f.port, "POST", "/api/v1/instances/" + id + "/steps/filing/release", f.staff).status == 200);
+  CHECK(request(f.port, "POST", act, li.secret, R"({"action":"accept"})").status == 200);
+
+  // Refused by the rules: 422 with the engine's reason.
+  Reply wrong = request(f.port, "POST", "/api/v1/instances/" + id + "/steps/construction_permit/actions", f.applicant,
+                        R"({"action":"submit"})");
+  CHECK(wrong.status == 422);
+  CHECK_FALSE(wrong.reason().empty());
+
+  // Malformed requests.
+  CHECK(request(f.port, "POST", act, f.applicant, "{not json").reason() == "malformed");
+  CHECK(request(f.port, "POST", act, f.applicant, R"({"action":"submit","actor":"发展改革委"})").status == 400);
+  CHECK(request(f.port, "POST", act, f.applicant, R"({"action":7})").status == 400);
+  CHECK(request(f.port, "POST", act, f.applicant, R"([1])").status == 400);
+  CHECK(request(f.port, "GET", "/api/v1/instances/20990101-000001", f.supervisor).status == 404);
+  CHECK(request(f.port, "GET", "/api/v1/nothing", f.supervisor).reason() == "unknown_route");
+  Reply m = request(f.port, "PUT", "/api/v1/instances", f.supervisor, "{}");
+  CHECK(m.status == 405);
+  CHECK(m.headers["Allow"] == "POST, GET");
+  CHECK(request(f.port, "GET", "/api/v1/instances?limit=0", f.supervisor).status == 400);
+  CHECK(request(f.port, "GET", "/api/v1/instances?colour=red", f.supervisor).status == 400);
+  CHECK(request(f.port, "GET", "/api/v1/instances/%ZZ", f.supervisor).status == 400);
+  CHECK(request(f.port, "GET", "/api/v1/instances/%FF", f.supervisor).status == 400);
+  CHECK(request(f.port, "GET", "/api/v1/reports/weekly?week=2026-W99", f.supervisor).status == 400);
+  Reply big = request(f.port, "POST", act, f.applicant, std::string(100 << 10, ' '));
+  CHECK(big.status == 413);
+  CHECK(big.reason() == "too_large");
+
+  // The list, the report, the feed.
+  Reply list = request(f.port, "GET", "/api/v1/instances?state=running&limit=5", f.supervisor);
+  CHECK(list.j()["instances"][0]["instance"] == id);
+  Reply week = request(f.port, "GET", "/api/v1/reports/weekly?week=2026-W10", f.supervisor);
+  CHECK(week.status == 200);
+  CHECK(week.j()["week"] == "2026-W10");
+  Reply feed = request(f.port, "GET", "/api/v1/events?after=0&limit=3", f.supervisor);
+  CHECK(feed.j()["events"].size() == 3);
+  CHECK(feed.j()["last_seq"] == feed.j()["events"][2]["seq"]);
+  Reply metrics = request(f.port, "GET", "/metrics", f.supervisor);
+  CHECK(metrics.status == 200);
+  CHECK(metrics.body.find("jreview_engine_transactions_total ") != std::string::npos);
+  CHECK(request(f.port, "GET", "/metrics", f.applicant).status == 403);
+}
+
+TEST_CASE("server: the event stream resumes after Last-Event-ID and follows new events", "[server][threads]") {
+  Fixture f;
+  REQUIRE(f.deploy().status == 201);
+  const std::string id = f.start(f.applicant);
+  const auto before = f.engine->events_since(0, 100);
+  REQUIRE(before.size() >= 2);
+
+  boost::asio::io_context ioc;
+  tcp::socket socket(ioc);
+  socket.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), f.port));
+  const std::string req = "GET /api/v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + f.supervisor +
+                          "\r\nAccept: text/event-stream\r\nLast-Event-ID: " + std::to_string(before[0].seq) +
+                          "\r\n\r\n";
+  boost::asio::write(socket, boost::asio::buffer(req));
+  // A new event after the stream opened.
+  REQUIRE(request(f.port, "POST", "/api/v1/instances/" + id + "/steps/filing/actions", f.applicant,
+                  R"({"action":"submit"})")
+              .status == 200);
+  const std::int64_t last = f.engine->events_since(0, 100).back().seq;
+  std::string got;
+  std::set<std::int64_t> ids;
+  char buf[4096];
+  socket.non_blocking(false);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!ids.count(last) && std::chrono::steady_clock::now() < deadline) {
+    beast::error_code ec;
+    const std::size_t n = socket.read_some(boost::asio::buffer(buf), ec);
+    if (ec) break;
+    got.append(buf, n);
+    ids.clear();
+    for (std::size_t at = got.find("\nid: "); at != std::string::npos; at = got.find("\nid: ", at + 1))
+      ids.insert(std::stoll(got.substr(at + 5)));
+  }
+  CHECK(got.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(got.find("text/event-stream") != std::string::npos);
+  CHECK_FALSE(ids.count(before[0].seq));  // resumed after it
+  CHECK(ids.count(before[1].seq));
+  CHECK(ids.count(last));
+  CHECK(got.find("event: action") != std::string::npos);
+  socket.close();
+}
+
+TEST_CASE("server: /openapi.json is docs/openapi.json and documents every route", "[server][threads]") {
+  const std::string file = read_file(std::string(JR_SOURCE_DIR) + "/docs/openapi.json");
+  CHECK(Server::openapi() == file);
+  json doc = json::parse(file);
+  CHECK(doc["openapi"].get<std::string>().rfind("3.", 0) == 0);
+  std::set<std::string> documented, routed;
+  for (auto& [path, ops] : doc["paths"].items())
+    for (auto& [method, op] : ops.items()) {
+      if (method == "parameters") continue;
+      std::string m = method;
+      for (auto& ch : m) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      documented.insert(m + " " + path);
+      CHECK(op.contains("responses"));
+    }
+  for (const auto& r : Server::routes()) routed.insert(r);
+  CHECK(documented == routed);
+
+  Fixture f;
+  Reply served = request(f.port, "GET", "/openapi.json");
+  CHECK(served.status == 200);
+  CHECK(served.body == file);
+}
+
+TEST_CASE("server: a stopping server answers 503 and the calls in flight", "[server][threads]") {
+  Fixture f;
+  REQUIRE(f.deploy().status == 201);
+  // Many actions in flight on kept-alive connections, then stop: every one
+  // acknowledged is in the database.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 8; ++i) ids.push_back(f.start(f.applicant, "项目" + std::to_string(i)));
+  std::atomic<int> acknowledged{0};
+  std::vector<std::thread> clients;
+  for (const auto& id : ids)
+    clients.emplace_back([&, id] {
+      Reply r = request(f.port, "POST", "/api/v1/instances/" + id + "/steps/filing/actions", f.applicant,
+                        R"({"action":"submit"})");
+      if (r.status == 200) acknowledged++;
+    });
+  for (auto& t : clients) t.join();
+  f.server->stop();
+  int submitted = 0;
+  for (const auto& id : ids) submitted += f.engine->status(id).steps[0].state != "ready";
+  CHECK(submitted == acknowledged.load());
+  CHECK(acknowledged == 8);
+
+  // The Api alone: once stopping, 503 shutting_down.
+  server::Api api(*f.engine, ServerOptions{});
+  api.stopping = true;
+  server::Request r;
+  r.method = "GET";
+  r.target = "/api/v1/health";
+  server::Response out;
+  api.handle(r, [&](server::Response&& res) { out = std::move(res); });
+  CHECK(out.status == 503);
+  CHECK(out.reason == "shutting_down");
+}
+
+TEST_CASE("server: bad listen addresses and TLS files are refused with a reason", "[server][threads]") {
+  TempDir d;
+  auto engine = Engine::open(options(d, FakeClock::at("2026-03-02T09:00")));
+  for (const char* listen : {"127.0.0.1:99999", "127.0.0.1:http", "[::1", "no-such-host.invalid:80"}) {
+    INFO(listen);
+    ServerOptions so;
+    so.listen = listen;
+    CHECK_THROWS_AS(Server::start(*engine, so), Error);
+  }
+  ServerOptions so;
+  so.listen = "127.0.0.1:0";
+  so.tls_cert = d.file("cert.pem", "not a certificate");
+  so.tls_key = d.file("key.pem", "not a key");
+  CHECK_THROWS_AS(Server::start(*engine, so), Error);
+  // Two servers on one port: the second cannot listen.
+  so.tls_cert.clear();
+  so.tls_key.clear();
+  auto first = Server::start(*engine, so);
+  so.listen = "127.0.0.1:" + std::to_string(first->port());
+  try {
+    Server::start(*engine, so);
+    FAIL("listened twice");
+  } catch (const Error& e) {
+    CHECK(std::string(e.reason()) == "listen");
+  }
+}
