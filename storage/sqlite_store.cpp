@@ -383,7 +383,8 @@ ALTER TABLE instances ADD COLUMN resident INTEGER NOT NULL DEFAULT 1;
 CREATE INDEX instances_resident ON instances(id) WHERE resident = 1;
 CREATE INDEX instances_by_finished ON instances(finished, id) WHERE resident = 0;
 )sql",
-    // 6 -> 7: access tokens (jreview serve), kept as hashes of their secrets.
+    // 6 -> 7: access tokens (jreview serve), kept as hashes of their secrets;
+    // webhooks and how far each one's delivery got.
     R"sql(
 CREATE TABLE tokens(
   id TEXT PRIMARY KEY,
@@ -393,6 +394,18 @@ CREATE TABLE tokens(
   created TEXT NOT NULL,
   expires TEXT NOT NULL DEFAULT '',
   revoked TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE webhooks(
+  id TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  kinds TEXT NOT NULL DEFAULT '',
+  secret TEXT NOT NULL,
+  created TEXT NOT NULL,
+  removed TEXT NOT NULL DEFAULT '',
+  delivered_seq INTEGER NOT NULL DEFAULT 0,
+  failures INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  last_attempt TEXT NOT NULL DEFAULT ''
 );
 )sql",
 };
@@ -633,6 +646,28 @@ class SqliteStore final : public Store {
            "ON CONFLICT(id) DO UPDATE SET name=excluded.name, expires=excluded.expires, revoked=excluded.revoked");
     s.bind(1, t.id).bind(2, t.actor).bind(3, t.name).bind(4, t.hash).bind(5, t.created).bind(6, t.expires)
         .bind(7, t.revoked).run();
+  }
+
+  std::vector<WebhookRecord> webhooks() override {
+    Stmt s(db_,
+           "SELECT id,url,kinds,secret,created,removed,delivered_seq,failures,last_error,last_attempt FROM webhooks "
+           "ORDER BY rowid");
+    std::vector<WebhookRecord> out;
+    while (s.step())
+      out.push_back(WebhookRecord{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.integer(6),
+                                  s.integer(7), s.text(8), s.text(9)});
+    return out;
+  }
+
+  void put_webhook(const WebhookRecord& h) override {
+    if (read_only_) throw Error(Error::Code::invalid_argument, "the database is open read-only", "read_only");
+    Stmt s(db_,
+           "INSERT INTO webhooks(id,url,kinds,secret,created,removed,delivered_seq,failures,last_error,last_attempt) "
+           "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10) ON CONFLICT(id) DO UPDATE SET removed=excluded.removed, "
+           "delivered_seq=excluded.delivered_seq, failures=excluded.failures, last_error=excluded.last_error, "
+           "last_attempt=excluded.last_attempt");
+    s.bind(1, h.id).bind(2, h.url).bind(3, h.kinds).bind(4, h.secret).bind(5, h.created).bind(6, h.removed)
+        .bind(7, h.delivered_seq).bind(8, h.failures).bind(9, h.last_error).bind(10, h.last_attempt).run();
   }
 
   std::vector<DeploymentRecord> deployments() override {

@@ -117,6 +117,22 @@ struct TokenRecord {
   std::string revoked;  // local ISO time
 };
 
+// A webhook (Engine::add_webhook): where matching events are POSTed, and
+// how far its delivery got. `secret` signs the bodies (HMAC-SHA256), so it
+// is kept as given.
+struct WebhookRecord {
+  std::string id;       // "wh_" + 12 hex digits
+  std::string url;
+  std::string kinds;    // event kinds, comma-separated; "" for every kind
+  std::string secret;
+  std::string created;  // local ISO time
+  std::string removed;  // local ISO time, "" while in use
+  std::int64_t delivered_seq = 0;  // every matching event up to here was delivered
+  std::int64_t failures = 0;       // failed attempts since the last delivery
+  std::string last_error;
+  std::string last_attempt;        // UTC ISO time
+};
+
 // The current state of one step, kept for queries (reports) beside the log.
 // The instances and steps tables are a checkpoint of the log: they reflect
 // every event up to checkpoint_seq(); the runtime replays the inputs logged
@@ -241,6 +257,10 @@ class Store {
   // Inserts the token, or replaces the row of its id (a revocation), in a
   // transaction of its own.
   virtual void put_token(const TokenRecord& token) = 0;
+  // Every webhook, removed ones too, in the order added.
+  virtual std::vector<WebhookRecord> webhooks() = 0;
+  // Inserts the webhook or replaces the row of its id, in a transaction of its own.
+  virtual void put_webhook(const WebhookRecord& hook) = 0;
 };
 
 // The hash of one event row chained to the previous row's hash (hex, 64

@@ -17,6 +17,7 @@
 #include "jointreview/server.h"
 #include "runtime/helpers.h"
 #include "server/api.h"
+#include "server/webhooks.h"
 
 using namespace jointreview;
 using namespace jr_test;
@@ -406,5 +407,130 @@ TEST_CASE("server: bad listen addresses and TLS files are refused with a reason"
     FAIL("listened twice");
   } catch (const Error& e) {
     CHECK(std::string(e.reason()) == "listen");
+  }
+}
+
+namespace {
+
+// A webhook receiver on loopback: answers 500 to its first `fail` POSTs,
+// then 200, and keeps what it was sent.
+struct Receiver {
+  boost::asio::io_context ioc;
+  tcp::acceptor acceptor{ioc, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0)};
+  std::thread thread;
+  std::mutex mutex;
+  std::vector<std::pair<std::map<std::string, std::string>, std::string>> got;  // accepted posts
+  int attempts = 0;
+  int fail;
+  std::atomic<bool> done{false};
+  explicit Receiver(int fail_first) : fail(fail_first) {
+    thread = std::thread([this] {
+      while (!done) {
+        beast::error_code ec;
+        tcp::socket s(ioc);
+        acceptor.accept(s, ec);
+        if (ec || done) break;
+        beast::flat_buffer buf;
+        http::request<http::string_body> req;
+        http::read(s, buf, req, ec);
+        if (ec) continue;
+        bool ok;
+        {
+          std::lock_guard<std::mutex> lk(mutex);
+          ok = ++attempts > fail;
+          if (ok) {
+            std::map<std::string, std::string> h;
+            for (const auto& f : req) h[std::string(f.name_string())] = std::string(f.value());
+            got.emplace_back(std::move(h), req.body());
+          }
+        }
+        http::response<http::string_body> res(ok ? http::status::ok : http::status::internal_server_error, 11);
+        res.body() = "";
+        res.prepare_payload();
+        http::write(s, res, ec);
+      }
+    });
+  }
+  ~Receiver() {
+    done = true;
+    beast::error_code ec;
+    // Wakes the accept.
+    tcp::socket poke(ioc);
+    poke.connect(acceptor.local_endpoint(), ec);
+    thread.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) + "/hook"; }
+  std::size_t count() {
+    std::lock_guard<std::mutex> lk(mutex);
+    return got.size();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("server: a webhook that fails twice then receives every event once, in order, signed",
+          "[server][threads]") {
+  TempDir d;
+  auto clock = FakeClock::at("2026-03-02T09:00");
+  Receiver rx(2);
+  std::string hook_id;
+  std::string id;
+  std::vector<std::int64_t> expected;
+  {
+    auto engine = Engine::open(options(d, clock));
+    const Webhook h = engine->add_webhook(rx.url(), {"action", "refused"}, "s3cret");
+    hook_id = h.id;
+    CHECK(h.delivered_seq == 0);
+    CHECK_THROWS_AS(engine->add_webhook("https://x/y", {}, ""), Error);
+    CHECK_THROWS_AS(engine->add_webhook("http://x/y", {"No Kind"}, ""), Error);
+    ServerOptions so;
+    so.listen = "127.0.0.1:0";
+    so.webhook_retry = std::chrono::milliseconds(20);
+    auto server = Server::start(*engine, so);
+    StartRequest s;
+    s.workflow_file = std::string(JR_SOURCE_DIR) + "/workflows/four-certificates.yaml";
+    s.project = "厂房";
+    id = engine->start(s);
+    engine->act({id, "filing", "submit", "applicant"});
+    CHECK_THROWS_AS(engine->act({id, "filing", "approve", "水利局"}), Error);  // refused, logged
+    engine->act({id, "filing", "accept", "发展改革委"});
+    for (const auto& e : engine->events_since(0, 1000))
+      if (e.kind == "action" || e.kind == "refused") expected.push_back(e.seq);
+    REQUIRE(expected.size() >= 3);  // submit, the refusal, accept (and the start)
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (rx.count() < expected.size() && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    server->stop();
+    const Webhook after = engine->webhooks()[0];
+    CHECK(after.delivered_seq == expected.back());
+    CHECK(after.failures == 0);
+  }
+  {
+    std::lock_guard<std::mutex> lk(rx.mutex);
+    CHECK(rx.attempts == static_cast<int>(expected.size()) + 2);
+    REQUIRE(rx.got.size() == expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      auto& [headers, body] = rx.got[i];
+      CHECK(json::parse(body)["seq"] == expected[i]);
+      CHECK(headers["X-JReview-Seq"] == std::to_string(expected[i]));
+      CHECK(headers["X-JReview-Hook"] == hook_id);
+      CHECK(headers["X-JReview-Signature"] == "sha256=" + server::hmac_sha256_hex("s3cret", body));
+    }
+  }
+  // Events while no server runs are delivered after the next start; none again.
+  {
+    auto engine = Engine::open(options(d, clock));
+    engine->act({id, "filing", "approve", "发展改革委"});
+    ServerOptions so;
+    so.listen = "127.0.0.1:0";
+    auto server = Server::start(*engine, so);
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (rx.count() < expected.size() + 1 && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    server->stop();
+    REQUIRE(rx.count() == expected.size() + 1);
+    std::lock_guard<std::mutex> lk(rx.mutex);
+    CHECK(json::parse(rx.got.back().second)["action"] == "approve");
   }
 }

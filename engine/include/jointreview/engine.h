@@ -275,6 +275,7 @@ struct EngineStats {
   // how many were let go since open, and how many were read back for a call.
   std::uint64_t unloaded = 0;
   std::uint64_t loaded = 0;
+  std::int64_t last_seq = 0;          // the seq of the last event committed (the feed's head)
 };
 
 // ---- a department's worklist (Engine::worklist)
@@ -535,6 +536,25 @@ struct NewToken {
 JR_EXPORT std::string access_token_json(const AccessToken& t, int indent = 2);
 JR_EXPORT std::string access_tokens_json(const std::vector<AccessToken>& all, int indent = 2);
 
+// ---- webhooks (jreview serve delivers them; docs/serve.md#webhooks)
+
+struct Webhook {
+  std::string id;                  // "wh_" + 12 hex digits
+  std::string url;                 // http://HOST[:PORT]/PATH
+  std::vector<std::string> kinds;  // event kinds delivered (EventRecord::kind); empty: every kind
+  std::string secret;              // the HMAC-SHA256 key of its signatures
+  std::string created;             // local ISO time
+  std::string removed;             // local ISO time, "" while in use
+  std::int64_t delivered_seq = 0;  // every matching event up to this seq was delivered (acknowledged 2xx)
+  std::int64_t failures = 0;       // failed attempts since the last delivery
+  std::string last_error;          // the last failure, "" after a delivery
+  std::string last_attempt;        // UTC ISO time of the last attempt, "" before any
+};
+// JSON: {"id", "url", "kinds", "created", "removed" (or null), "delivered_seq", "failures", "last_error"
+// (or null), "last_attempt" (or null)}, and "secret" only when `with_secret`; the list: an array, no secrets.
+JR_EXPORT std::string webhook_json(const Webhook& h, bool with_secret = false, int indent = 2);
+JR_EXPORT std::string webhooks_json(const std::vector<Webhook>& all, int indent = 2);
+
 class JR_EXPORT Engine {
  public:
   // Opens (or creates) the database, migrates its schema, re-arms timers
@@ -688,6 +708,22 @@ class JR_EXPORT Engine {
   // The active token whose secret this is, or nothing (unknown, revoked,
   // expired). From any thread; it does not wait for the event loop.
   virtual std::optional<AccessToken> authenticate(const std::string& secret) = 0;
+
+  // Webhooks. add_webhook stores a hook for `url` (http://, a host, an
+  // optional port, a path) and the event kinds it gets (empty: all), signed
+  // with `secret` ("" : a new random one, 32 hex digits); its delivery
+  // starts after the feed's last event (delivered_seq = the head), or
+  // after `from_seq` when that is >= 0. Error(invalid_argument, "bad_value")
+  // for a bad URL or kind. Durable when it returns.
+  virtual Webhook add_webhook(const std::string& url, const std::vector<std::string>& kinds, const std::string& secret,
+                              std::int64_t from_seq = -1) = 0;
+  // Every hook, removed ones too, in the order added.
+  virtual std::vector<Webhook> webhooks() = 0;
+  // Removes a hook for good (Error(not_found, "unknown_webhook")).
+  virtual Webhook remove_webhook(const std::string& id) = 0;
+  // What the deliverer records: the hook's progress and its last failure.
+  virtual void record_webhook(const std::string& id, std::int64_t delivered_seq, std::int64_t failures,
+                              const std::string& last_error, const std::string& last_attempt) = 0;
 };
 
 }  // namespace jointreview

@@ -46,6 +46,10 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{60};   // a connection silent this long is closed
   // PEM files: when both are given the server speaks HTTPS only.
   std::string tls_cert, tls_key;
+  // Deliver the database's webhooks (Engine::add_webhook) while serving;
+  // a failed POST is retried after this, then twice as long ..., at most a minute.
+  bool webhooks = true;
+  std::chrono::milliseconds webhook_retry{1000};
   // One JSON object per request answered ({"time", "method", "path",
   // "status", "ms", "actor", "reason"}), and the server's own notices; on a
   // server thread. Null: nothing is logged.

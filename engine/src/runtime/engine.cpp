@@ -380,6 +380,7 @@ EngineStats EngineImpl::stats() {
     EngineStats s = stats_;
     s.instances = instances_.size();
     s.pending_checkpoint = ckpt_list_.size();
+    s.last_seq = last_seq_;
     return s;
   });
 }

@@ -60,6 +60,9 @@ namespace jointreview::runtime {
 
 namespace asio = boost::asio;
 
+// `bytes` random bytes (OpenSSL), as hex (tokens.cpp).
+std::string random_hex(std::size_t bytes);
+
 // The error code of a refusal of the state machine.
 Error::Code refusal_code(Refusal r);
 // Its machine-readable reason (Error::reason()): "wrong_state", "wrong_actor" ...
@@ -113,6 +116,12 @@ class EngineImpl final : public Engine {
   std::vector<AccessToken> tokens() override;
   AccessToken revoke_token(const std::string& id) override;
   std::optional<AccessToken> authenticate(const std::string& secret) override;
+  Webhook add_webhook(const std::string& url, const std::vector<std::string>& kinds, const std::string& secret,
+                      std::int64_t from_seq) override;
+  std::vector<Webhook> webhooks() override;
+  Webhook remove_webhook(const std::string& id) override;
+  void record_webhook(const std::string& id, std::int64_t delivered_seq, std::int64_t failures,
+                      const std::string& last_error, const std::string& last_attempt) override;
 
  private:
   // A workflow file as loaded for start(): its texts (main file and
@@ -336,7 +345,7 @@ class EngineImpl final : public Engine {
   CalendarUpdate update_calendar_job(const std::string& file);
 
   // ---- tokens.cpp (any thread, under tokens_mutex_)
-  void load_tokens();
+  void load_tokens();  // and the webhooks
   AccessToken token_of(const storage::TokenRecord& r, const std::string& today) const;
 
   // ---- status.cpp
@@ -441,6 +450,8 @@ class EngineImpl final : public Engine {
   mutable std::shared_mutex tokens_mutex_;
   std::vector<storage::TokenRecord> tokens_;
   std::unordered_map<std::string, std::size_t> token_by_hash_;
+  // Webhooks, in the order added (under tokens_mutex_ too).
+  std::vector<storage::WebhookRecord> webhooks_;
 };
 
 }  // namespace jointreview::runtime

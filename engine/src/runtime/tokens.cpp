@@ -57,12 +57,16 @@ std::string hex(const unsigned char* p, std::size_t n) {
   return out;
 }
 
-std::string random_hex(std::size_t bytes) {
+}  // namespace
+
+std::string runtime::random_hex(std::size_t bytes) {
   std::vector<unsigned char> buf(bytes);
   if (RAND_bytes(buf.data(), static_cast<int>(buf.size())) != 1)
     throw Error(Error::Code::storage, "the system's random source failed (OpenSSL RAND_bytes)", "random");
   return hex(buf.data(), buf.size());
 }
+
+namespace {
 
 std::string sha256_hex(const std::string& text) {
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -127,6 +131,7 @@ void EngineImpl::load_tokens() {
   tokens_ = store_->tokens();
   token_by_hash_.clear();
   for (std::size_t i = 0; i < tokens_.size(); ++i) token_by_hash_[tokens_[i].hash] = i;
+  webhooks_ = store_->webhooks();
 }
 
 AccessToken EngineImpl::token_of(const storage::TokenRecord& r, const std::string& today) const {

@@ -350,6 +350,9 @@ const std::vector<Api::Route>& Api::table() {
       {"GET", "/api/v1/tokens", true, &Api::list_tokens},
       {"POST", "/api/v1/tokens", true, &Api::add_token},
       {"DELETE", "/api/v1/tokens/{id}", true, &Api::revoke_token},
+      {"GET", "/api/v1/webhooks", true, &Api::list_webhooks},
+      {"POST", "/api/v1/webhooks", true, &Api::add_webhook},
+      {"DELETE", "/api/v1/webhooks/{id}", true, &Api::remove_webhook},
   };
   return t;
 }
@@ -495,6 +498,15 @@ void Api::metrics(Ctx& c) {
          std::uint64_t(s.pending_checkpoint));
   metric("jreview_engine_unloaded_total", "counter", "settled instances let go from memory", std::uint64_t(s.unloaded));
   metric("jreview_engine_loaded_total", "counter", "settled instances read back", std::uint64_t(s.loaded));
+  metric("jreview_engine_last_seq", "gauge", "seq of the last event committed", static_cast<std::uint64_t>(s.last_seq));
+  m << "# HELP jreview_webhook_lag events committed after the last one a webhook delivered or passed over\n"
+       "# TYPE jreview_webhook_lag gauge\n";
+  for (const auto& h : engine_.webhooks())
+    if (h.removed.empty()) m << "jreview_webhook_lag{hook=\"" << h.id << "\"} " << std::max<std::int64_t>(0, s.last_seq - h.delivered_seq) << '\n';
+  m << "# HELP jreview_webhook_failures failed attempts since a webhook's last delivery\n"
+       "# TYPE jreview_webhook_failures gauge\n";
+  for (const auto& h : engine_.webhooks())
+    if (h.removed.empty()) m << "jreview_webhook_failures{hook=\"" << h.id << "\"} " << h.failures << '\n';
   Response r;
   r.content_type = "text/plain; version=0.0.4";
   r.body = m.str();
@@ -783,6 +795,43 @@ void Api::add_token(Ctx& c) {
 void Api::revoke_token(Ctx& c) {
   if (!c.allow({ActorKind::admin}, "manage tokens")) return;
   c.ok(200, access_token_json(engine_.revoke_token(c.params[0])));
+}
+
+void Api::list_webhooks(Ctx& c) {
+  if (!c.allow({ActorKind::admin}, "manage webhooks")) return;
+  c.ok(200, webhooks_json(engine_.webhooks()));
+}
+
+void Api::add_webhook(Ctx& c) {
+  if (!c.allow({ActorKind::admin}, "manage webhooks")) return;
+  json o;
+  std::string err;
+  if (!parse_object(c.req.body, o, err)) return c.fail(400, "malformed", err);
+  std::vector<std::string> kinds;
+  if (auto k = o.find("kinds"); k != o.end() && !k->is_null()) {
+    if (!k->is_array()) return c.fail(400, "malformed", "\"kinds\" is a list of event kinds");
+    for (const auto& v : *k) {
+      if (!v.is_string()) return c.fail(400, "malformed", "\"kinds\" is a list of event kinds");
+      kinds.push_back(v.get<std::string>());
+    }
+  }
+  Fields f{o, {}, {"kinds"}};
+  std::string url, secret;
+  double from = -1;
+  f.text("url", url, true);
+  f.text("secret", secret);
+  f.number("from_seq", from);
+  if (!f.done()) return c.fail(400, "malformed", f.err);
+  const Webhook h = engine_.add_webhook(url, kinds, secret, static_cast<std::int64_t>(from));
+  if (webhooks_changed) webhooks_changed();
+  c.ok(201, webhook_json(h, true));
+}
+
+void Api::remove_webhook(Ctx& c) {
+  if (!c.allow({ActorKind::admin}, "manage webhooks")) return;
+  const Webhook h = engine_.remove_webhook(c.params[0]);
+  if (webhooks_changed) webhooks_changed();
+  c.ok(200, webhook_json(h));
 }
 
 }  // namespace jointreview::server

@@ -87,6 +87,8 @@ class Api {
   // Set once the server stops: every new request is answered 503.
   std::atomic<bool> stopping{false};
   Counters counters;
+  // Called after a webhook was added or removed (the deliverer follows it).
+  std::function<void()> webhooks_changed;
   Engine& engine() { return engine_; }
   std::size_t in_flight() const { return counters.in_flight.load(); }
 
@@ -122,6 +124,9 @@ class Api {
   void add_token(Ctx& c);
   void revoke_token(Ctx& c);
   void whoami(Ctx& c);
+  void list_webhooks(Ctx& c);
+  void add_webhook(Ctx& c);
+  void remove_webhook(Ctx& c);
 
   void claim_or_release(Ctx& c, bool take);
   // An applicant's token reads only its own instances: 403 otherwise.

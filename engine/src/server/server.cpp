@@ -23,6 +23,7 @@
 
 #include "jointreview/error.h"
 #include "server/api.h"
+#include "server/webhooks.h"
 
 namespace jointreview::server {
 extern const char openapi_text[];
@@ -172,6 +173,11 @@ class ServerImpl final : public Server {
                     "bad_value");
     }
     bind();
+    if (opt_.webhooks) {
+      deliverer_ = std::make_unique<Deliverer>(engine, opt_.webhook_retry, [this](const std::string& m) { notice(m); });
+      deliverer_->sync();
+      api_.webhooks_changed = [this] { deliverer_->sync(); };
+    }
     accept();
     for (int i = 0; i < opt_.threads; ++i)
       threads_.emplace_back([this] {
@@ -225,6 +231,7 @@ class ServerImpl final : public Server {
     }
     for (auto& s : open) s->close();
     open.clear();
+    if (deliverer_) deliverer_->stop();
     work_.reset();
     // What is left ends by itself; a connection stuck in a write is cut.
     const auto cut = std::chrono::steady_clock::now() + std::chrono::seconds(2);
@@ -333,6 +340,7 @@ class ServerImpl final : public Server {
   tcp::acceptor acceptor_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::unique_ptr<ssl::context> tls_;
+  std::unique_ptr<Deliverer> deliverer_;
   tcp::endpoint endpoint_;
   std::vector<std::thread> threads_;
   std::mutex stop_mutex_;
