@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target (docs/fuzzing.md) for a while:
-#   scripts/fuzz.sh TARGET [SECONDS]     TARGET: loader, calendar, notice or capi
+#   scripts/fuzz.sh TARGET [SECONDS]     TARGET: loader, calendar, notice, capi or server
 # SECONDS defaults to 3600 (an hour; .ci/run gives each target 60). Builds the
 # fuzz build first if it is missing (clang, ASan + UBSan + libFuzzer, in
 # $JR_FUZZ_BUILD, default build-fuzz). New inputs go to BUILD/corpus/TARGET
@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -lt 1 ]; then
-  echo "usage: scripts/fuzz.sh loader|calendar|notice|capi [SECONDS] [libFuzzer flags...]" >&2
+  echo "usage: scripts/fuzz.sh loader|calendar|notice|capi|server [SECONDS] [libFuzzer flags...]" >&2
   exit 2
 fi
 target=$1
@@ -24,7 +24,8 @@ case "$target" in
   calendar) seeds=(workflows/calendars) ;;
   notice)   seeds=(tests/calendar/notices) ;;
   capi)     seeds=(); extra=(-detect_leaks=0) ;;  # its engine lives across inputs: leaks are checked at exit
-  *) echo "scripts/fuzz.sh: no target '$target' (loader, calendar, notice, capi)" >&2; exit 2 ;;
+  server)   seeds=(); extra=(-detect_leaks=0) ;;  # the same
+  *) echo "scripts/fuzz.sh: no target '$target' (loader, calendar, notice, capi, server)" >&2; exit 2 ;;
 esac
 seeds+=("fuzz/corpus/$target")
 

@@ -18,6 +18,7 @@
 #include "fuzz/harness_capi.h"
 #include "fuzz/harness_loader.h"
 #include "fuzz/harness_notice.h"
+#include "fuzz/harness_server.h"
 
 namespace fs = std::filesystem;
 
@@ -71,4 +72,9 @@ TEST_CASE("fuzz inputs: the notice importer's regressions and seeds", "[fuzz][no
 TEST_CASE("fuzz inputs: the C API's regressions and seeds", "[fuzz][capi]") {
   run_all("capi", jr_fuzz::run_capi);
   jr_fuzz::capi_detail::close_all();  // now, not at exit (after OpenSSL's cleanup)
+}
+
+TEST_CASE("fuzz inputs: the server routes' regressions and seeds", "[fuzz][server]") {
+  run_all("server", jr_fuzz::run_server);
+  jr_fuzz::server_detail::close_all();  // now, not at exit
 }

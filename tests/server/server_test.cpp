@@ -534,3 +534,41 @@ TEST_CASE("server: a webhook that fails twice then receives every event once, in
     CHECK(json::parse(rx.got.back().second)["action"] == "approve");
   }
 }
+
+TEST_CASE("server: a request that does not finish in time, and connections over the limit", "[server][threads]") {
+  TempDir d;
+  auto engine = Engine::open(options(d, FakeClock::at("2026-03-02T09:00")));
+  ServerOptions so;
+  so.listen = "127.0.0.1:0";
+  so.idle_timeout = std::chrono::seconds(1);
+  so.max_connections = 2;
+  auto server = Server::start(*engine, so);
+  boost::asio::io_context ioc;
+  // Headers sent a byte at a time, never finished (slowloris): closed.
+  tcp::socket slow(ioc);
+  slow.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), server->port()));
+  boost::asio::write(slow, boost::asio::buffer(std::string("GET /api/v1/health HTTP/1.1\r\nHost: x\r\n")));
+  const auto t0 = std::chrono::steady_clock::now();
+  beast::error_code ec;
+  for (int i = 0; i < 40 && !ec; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    boost::asio::write(slow, boost::asio::buffer(std::string("X")), ec);
+  }
+  char c;
+  if (!ec) slow.read_some(boost::asio::buffer(&c, 1), ec);
+  CHECK(ec);  // the server closed it
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(4));
+
+  // Two connections held open; a third is answered 503 busy.
+  tcp::socket a(ioc), b(ioc);
+  a.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), server->port()));
+  b.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), server->port()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  Reply third = request(server->port(), "GET", "/api/v1/health");
+  CHECK(third.status == 503);
+  CHECK(third.reason() == "busy");
+  a.close();
+  b.close();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(request(server->port(), "GET", "/api/v1/health").status == 200);
+}
