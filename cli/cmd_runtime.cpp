@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "jointreview/client.h"
 #include "jointreview/engine.h"
 #include "jointreview/error.h"
 #include "jointreview/text.h"
@@ -12,6 +13,12 @@
 namespace jreview {
 
 std::unique_ptr<jointreview::Engine> open_engine(const EngineFlags& f) {
+  if (!f.server.empty()) {
+    if (!f.now.empty())
+      throw jointreview::Error(jointreview::Error::Code::invalid_argument,
+                               "--now is the server's to set (jreview serve --now), not a client's", "bad_value");
+    return jointreview::connect_engine(f.server, f.token);
+  }
   jointreview::EngineOptions o;
   o.database = f.db;
   o.background_timers = false;  // one-shot command: due timers fire at open and before each action
@@ -59,6 +66,10 @@ void add_engine_flags(CLI::App* sub, EngineFlags& f) {
                 "outside the calendar's years, count weekends only (with a warning) instead of failing");
   sub->add_flag("--strict-calendar", f.strict_calendar,
                 "no provisional years: a time after the calendar's published years is an error");
+  sub->add_option("--server", f.server,
+                  "talk to a running jreview serve (http://HOST:PORT) instead of opening --db; the token's actor acts")
+      ->envname("JREVIEW_SERVER");
+  sub->add_option("--token", f.token, "the bearer token for --server (jreview token add)")->envname("JREVIEW_TOKEN");
 }
 
 namespace {

@@ -28,6 +28,9 @@ struct ServeOpts {
 };
 
 int serve(const ServeOpts& o) {
+  if (!o.e.server.empty())
+    throw jointreview::Error(jointreview::Error::Code::invalid_argument,
+                             "jreview serve opens --db itself; --server is for the client commands", "bad_value");
   // SIGTERM and SIGINT are taken by this thread alone (sigwait below): the
   // engine's and the server's threads, created after this, inherit the mask.
   sigset_t signals;

@@ -18,6 +18,8 @@ struct EngineFlags {
   bool weekend_fallback = false;
   bool strict_calendar = false;
   bool read_only = false;
+  // A running jreview serve instead of the database (--server, --token).
+  std::string server, token;
 };
 
 void add_engine_flags(CLI::App* sub, EngineFlags& f);

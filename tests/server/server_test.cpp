@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "jointreview/error.h"
+#include "jointreview/client.h"
 #include "jointreview/server.h"
 #include "runtime/helpers.h"
 #include "server/api.h"
@@ -571,4 +572,61 @@ TEST_CASE("server: a request that does not finish in time, and connections over 
   b.close();
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   CHECK(request(server->port(), "GET", "/api/v1/health").status == 200);
+}
+
+TEST_CASE("server: connect_engine answers as the engine itself does", "[server][threads]") {
+  Fixture f;
+  REQUIRE(f.deploy().status == 201);
+  const std::string url = f.server->url();
+  auto applicant = connect_engine(url, f.applicant);
+  auto staff = connect_engine(url, f.staff);
+  StartRequest s;
+  s.workflow = "four-certificates";
+  s.project = "厂房";
+  const StartResult started = applicant->start_instance(s);
+  CHECK(started.version == 1);
+  ActRequest a;
+  a.instance = started.instance;
+  a.step = "filing";
+  a.action = "submit";
+  a.actor = "ignored: the token's actor acts";
+  CHECK(applicant->apply(a).version == 2);
+  a.action = "accept";
+  a.expected_version = 2;
+  CHECK(staff->apply(a).version == 3);
+  try {
+    staff->apply(a);  // version 2 is gone
+    FAIL("no conflict");
+  } catch (const Error& e) {
+    CHECK(e.code() == Error::Code::conflict);
+  }
+  CHECK(staff->claim(started.instance, "filing", "").version == 4);
+  // The same structs as the engine's own, JSON for JSON.
+  CHECK(status_json(staff->status(started.instance)) == status_json(f.engine->status(started.instance)));
+  CHECK(events_json(applicant->events(started.instance)) == events_json(f.engine->events(started.instance)));
+  CHECK(events_json(staff->events_since(0, 3)) == events_json(f.engine->events_since(0, 3)));
+  InstanceFilter q;
+  q.state = "running";
+  CHECK(instance_page_json(staff->query(q)) == instance_page_json(f.engine->query(q)));
+  CHECK(worklist_json(staff->worklist("发展改革委")) == worklist_json(f.engine->worklist("发展改革委")));
+  CHECK(weekly_report_json(staff->weekly_report("2026-W10")) == weekly_report_json(f.engine->weekly_report("2026-W10")));
+  CHECK(statuses_json(staff->instances()) == statuses_json(f.engine->instances()));
+  // Refusals carry the server's reason.
+  try {
+    applicant->status("20990101-000001");
+    FAIL("found");
+  } catch (const Error& e) {
+    CHECK(e.code() == Error::Code::not_found);
+    CHECK(std::string(e.reason()) == "unknown_instance");
+  }
+  CHECK_THROWS_AS(connect_engine(url, "jrt_" + std::string(48, '1')), Error);
+  CHECK_THROWS_AS(applicant->subscribe([](const EventRecord&) {}), Error);
+  const unsigned short port = f.port;
+  f.server->stop();
+  try {
+    connect_engine("http://127.0.0.1:" + std::to_string(port), f.admin);
+    FAIL("reached a stopped server");
+  } catch (const Error& e) {
+    CHECK(std::string(e.reason()) == "unreachable");
+  }
 }
