@@ -282,6 +282,11 @@ TEST_CASE("server: versions, idempotency, claims and errors", "[server][threads]
   Reply metrics = request(f.port, "GET", "/metrics", f.supervisor);
   CHECK(metrics.status == 200);
   CHECK(metrics.body.find("jreview_engine_transactions_total ") != std::string::npos);
+  CHECK(metrics.body.find("jreview_http_responses_total{route=\"POST /api/v1/instances/{id}/steps/{step}/actions\",status=\"409\"} 2") !=
+        std::string::npos);
+  CHECK(metrics.body.find("jreview_http_request_duration_seconds_bucket{route=\"GET /api/v1/instances/{id}\",le=\"+Inf\"}") !=
+        std::string::npos);
+  CHECK(metrics.body.find("jreview_instances_running 1") != std::string::npos);
   CHECK(request(f.port, "GET", "/metrics", f.applicant).status == 403);
 }
 

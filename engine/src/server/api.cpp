@@ -369,9 +369,28 @@ const std::vector<std::string>& Api::route_names() {
 Api::Api(Engine& engine, const ServerOptions& options)
     : engine_(engine), opt_(options), limiter_(options.rate_per_token) {}
 
+void Api::record(int route, int status, double seconds) {
+  std::lock_guard<std::mutex> lk(stats_mutex_);
+  ++by_status_[{route, status}];
+  Latency& l = latency_[route];
+  std::size_t b = 0;
+  while (b < kNBuckets && seconds > kBuckets[b]) ++b;
+  ++l.buckets[b];
+  l.sum += seconds;
+  ++l.count;
+}
+
 void Api::handle(const Request& r, Reply reply) {
   counters.requests++;
-  Ctx c{r, std::move(reply), {}, {}, {}, {}, false};
+  // Every answer is counted by route and status, with its latency.
+  auto route_index = std::make_shared<int>(-1);
+  const auto t0 = std::chrono::steady_clock::now();
+  Reply counted = [this, inner = std::move(reply), route_index, t0](Response&& res) {
+    record(*route_index, res.status,
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    inner(std::move(res));
+  };
+  Ctx c{r, std::move(counted), {}, {}, {}, {}, false};
   if (stopping) return c.fail(503, "shutting_down", "the server is shutting down; retry on another node or later");
 
   // The target: a path, and a query of name=value pairs.
@@ -415,6 +434,7 @@ void Api::handle(const Request& r, Reply reply) {
     if (!match) continue;
     if (r.method == route.method) {
       found = &route;
+      *route_index = static_cast<int>(&route - table().data());
       c.params = std::move(params);
       break;
     }
@@ -507,6 +527,44 @@ void Api::metrics(Ctx& c) {
        "# TYPE jreview_webhook_failures gauge\n";
   for (const auto& h : engine_.webhooks())
     if (h.removed.empty()) m << "jreview_webhook_failures{hook=\"" << h.id << "\"} " << h.failures << '\n';
+  // What the meeting watches: running instances, and the red and yellow ones.
+  {
+    InstanceFilter f;
+    f.limit = 1;
+    f.state = "running";
+    m << "# HELP jreview_instances_running running instances\n# TYPE jreview_instances_running gauge\n"
+      << "jreview_instances_running " << engine_.query(f).total << '\n';
+    m << "# HELP jreview_instances_flagged running instances with the flag\n"
+         "# TYPE jreview_instances_flagged gauge\n";
+    for (const char* flag : {"overdue", "warned", "statutory_overdue", "verification_overdue"}) {
+      f.flag = flag;
+      m << "jreview_instances_flagged{flag=\"" << flag << "\"} " << engine_.query(f).total << '\n';
+    }
+  }
+  {
+    const auto& routes = route_names();
+    auto label = [&](int i) { return i < 0 ? std::string("unmatched") : routes[static_cast<std::size_t>(i)]; };
+    std::lock_guard<std::mutex> lk(stats_mutex_);
+    m << "# HELP jreview_http_responses_total responses by route and status\n"
+         "# TYPE jreview_http_responses_total counter\n";
+    for (const auto& [key, n] : by_status_)
+      m << "jreview_http_responses_total{route=\"" << label(key.first) << "\",status=\"" << key.second << "\"} " << n
+        << '\n';
+    m << "# HELP jreview_http_request_duration_seconds time from a request read to its answer\n"
+         "# TYPE jreview_http_request_duration_seconds histogram\n";
+    for (const auto& [route, l] : latency_) {
+      std::uint64_t cumulative = 0;
+      const std::string name = "jreview_http_request_duration_seconds";
+      for (std::size_t b = 0; b <= kNBuckets; ++b) {
+        cumulative += l.buckets[b];
+        std::ostringstream le;
+        if (b < kNBuckets) le << kBuckets[b]; else le << "+Inf";
+        m << name << "_bucket{route=\"" << label(route) << "\",le=\"" << le.str() << "\"} " << cumulative << '\n';
+      }
+      m << name << "_sum{route=\"" << label(route) << "\"} " << l.sum << '\n';
+      m << name << "_count{route=\"" << label(route) << "\"} " << l.count << '\n';
+    }
+  }
   Response r;
   r.content_type = "text/plain; version=0.0.4";
   r.body = m.str();
@@ -612,8 +670,9 @@ void Api::list_instances(Ctx& c) {
   InstanceFilter f;
   static const char* known[] = {"state", "workflow", "project", "applicant", "department", "flag", "started_from",
                                 "started_to", "finished_from", "finished_to", "green", "order", "limit", "after"};
-  for (const auto& [k, v] : c.query)
-    if (std::find_if(std::begin(known), std::end(known), [&](const char* n) { return k == n; }) == std::end(known))
+  for (const auto& kv : c.query)
+    if (const std::string& k = kv.first;
+        std::find_if(std::begin(known), std::end(known), [&k](const char* n) { return k == n; }) == std::end(known))
       return c.fail(400, "bad_query", "unknown query parameter '" + k + "'");
   f.state = c.q("state");
   f.workflow = c.q("workflow");

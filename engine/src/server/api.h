@@ -132,6 +132,19 @@ class Api {
   // An applicant's token reads only its own instances: 403 otherwise.
   bool may_read_instance(Ctx& c, const InstanceStatus& s);
 
+  // Requests by route and status, and each route's latency (for /metrics).
+  void record(int route, int status, double seconds);
+  static constexpr double kBuckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+  static constexpr std::size_t kNBuckets = sizeof(kBuckets) / sizeof(kBuckets[0]);
+  struct Latency {
+    std::uint64_t buckets[kNBuckets + 1] = {};  // the last: above every bound
+    double sum = 0;
+    std::uint64_t count = 0;
+  };
+  std::mutex stats_mutex_;
+  std::map<std::pair<int, int>, std::uint64_t> by_status_;  // (route, status); route -1: none matched
+  std::map<int, Latency> latency_;
+
   Engine& engine_;
   ServerOptions opt_;
   RateLimiter limiter_;
