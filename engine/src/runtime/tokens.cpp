@@ -116,12 +116,12 @@ ActorKind actor_kind(const std::string& actor) {
   return ActorKind::staff;
 }
 
-std::string access_token_json(const AccessToken& t, int indent) { return token_object(t).dump(indent); }
+std::string access_token_json(const AccessToken& t, int indent) { return token_object(t).dump(indent, ' ', false, nlohmann::json::error_handler_t::replace); }
 
 std::string access_tokens_json(const std::vector<AccessToken>& all, int indent) {
   nlohmann::ordered_json a = nlohmann::ordered_json::array();
   for (const auto& t : all) a.push_back(token_object(t));
-  return a.dump(indent);
+  return a.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 namespace runtime {

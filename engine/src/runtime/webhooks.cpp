@@ -61,13 +61,13 @@ bool plain_http_url(const std::string& url) {
 }  // namespace
 
 std::string webhook_json(const Webhook& h, bool with_secret, int indent) {
-  return webhook_object(h, with_secret).dump(indent);
+  return webhook_object(h, with_secret).dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string webhooks_json(const std::vector<Webhook>& all, int indent) {
   nlohmann::ordered_json a = nlohmann::ordered_json::array();
   for (const auto& h : all) a.push_back(webhook_object(h, false));
-  return a.dump(indent);
+  return a.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 namespace runtime {

@@ -224,7 +224,7 @@ Response problem(int status, const std::string& reason, const std::string& detai
             {"status", status},
             {"reason", reason},
             {"detail", detail}};
-  r.body = o.dump(2);
+  r.body = o.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
   return r;
 }
 
@@ -486,7 +486,7 @@ void Api::handle(const Request& r, Reply reply) {
 
 // ---- the routes
 
-void Api::health(Ctx& c) { c.ok(200, json{{"status", "ok"}, {"version", jointreview::version()}}.dump()); }
+void Api::health(Ctx& c) { c.ok(200, json{{"status", "ok"}, {"version", jointreview::version()}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)); }
 
 void Api::openapi(Ctx& c) { c.ok(200, Server::openapi()); }
 
@@ -605,7 +605,7 @@ void Api::deploy(Ctx& c) {
   try {
     const DeployedWorkflow d = engine_.deploy_texts(files, main);
     json o = json::parse(deployed_json(d));
-    c.ok(d.existed ? 200 : 201, o.dump(2));
+    c.ok(d.existed ? 200 : 201, o.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
   } catch (const Error& e) {
     if (e.code() != Error::Code::invalid_workflow) throw;
     // Every FILE:LINE:COLUMN message of the loader, one per entry.
@@ -616,7 +616,7 @@ void Api::deploy(Ctx& c) {
     for (std::size_t i = 1; i < lines.size(); ++i)
       if (!lines[i].empty()) list.push_back(lines[i]);
     o["errors"] = list;
-    p.body = o.dump(2);
+    p.body = o.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
     c.send(std::move(p));
   }
 }
@@ -659,7 +659,7 @@ void Api::start(Ctx& c) {
       return problem(409, "key_in_use", "the key is in use by an instance that is not this applicant's");
     Response out;
     out.status = r.existed ? 200 : 201;
-    out.body = json{{"instance", r.instance}, {"version", r.version}, {"existed", r.existed}}.dump(2);
+    out.body = json{{"instance", r.instance}, {"version", r.version}, {"existed", r.existed}}.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
     out.headers.emplace_back("Location", "/api/v1/instances/" + r.instance);
     out.headers.emplace_back("ETag", etag(r.version));
     return out;
@@ -759,7 +759,7 @@ void Api::act(Ctx& c) {
   c.handed_off = true;
   engine_.apply_async(req, answer_with<ActResult>(c.reply, c.actor(), counters, [](const ActResult& r) {
     Response out;
-    out.body = json{{"version", r.version}, {"repeated", r.repeated}}.dump(2);
+    out.body = json{{"version", r.version}, {"repeated", r.repeated}}.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
     out.headers.emplace_back("ETag", etag(r.version));
     return out;
   }));
@@ -780,7 +780,7 @@ void Api::claim_or_release(Ctx& c, bool take) {
   engine_.claim_async(c.params[0], c.params[1], c.actor(), take,
                       answer_with<ActResult>(c.reply, c.actor(), counters, [](const ActResult& r) {
                         Response out;
-                        out.body = json{{"version", r.version}, {"repeated", r.repeated}}.dump(2);
+                        out.body = json{{"version", r.version}, {"repeated", r.repeated}}.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
                         out.headers.emplace_back("ETag", etag(r.version));
                         return out;
                       }));
@@ -810,7 +810,7 @@ void Api::feed(Ctx& c) {
   const auto events = engine_.events_since(after, static_cast<std::size_t>(limit));
   const std::int64_t last = events.empty() ? after : events.back().seq;
   json o = {{"events", json::parse(events_json(events))}, {"last_seq", last}};
-  c.ok(200, o.dump(2));
+  c.ok(200, o.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 void Api::worklist(Ctx& c) {
@@ -848,7 +848,7 @@ void Api::add_token(Ctx& c) {
   if (!f.done()) return c.fail(400, "malformed", f.err);
   const NewToken t = engine_.add_token(actor, name, expires);
   json out = {{"secret", t.secret}, {"token", json::parse(access_token_json(t.token))}};
-  c.ok(201, out.dump(2));
+  c.ok(201, out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 void Api::revoke_token(Ctx& c) {

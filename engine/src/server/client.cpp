@@ -202,7 +202,7 @@ class RemoteEngine final : public Engine {
     json body = {{"workflow", r.workflow}, {"project", r.project}, {"green", r.green}};
     if (!r.applicant.empty() && r.applicant != "applicant") body["applicant"] = r.applicant;
     if (!r.key.empty()) body["key"] = r.key;
-    json a = json::parse(send("POST", "/api/v1/instances", body.dump()));
+    json a = json::parse(send("POST", "/api/v1/instances", body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
     return StartResult{text(a, "instance"), static_cast<std::uint64_t>(number(a, "version")), flag(a, "existed")};
   }
   std::string start(const StartRequest& r) override { return start_instance(r).instance; }
@@ -215,7 +215,7 @@ class RemoteEngine final : public Engine {
     std::vector<std::pair<std::string, std::string>> headers;
     if (!r.request_id.empty()) headers.emplace_back("Idempotency-Key", r.request_id);
     if (r.expected_version >= 0) headers.emplace_back("If-Match", "\"" + std::to_string(r.expected_version) + "\"");
-    json a = json::parse(send("POST", path(r.instance) + "/steps/" + escape(r.step) + "/actions", body.dump(), headers));
+    json a = json::parse(send("POST", path(r.instance) + "/steps/" + escape(r.step) + "/actions", body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), headers));
     return ActResult{static_cast<std::uint64_t>(number(a, "version")), flag(a, "repeated")};
   }
   void act(const ActRequest& r) override { apply(r); }
@@ -332,7 +332,7 @@ class RemoteEngine final : public Engine {
     return out;
   }
   DeployedWorkflow deploy_texts(const std::map<std::string, std::string>& files, const std::string& main) override {
-    json w = json::parse(send("POST", "/api/v1/workflows", json{{"files", files}, {"main", main}}.dump()));
+    json w = json::parse(send("POST", "/api/v1/workflows", json{{"files", files}, {"main", main}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
     return DeployedWorkflow{text(w, "id"), static_cast<int>(number(w, "version")), text(w, "hash"),
                             text(w, "title"), text(w, "deployed"), static_cast<std::size_t>(number(w, "running")),
                             flag(w, "latest"), flag(w, "existed")};
@@ -360,7 +360,7 @@ class RemoteEngine final : public Engine {
   NewToken add_token(const std::string& actor, const std::string& name, const std::string& expires) override {
     json body = {{"actor", actor}, {"name", name}};
     if (!expires.empty()) body["expires"] = expires;
-    json a = json::parse(send("POST", "/api/v1/tokens", body.dump()));
+    json a = json::parse(send("POST", "/api/v1/tokens", body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
     return NewToken{token_of(a["token"]), text(a, "secret")};
   }
   AccessToken revoke_token(const std::string& id) override {

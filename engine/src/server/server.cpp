@@ -56,7 +56,7 @@ std::string utc_now() {
 // One event of the feed as a Server-Sent Event, in one HTTP chunk.
 std::string sse_chunk(const EventRecord& e) {
   nlohmann::ordered_json all = nlohmann::ordered_json::parse(events_json({e}, -1));
-  std::string body = "id: " + std::to_string(e.seq) + "\nevent: " + e.kind + "\ndata: " + all[0].dump() + "\n\n";
+  std::string body = "id: " + std::to_string(e.seq) + "\nevent: " + e.kind + "\ndata: " + all[0].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n\n";
   char size[20];
   std::snprintf(size, sizeof size, "%zx\r\n", body.size());
   return size + body + "\r\n";
@@ -245,7 +245,7 @@ class ServerImpl final : public Server {
   void notice(const std::string& what) {
     if (opt_.log) {
       try {
-        opt_.log(nlohmann::ordered_json{{"time", utc_now()}, {"notice", what}}.dump());
+        opt_.log(nlohmann::ordered_json{{"time", utc_now()}, {"notice", what}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
       } catch (...) {
       }
     }

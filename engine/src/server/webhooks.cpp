@@ -201,7 +201,7 @@ void Deliverer::deliver(Follow& f, const EventRecord& e) {
     }
     return;
   }
-  const std::string body = nlohmann::ordered_json::parse(events_json({e}, -1))[0].dump();
+  const std::string body = nlohmann::ordered_json::parse(events_json({e}, -1))[0].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   const std::map<std::string, std::string> headers = {
       {"X-JReview-Signature", "sha256=" + hmac_sha256_hex(f.hook.secret, body)},
       {"X-JReview-Hook", f.hook.id},
