@@ -6,6 +6,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -634,4 +635,39 @@ TEST_CASE("server: connect_engine answers as the engine itself does", "[server][
   } catch (const Error& e) {
     CHECK(std::string(e.reason()) == "unreachable");
   }
+}
+
+TEST_CASE("server: HTTPS with a certificate and key", "[server][threads]") {
+  TempDir d;
+  const std::string cert = (d.path / "cert.pem").string(), key = (d.path / "key.pem").string();
+  const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -keyout '" + key + "' -out '" + cert +
+                          "' -days 2 -subj /CN=localhost >/dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0) {
+    WARN("no openssl command: the HTTPS test is skipped");
+    return;
+  }
+  auto engine = Engine::open(options(d, FakeClock::at("2026-03-02T09:00")));
+  ServerOptions so;
+  so.listen = "127.0.0.1:0";
+  so.tls_cert = cert;
+  so.tls_key = key;
+  auto server = Server::start(*engine, so);
+  CHECK(server->url().rfind("https://127.0.0.1:", 0) == 0);
+
+  boost::asio::io_context ioc;
+  boost::asio::ssl::context ctx(boost::asio::ssl::context::tls_client);
+  ctx.set_verify_mode(boost::asio::ssl::verify_none);  // self-signed: the channel is what is tested
+  beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
+  beast::get_lowest_layer(stream).connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), server->port()));
+  stream.handshake(boost::asio::ssl::stream_base::client);
+  http::request<http::string_body> req(http::verb::get, "/api/v1/health", 11);
+  req.set(http::field::host, "localhost");
+  http::write(stream, req);
+  beast::flat_buffer buf;
+  http::response<http::string_body> res;
+  http::read(stream, buf, res);
+  CHECK(res.result_int() == 200);
+  CHECK(json::parse(res.body())["status"] == "ok");
+  // Plain HTTP to the HTTPS port is not answered as HTTP.
+  CHECK(request(server->port(), "GET", "/api/v1/health").status == 0);
 }
