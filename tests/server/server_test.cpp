@@ -181,6 +181,16 @@ TEST_CASE("server: health, identity and the token's actor", "[server][threads]")
   for (const auto& e : f.engine->events(id)) by_staff = by_staff || (e.action == "accept" && e.actor == "发展改革委/张三");
   CHECK(by_staff);
 
+  // The chart as it happened: a row per step, the states drawn.
+  Reply g = request(f.port, "GET", "/api/v1/instances/" + id + "/gantt", f.applicant);
+  CHECK(g.status == 200);
+  CHECK(g.headers["Content-Type"].rfind("image/svg+xml", 0) == 0);
+  CHECK(g.body.rfind("<svg", 0) == 0);
+  CHECK(g.body.find("</svg>") != std::string::npos);
+  CHECK(g.body.find("企业投资项目备案") != std::string::npos);
+  CHECK(g.body.find(": accepted</title></rect>") != std::string::npos);
+  CHECK(request(f.port, "GET", "/api/v1/instances/" + id + "/gantt", f.other).status == 403);
+
   // Reading: an applicant its own instances only.
   CHECK(request(f.port, "GET", "/api/v1/instances/" + id, f.applicant).status == 200);
   CHECK(request(f.port, "GET", "/api/v1/instances/" + id, f.other).status == 403);

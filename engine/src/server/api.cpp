@@ -4,6 +4,7 @@
 // engine's asynchronous calls and are answered from its thread once
 // committed; reads are answered on the calling server thread.
 #include "server/api.h"
+#include "server/gantt.h"
 
 #include <algorithm>
 #include <chrono>
@@ -341,6 +342,7 @@ const std::vector<Api::Route>& Api::table() {
       {"GET", "/api/v1/instances", true, &Api::list_instances},
       {"GET", "/api/v1/instances/{id}", true, &Api::instance_status},
       {"GET", "/api/v1/instances/{id}/events", true, &Api::instance_events},
+      {"GET", "/api/v1/instances/{id}/gantt", true, &Api::gantt},
       {"POST", "/api/v1/instances/{id}/steps/{step}/actions", true, &Api::act},
       {"POST", "/api/v1/instances/{id}/steps/{step}/claim", true, &Api::claim},
       {"POST", "/api/v1/instances/{id}/steps/{step}/release", true, &Api::release},
@@ -730,6 +732,15 @@ void Api::instance_status(Ctx& c) {
 void Api::instance_events(Ctx& c) {
   if (c.kind() == ActorKind::applicant && !may_read_instance(c, engine_.status(c.params[0]))) return;
   c.ok(200, events_json(engine_.events(c.params[0])));
+}
+
+void Api::gantt(Ctx& c) {
+  const InstanceStatus s = engine_.status(c.params[0]);
+  if (!may_read_instance(c, s)) return;
+  Response r;
+  r.content_type = "image/svg+xml";
+  r.body = instance_gantt_svg(s, engine_.events(s.instance), engine_.today());
+  c.send(std::move(r));
 }
 
 void Api::act(Ctx& c) {

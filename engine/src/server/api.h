@@ -117,6 +117,7 @@ class Api {
   void claim(Ctx& c);
   void release(Ctx& c);
   void instance_events(Ctx& c);
+  void gantt(Ctx& c);
   void feed(Ctx& c);
   void worklist(Ctx& c);
   void weekly(Ctx& c);
