@@ -931,7 +931,7 @@ TEST_CASE("a version-1 database is migrated: its tables were current, nothing is
                     "ALTER TABLE instances DROP COLUMN claims; ALTER TABLE instances DROP COLUMN deadline; "
                     "ALTER TABLE instances DROP COLUMN approved; ALTER TABLE instances DROP COLUMN total; "
                     "ALTER TABLE instances DROP COLUMN flags; DROP INDEX instances_resident; "
-                    "DROP INDEX instances_by_finished; ALTER TABLE instances DROP COLUMN resident; DROP TABLE tokens; "
+                    "DROP INDEX instances_by_finished; ALTER TABLE instances DROP COLUMN resident; DROP TABLE tokens; DROP TABLE webhooks; "
                     "PRAGMA user_version=1;");
   CHECK(sql_scalar(d.db(), "PRAGMA user_version") == "1");
   auto e = Engine::open(options(d, clock));
